@@ -1,0 +1,96 @@
+"""The FastAPI application: routers per capability, one error handler, idempotency."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from licensor import __version__
+from licensor.api import errors
+from licensor.api.idempotency import IdempotencyMiddleware
+from licensor.config import Settings
+from licensor.services import jobs
+from licensor.services.catalog import load_default
+from licensor.services.context import Context, build_context
+from licensor.store.migrate import upgrade
+
+log = logging.getLogger("licensor")
+
+ROUTERS = [
+    "licensor.api.catalog",
+    "licensor.api.licenses",
+    "licensor.api.registrations",
+    "licensor.api.signing_keys",
+]
+
+
+def prepare(ctx: Context) -> None:
+    """First start and every start: migrations, default catalog, a signing key."""
+    upgrade(ctx.db.url)
+    seed(ctx)
+
+
+def seed(ctx: Context) -> None:
+    """The default catalog on an empty database, and an active signing key."""
+    with ctx.db.transaction() as session:
+        now = ctx.clock.now(session)
+        load_default(session, now)
+        ctx.keyring.ensure_active(session, now)
+
+
+def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
+    while not stop.wait(ctx.settings.jobs_interval):
+        try:
+            with ctx.db.transaction() as session:
+                jobs.run_due(ctx, session, ctx.clock.now(session))
+            with ctx.db.transaction() as session:
+                ctx.mailer.deliver_pending(session, ctx.clock.now(session))
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("jobs run failed")
+
+
+def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastAPI:
+    ctx = ctx or build_context(Settings())
+    if run_prepare:
+        prepare(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if ctx.settings.jobs_interval > 0:
+            worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
+                                      name="licensor-jobs")
+            worker.start()
+        yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=5)
+
+    app = FastAPI(title="Licensor", version=__version__, lifespan=lifespan,
+                  description="Licensing, upgrade and subscription back office (API v1).")
+    app.state.ctx = ctx
+    errors.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    import importlib
+    routers = list(ROUTERS)
+    if ctx.settings.sandbox:
+        routers.append("licensor.api.sandbox")
+    for name in routers:
+        app.include_router(importlib.import_module(name).router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` workers; `licensor serve` has already prepared the DB."""
+    return create_app(run_prepare=False)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.domain.catalog import product_to_json
+from licensor.services import catalog
+
+router = APIRouter(prefix="/v1/products", tags=["catalog"])
+
+
+@router.get("")
+def list_products(session: ReadSession) -> dict[str, Any]:
+    return {"data": [product_to_json(p) for p in catalog.list_products(session)]}
+
+
+@router.get("/{code}")
+def get_product(code: str, session: ReadSession) -> dict[str, Any]:
+    return product_to_json(catalog.get_product(session, code))
+
+
+@router.put("/{code}")
+def put_product(code: str, ctx: Ctx, session: WriteSession, admin: Admin,
+                document: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    product = catalog.put_product(session, code, document, now=now_for(ctx, session), actor=admin)
+    commit(ctx, session)
+    return product_to_json(product)

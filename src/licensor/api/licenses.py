@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.views import license_view, registration_view
+from licensor.domain.catalog import MAX_SEATS
+from licensor.services import catalog, licenses
+from licensor.store.repositories import LicenseRepository, RegistrationRepository
+
+router = APIRouter(prefix="/v1/licenses", tags=["licenses"])
+
+
+class LicenseCreate(BaseModel):
+    product: str = Field(max_length=64)
+    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS,
+                              description="Seats; null for an unlimited tier")
+    license_name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    channel: Literal["direct", "marketplace"] = "direct"
+    sen: str | None = Field(default=None, max_length=64)
+    purchased_at: AwareDatetime | None = None
+
+
+class LicenseInformation(BaseModel):
+    license_name: str = Field(max_length=1000)
+    license_key: str = Field(max_length=4096)
+    product: str | None = Field(default=None, max_length=64)
+
+
+class RevokeBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class LostKeyBody(BaseModel):
+    email: str = Field(max_length=320)
+
+
+@router.post("", status_code=201)
+def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
+                   admin: Admin) -> dict[str, Any]:
+    now = now_for(ctx, session)
+    product = catalog.get_product(session, body.product)
+    row = licenses.issue_license(
+        ctx, session, product=product, seats=body.seats, license_name=body.license_name,
+        email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
+        now=now, actor=admin)
+    commit(ctx, session)
+    return license_view(row, [])
+
+
+@router.get("")
+def search_licenses(session: ReadSession, _admin: Admin, email: str | None = None,
+                    product: str | None = None, q: str | None = None, limit: int | None = None,
+                    cursor: str | None = None) -> dict[str, Any]:
+    size = page_limit(limit)
+    rows = LicenseRepository(session).search(email=email, product=product, q=q, limit=size + 1,
+                                             after_id=cursor)
+    page = list(rows[:size])
+    return {"data": [license_view(r) for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}
+
+
+@router.post("/validate")
+def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+    return licenses.validate(ctx, session, body.license_name, body.license_key,
+                             body.product).to_json()
+
+
+@router.post("/lost-key", status_code=202)
+def lost_key(body: LostKeyBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    licenses.mail_lost_keys(ctx, session, body.email, now_for(ctx, session))
+    commit(ctx, session)
+    # The same answer whether or not the address bought anything.
+    return {"status": "accepted", "message": "If licenses were bought with this address, their "
+            "License Information is on its way to it."}
+
+
+@router.get("/{license_id}")
+def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return license_view(licenses.get_license(session, license_id))
+
+
+@router.get("/{license_id}/registrations")
+def list_registrations(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    row = licenses.get_license(session, license_id)
+    regs = RegistrationRepository(session).for_license(row.id)
+    return {"data": [registration_view(r) for r in regs], "next_cursor": None,
+            "seats": row.seats, "registered": len(regs)}
+
+
+@router.post("/{license_id}/revoke")
+def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
+           admin: Admin) -> dict[str, Any]:
+    row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),
+                          actor=admin)
+    commit(ctx, session)
+    return license_view(row)
+
+
+

@@ -1,0 +1,60 @@
+"""Sandbox-only controls (LICENSOR_SANDBOX=1): a test clock that runs due jobs, and the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.views import iso
+from licensor.services import audit, jobs, mail
+
+router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
+
+TEN_YEARS = 10 * 366 * 24 * 3600
+
+
+class ClockBody(BaseModel):
+    now: AwareDatetime
+
+
+class AdvanceBody(BaseModel):
+    seconds: int = Field(ge=0, le=TEN_YEARS)
+
+
+@router.get("/clock")
+def get_clock(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+    return {"now": iso(now_for(ctx, session))}
+
+
+@router.put("/clock")
+def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    before = now_for(ctx, session)
+    ctx.clock.set(session, body.now)
+    audit.record(session, actor=admin, action="sandbox.clock_set", entity_type="sandbox_clock",
+                 entity_id="clock", before={"now": iso(before)}, after={"now": iso(body.now)},
+                 now=body.now)
+    commit(ctx, session)
+    return {"now": iso(body.now)}
+
+
+@router.post("/clock/advance")
+def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
+                  admin: Admin) -> dict[str, Any]:
+    now = now_for(ctx, session) + timedelta(seconds=body.seconds)
+    ctx.clock.set(session, now)
+    done = jobs.run_due(ctx, session, now)
+    commit(ctx, session)
+    return {"now": iso(now), "jobs": done}
+
+
+@router.get("/outbox")
+def outbox(session: ReadSession, _admin: Admin, to: str | None = None,
+           limit: int | None = None) -> dict[str, Any]:
+    rows = mail.outbox(session, to=to, limit=page_limit(limit, default=100, maximum=1000))
+    return {"data": [{"id": r.id, "to": r.to, "subject": r.subject, "body": r.body,
+                      "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)} for r in rows],
+            "next_cursor": None}

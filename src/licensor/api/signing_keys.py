@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.views import iso
+from licensor.store.models import SigningKeyRow
+
+router = APIRouter(prefix="/v1/signing-keys", tags=["signing keys"])
+
+
+def key_view(row: SigningKeyRow) -> dict[str, Any]:
+    return {"kid": row.kid, "algorithm": "Ed25519", "public_key": row.public_key,
+            "status": row.status, "created_at": iso(row.created_at),
+            "retired_at": iso(row.retired_at)}
+
+
+@router.get("")
+def list_keys(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+    return {"data": [key_view(r) for r in ctx.keyring.all(session)]}
+
+
+@router.post("/rotate", status_code=201)
+def rotate(ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    row = ctx.keyring.rotate(session, now_for(ctx, session), admin)
+    commit(ctx, session)
+    return key_view(row)
+
+
+@router.post("/{kid}/retire")
+def retire(kid: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    row = ctx.keyring.retire(session, kid, now_for(ctx, session), admin)
+    commit(ctx, session)
+    return key_view(row)

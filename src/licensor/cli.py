@@ -1,0 +1,240 @@
+"""The `licensor` command: serve, operate the database, issue and inspect licenses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from licensor.config import Settings
+from licensor.domain.errors import LicensorError
+from licensor.services.context import Context, build_context
+
+app = typer.Typer(help="Licensor: licensing, upgrade and subscription back office.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+licenses_app = typer.Typer(help="Perpetual licenses and their License Information.",
+                           no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Jobs that fall due with time.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(licenses_app, name="licenses")
+app.add_typer(keys_app, name="keys")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+app.add_typer(jobs_app, name="jobs")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def context() -> Context:
+    """A prepared context: migrations applied, catalog loaded, a signing key present."""
+    from licensor.api.app import prepare
+
+    ctx = build_context(Settings())
+    prepare(ctx)
+    return ctx
+
+
+def fail(exc: LicensorError) -> None:
+    err.print(f"[red]{exc.code}[/red]: {exc.message}")
+    raise typer.Exit(2)
+
+
+def run_command(fn: Any) -> Any:
+    """Run one unit of work: commit on success, print a coded error on refusal."""
+    ctx = context()
+    try:
+        with ctx.db.transaction() as session:
+            result = fn(ctx, session, ctx.clock.now(session))
+        with ctx.db.transaction() as session:
+            ctx.mailer.deliver_pending(session, ctx.clock.now(session))
+        return result
+    except LicensorError as exc:
+        fail(exc)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64)] = 1) -> None:
+    """Serve the API (migrations and the default catalog are applied first)."""
+    import uvicorn
+
+    context()
+    console.print(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s)")
+    uvicorn.run("licensor.api.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from licensor.store.migrate import upgrade
+
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    console.print("Database is up to date.")
+
+
+# -- licenses ------------------------------------------------------------------------------
+
+def _print_license(view: dict[str, Any]) -> None:
+    console.print(json.dumps(view, indent=2, ensure_ascii=False))
+
+
+@licenses_app.command("issue")
+def licenses_issue(product: str, seats: Annotated[int, typer.Option(min=1)],
+                   name: Annotated[str, typer.Option("--name", help="License Name")],
+                   email: Annotated[str, typer.Option("--email")],
+                   channel: str = "direct", sen: str | None = None) -> None:
+    """Issue a license and print its License Information."""
+    from licensor.api.views import license_view
+    from licensor.services import catalog, licenses
+
+    def work(ctx: Context, session: Any, now: Any) -> dict[str, Any]:
+        row = licenses.issue_license(ctx, session, product=catalog.get_product(session, product),
+                                     seats=seats, license_name=name, email=email,
+                                     channel=channel, sen=sen, now=now, actor="cli")
+        return license_view(row, [])
+
+    view = run_command(work)
+    _print_license(view)
+
+
+@licenses_app.command("show")
+def licenses_show(license_id: str) -> None:
+    """Show a license with its registrations."""
+    from licensor.api.views import license_view
+    from licensor.services import licenses
+
+    _print_license(run_command(lambda ctx, s, now: license_view(licenses.get_license(s,
+                                                                                     license_id))))
+
+
+@licenses_app.command("list")
+def licenses_list(email: str | None = None, product: str | None = None,
+                  q: str | None = None, limit: int = 50) -> None:
+    """Search licenses."""
+    from licensor.store.repositories import LicenseRepository
+
+    def work(ctx: Context, session: Any, now: Any) -> list[Any]:
+        return [(r.id, r.product, r.seats, r.license_name, r.email, r.status, r.channel)
+                for r in LicenseRepository(session).search(email=email, product=product, q=q,
+                                                           limit=limit)]
+
+    table = Table("id", "product", "seats", "license name", "email", "status", "channel")
+    for row in run_command(work):
+        table.add_row(*[("unlimited" if v is None else str(v)) for v in row])
+    console.print(table)
+
+
+@licenses_app.command("revoke")
+def licenses_revoke(license_id: str, reason: str) -> None:
+    """Revoke a license: its key stops validating."""
+    from licensor.services import licenses
+
+    run_command(lambda ctx, s, now: licenses.revoke(ctx, s, license_id, reason, now=now,
+                                                    actor="cli"))
+    console.print(f"Revoked {license_id}.")
+
+
+@licenses_app.command("verify")
+def licenses_verify(name: Annotated[str, typer.Option("--name", help="License Name")],
+                    key: Annotated[str, typer.Option("--key", help="License Key, or - for stdin")],
+                    offline: bool = typer.Option(False, help="Only check the signature")) -> None:
+    """Check License Information, online (with the license's status) or offline."""
+    from licensor.services import licenses
+
+    if key == "-":
+        key = sys.stdin.read()
+
+    def work(ctx: Context, session: Any, now: Any) -> dict[str, Any]:
+        if offline:
+            verdict = ctx.keyring.verifier(session).verify(name, key)
+            return {"valid": verdict.valid, "code": verdict.code,
+                    "claims": verdict.claims and verdict.claims.__repr__()}
+        return licenses.validate(ctx, session, name, key).to_json()
+
+    result = run_command(work)
+    console.print(json.dumps(result, indent=2))
+    if not result["valid"]:
+        raise typer.Exit(1)
+
+
+# -- keys, tokens, audit, jobs --------------------------------------------------------------
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List signing keys (public halves)."""
+    table = Table("kid", "status", "created", "public key (base64)")
+    for row in run_command(lambda ctx, s, now: [(r.kid, r.status, str(r.created_at), r.public_key)
+                                                for r in ctx.keyring.all(s)]):
+        table.add_row(*row)
+    console.print(table)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Start signing with a new key; keys signed by the old one keep validating."""
+    kid = run_command(lambda ctx, s, now: ctx.keyring.rotate(s, now, "cli").kid)
+    console.print(f"New active signing key: {kid}")
+
+
+@keys_app.command("retire")
+def keys_retire(kid: str) -> None:
+    """Stop accepting keys signed by an old signing key."""
+    run_command(lambda ctx, s, now: ctx.keyring.retire(s, kid, now, "cli"))
+    console.print(f"Retired {kid}.")
+
+
+@keys_app.command("export")
+def keys_export() -> None:
+    """Print the public keys as JSON (for offline verifiers shipped in apps)."""
+    data = run_command(lambda ctx, s, now: {r.kid: r.public_key for r in ctx.keyring.all(s)
+                                            if r.status != "retired"})
+    print(json.dumps({"algorithm": "Ed25519", "keys": data}, indent=2))
+
+
+@tokens_app.command("create")
+def tokens_create(name: str) -> None:
+    """Create an admin API token (shown once; stored hashed)."""
+    from licensor.services.tokens import create_token
+
+    token = run_command(lambda ctx, s, now: create_token(s, name, now))
+    console.print(token)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain end to end."""
+    from licensor.services.audit import verify_chain
+
+    report = run_command(lambda ctx, s, now: verify_chain(s))
+    if report.ok:
+        console.print(f"[green]Audit log intact[/green]: {report.entries} entries.")
+        return
+    err.print(f"[red]Audit log broken[/red] at entry {report.broken_at}: {report.reason} "
+              f"({report.entries} entries verified before it).")
+    raise typer.Exit(1)
+
+
+@jobs_app.command("run")
+def jobs_run() -> None:
+    """Run every job that has fallen due now."""
+    from licensor.services import jobs
+
+    done = run_command(lambda ctx, s, now: jobs.run_due(ctx, s, now))
+    console.print(json.dumps(done))
+
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,51 @@
+"""One error type for everything a user can cause; its code decides the HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Every code of API.md (and ours, in the same style) with its HTTP status.
+STATUS_BY_CODE: dict[str, int] = {
+    "INVALID_REQUEST": 422,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "IDEMPOTENCY_KEY_REUSED": 422,
+    "IDEMPOTENCY_KEY_IN_USE": 409,
+    "INVALID_CATALOG": 422,
+    "UNKNOWN_PRODUCT": 404,
+    "NOT_UPGRADABLE": 409,
+    "LICENSE_NOT_FOUND": 404,
+    "INVALID_LICENSE": 422,
+    "LICENSE_SUPERSEDED": 409,
+    "LICENSE_REVOKED": 409,
+    "LICENSE_ALREADY_REVOKED": 409,
+    "SEATS_EXHAUSTED": 409,
+    "NOT_REGISTERED": 404,
+    "INVALID_SEATS": 422,
+    "INVALID_TIER": 422,
+    "PRODUCT_NOT_PERPETUAL": 409,
+    "SIGNING_KEY_NOT_FOUND": 404,
+    "SIGNING_KEY_ACTIVE": 409,
+    "SANDBOX_CLOCK_BACKWARDS": 409,
+    "INTERNAL": 500,
+}
+
+
+class LicensorError(Exception):
+    """A refusal with a stable machine code, a sentence telling the user what to do, and details."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.status = status if status is not None else STATUS_BY_CODE.get(code, 400)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+    def __repr__(self) -> str:
+        return f"LicensorError({self.code!r}, {self.message!r})"

@@ -1,0 +1,35 @@
+"""Everything a service needs besides the session, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from licensor.config import Settings
+from licensor.services.clock import Clock
+from licensor.services.mail import Mailer
+from licensor.services.signing import Keyring
+from licensor.store.db import Database
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    clock: Clock
+    keyring: Keyring
+    mailer: Mailer
+    # Capabilities hang their own long-lived helpers here (payment processor, caches...).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_context(settings: Settings, db: Database | None = None) -> Context:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    database = db or Database(settings.resolved_database_url)
+    return Context(
+        settings=settings,
+        db=database,
+        clock=Clock(settings.sandbox),
+        keyring=Keyring(settings.keys_dir),
+        mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.mail_from),
+    )

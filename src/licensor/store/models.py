@@ -1,0 +1,141 @@
+"""Tables. Each later capability adds its own models module next to this one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from licensor.store.db import Base, UTCDateTime
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SigningKeyRow(Base):
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of 32 bytes
+    # active: signs new keys; verifying: old, still validates; retired: no longer validates.
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LicenseRow(Base):
+    __tablename__ = "licenses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product: Mapped[str] = mapped_column(String(64), ForeignKey("products.code"))
+    seats: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = unlimited
+    license_name: Mapped[str] = mapped_column(String(200))
+    license_key: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="direct")
+    sen: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    superseded_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    maintenance_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    major_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kid: Mapped[str] = mapped_column(String(8))
+    purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped on every change; quotes remember it so a stale quote is never fulfilled.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    registrations: Mapped[list[RegistrationRow]] = relationship(
+        back_populates="license", order_by="RegistrationRow.created_at")
+
+    __table_args__ = (Index("ix_licenses_product_email", "product", "email"),)
+
+
+class RegistrationRow(Base):
+    __tablename__ = "registrations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    license_id: Mapped[str] = mapped_column(String(36), ForeignKey("licenses.id"), index=True)
+    user: Mapped[str] = mapped_column("user_name", String(320))
+    user_key: Mapped[str] = mapped_column(String(320))  # case-folded, for "same user"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    license: Mapped[LicenseRow] = relationship(back_populates="registrations")
+
+    __table_args__ = (UniqueConstraint("license_id", "user_key", name="uq_registration_user"),)
+
+
+class AdminTokenRow(Base):
+    __tablename__ = "admin_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(method path auth)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = running
+    response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailRow(Base):
+    __tablename__ = "mail_outbox"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    to: Mapped[str] = mapped_column("to_addr", String(320), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical JSON
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row holding the chain's last hash; locking it serializes appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class SandboxClockRow(Base):
+    __tablename__ = "sandbox_clock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    now: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JobStateRow(Base):
+    """When each job last ran, for operators (`licensor jobs status`)."""
+
+    __tablename__ = "job_state"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_count: Mapped[int] = mapped_column(Integer, default=0)

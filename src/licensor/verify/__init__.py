@@ -1,0 +1,178 @@
+"""Offline verification of License Information (License Name + License Key).
+
+Importable by a vendor's app without the server: it needs only PyNaCl. The server's
+online validation calls the same `Verifier`, so offline and online verdicts on the
+signature never disagree. The format is documented in docs/key-format.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import struct
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from nacl.bindings import crypto_sign_BYTES, crypto_sign_open
+from nacl.exceptions import BadSignatureError
+
+FORMAT_VERSION = 1
+SIGNATURE_BYTES = crypto_sign_BYTES  # 64
+# version, kid, license id, name digest, issued_at, seats, maintenance end, major version, len
+_HEADER = struct.Struct(">B4s16s8sIIIHB")
+UNLIMITED = 0xFFFFFFFF
+GROUP = 5
+
+# Codes of a verdict, as in API.md's validate answer.
+VALID = "VALID"
+MALFORMED = "MALFORMED"
+UNKNOWN_KEY = "UNKNOWN_KEY"
+BAD_SIGNATURE = "BAD_SIGNATURE"
+NAME_MISMATCH = "NAME_MISMATCH"
+PRODUCT_MISMATCH = "PRODUCT_MISMATCH"
+
+# People type keys: case does not matter, and digits that look like letters are read as them.
+_TYPED = str.maketrans({"0": "O", "1": "I", "8": "B"})
+_IGNORED = str.maketrans("", "", " \t\r\n-_\u00a0\u2010\u2011\u2012\u2013\u2014")
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """What a License Key says, once its signature has been checked."""
+
+    license_id: str
+    product: str
+    seats: int | None  # None = unlimited
+    issued_at: int  # Unix seconds, UTC
+    kid: str
+    maintenance_until: int | None  # Unix seconds, UTC; None = product without maintenance
+    major_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    code: str
+    claims: Claims | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.code == VALID
+
+
+class MalformedKey(ValueError):
+    pass
+
+
+def normalize_license_name(name: str) -> str:
+    """The form of a License Name that a key is bound to: NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def name_digest(name: str) -> bytes:
+    return hashlib.sha256(normalize_license_name(name).encode("utf-8")).digest()[:8]
+
+
+def license_id_bytes(license_id: str) -> bytes:
+    if not license_id.startswith("lic_") or len(license_id) != 36:
+        raise ValueError(f"not a license id: {license_id!r}")
+    return bytes.fromhex(license_id[4:])
+
+
+def encode_claims(claims: Claims, license_name: str) -> bytes:
+    """The signed part of a key (everything but the signature)."""
+    product = claims.product.encode("ascii")
+    if len(product) > 255:
+        raise ValueError("product code too long")
+    header = _HEADER.pack(
+        FORMAT_VERSION, bytes.fromhex(claims.kid), license_id_bytes(claims.license_id),
+        name_digest(license_name), claims.issued_at,
+        UNLIMITED if claims.seats is None else claims.seats,
+        claims.maintenance_until or 0, claims.major_version or 0, len(product))
+    return header + product
+
+
+def format_key(raw: bytes) -> str:
+    """Base32 text in dash-separated groups of five, as printed in the License Information."""
+    text = base64.b32encode(raw).decode("ascii").rstrip("=")
+    return "-".join(text[i:i + GROUP] for i in range(0, len(text), GROUP))
+
+
+def key_bytes(license_key: str) -> bytes:
+    """The raw bytes of a typed or pasted key; raises MalformedKey."""
+    if not isinstance(license_key, str):
+        raise MalformedKey("a License Key is text")
+    text = license_key.translate(_IGNORED).upper().translate(_TYPED)
+    if not text or len(text) > 1024:
+        raise MalformedKey("empty or far too long")
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedKey(str(exc)) from None
+
+
+def parse(raw: bytes) -> tuple[bytes, bytes, Claims, bytes]:
+    """Split raw key bytes into (signed message, signature, claims, name digest)."""
+    if len(raw) < _HEADER.size + SIGNATURE_BYTES:
+        raise MalformedKey("too short")
+    (version, kid, lic, digest, issued, seats, maint, major, plen) = _HEADER.unpack_from(raw)
+    if version != FORMAT_VERSION:
+        raise MalformedKey(f"unknown format version {version}")
+    end = _HEADER.size + plen
+    if len(raw) != end + SIGNATURE_BYTES:
+        raise MalformedKey("wrong length")
+    try:
+        product = raw[_HEADER.size:end].decode("ascii")
+    except UnicodeDecodeError:
+        raise MalformedKey("product code is not ASCII") from None
+    claims = Claims(
+        license_id="lic_" + lic.hex(), product=product,
+        seats=None if seats == UNLIMITED else seats, issued_at=issued, kid=kid.hex(),
+        maintenance_until=maint or None, major_version=major or None)
+    return raw[:end], raw[end:], claims, digest
+
+
+class Verifier:
+    """Checks License Information against a set of public keys (kid → 32-byte Ed25519 key)."""
+
+    def __init__(self, public_keys: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> None:
+        items = public_keys.items() if isinstance(public_keys, Mapping) else public_keys
+        self._keys: dict[str, bytes] = {kid: bytes(pk) for kid, pk in items}
+
+    @property
+    def kids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def verify(self, license_name: str, license_key: str, product: str | None = None) -> Verdict:
+        try:
+            message, signature, claims, digest = parse(key_bytes(license_key))
+        except MalformedKey:
+            return Verdict(MALFORMED)
+        public_key = self._keys.get(claims.kid)
+        if public_key is None:
+            return Verdict(UNKNOWN_KEY)
+        try:
+            crypto_sign_open(signature + message, public_key)
+        except BadSignatureError:
+            return Verdict(BAD_SIGNATURE)
+        if digest != name_digest(license_name):
+            return Verdict(NAME_MISMATCH, claims)
+        if product is not None and product != claims.product:
+            return Verdict(PRODUCT_MISMATCH, claims)
+        return Verdict(VALID, claims)
+
+
+def verify(license_name: str, license_key: str, public_keys: Mapping[str, bytes],
+           product: str | None = None) -> Verdict:
+    """One-shot form of `Verifier(public_keys).verify(...)`."""
+    return Verifier(public_keys).verify(license_name, license_key, product)
+
+
+def public_keys_from_json(document: Mapping[str, object]) -> dict[str, bytes]:
+    """Public keys from the server's `GET /v1/signing-keys` answer (retired keys left out)."""
+    keys = {}
+    for item in document.get("data", []):  # type: ignore[union-attr]
+        if isinstance(item, Mapping) and item.get("status") != "retired":
+            keys[str(item["kid"])] = base64.b64decode(str(item["public_key"]))
+    return keys

@@ -1,0 +1,96 @@
+"""Test fixtures: a real database (SQLite always; PostgreSQL when LICENSOR_TEST_DATABASE_URL is
+set), emptied before each test, a context and an HTTP client on the real app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from licensor.api.app import create_app, seed
+from licensor.config import Settings
+from licensor.services.context import Context, build_context
+from licensor.store import all_models  # noqa: F401
+from licensor.store.db import Base, Database
+from licensor.store.migrate import upgrade
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this run, migrated once. On PostgreSQL a database of its own, so
+    several runs on one server never see each other's rows."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("db") / "licensor.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    base = make_url(PG_URL)
+    name = f"licensor_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+def empty_database(db: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)
+              if t.name != "alembic_version"]
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for name in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        else:
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in tables)
+                                 + " RESTART IDENTITY CASCADE")
+
+
+def make_settings(home: Path, url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"home": home, "database_url": url, "sandbox": True,
+                              "admin_token": ADMIN_TOKEN, "jobs_interval": 0, "smtp_url": None}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def ctx(database: Database, tmp_path: Path) -> Iterator[Context]:
+    empty_database(database)
+    context = build_context(make_settings(tmp_path / "home", database.url), db=database)
+    seed(context)
+    yield context
+
+
+@pytest.fixture
+def client(ctx: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx, run_prepare=False), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    return dict(ADMIN)
