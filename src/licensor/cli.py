@@ -30,6 +30,19 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(jobs_app, name="jobs")
 
+def _add_command_groups() -> None:
+    import importlib
+    import pkgutil
+
+    import licensor.commands as commands
+
+    for module in pkgutil.iter_modules(commands.__path__):
+        group = importlib.import_module(f"licensor.commands.{module.name}")
+        app.add_typer(group.app, name=group.NAME)
+
+
+_add_command_groups()
+
 console = Console()
 err = Console(stderr=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import licensor.api as api_package
 from licensor import __version__
 from licensor.api import errors
 from licensor.api.idempotency import IdempotencyMiddleware
@@ -21,12 +24,12 @@ from licensor.store.migrate import upgrade
 
 log = logging.getLogger("licensor")
 
-ROUTERS = [
-    "licensor.api.catalog",
-    "licensor.api.licenses",
-    "licensor.api.registrations",
-    "licensor.api.signing_keys",
-]
+def router_modules(sandbox: bool) -> list[str]:
+    """Every module of licensor.api that defines `router` (sandbox only in sandbox mode)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(api_package.__path__))
+    return [f"licensor.api.{n}" for n in names
+            if n not in ("app", "deps", "errors", "idempotency", "views")
+            and (sandbox or n != "sandbox")]
 
 
 def prepare(ctx: Context) -> None:
@@ -82,12 +85,10 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    import importlib
-    routers = list(ROUTERS)
-    if ctx.settings.sandbox:
-        routers.append("licensor.api.sandbox")
-    for name in routers:
-        app.include_router(importlib.import_module(name).router)
+    for name in router_modules(ctx.settings.sandbox):
+        module = importlib.import_module(name)
+        if hasattr(module, "router"):
+            app.include_router(module.router)
     return app
 
 

@@ -1,18 +1,17 @@
-"""One module per capability. Modules that register jobs are listed in CAPABILITIES."""
+"""One module per capability. Importing them all registers their jobs and event handlers."""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-CAPABILITIES = [
-    "licensor.services.licenses",
-]
 _loaded = False
 
 
 def load_capabilities() -> None:
     global _loaded
-    if not _loaded:
-        for name in CAPABILITIES:
-            importlib.import_module(name)
-        _loaded = True
+    if _loaded:
+        return
+    _loaded = True
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
