@@ -103,6 +103,26 @@ def key_bytes(license_key: str) -> bytes:
     """The raw bytes of a typed or pasted key; raises MalformedKey."""
     if not isinstance(license_key, str):
         raise MalformedKey("a License Key is text")
+    if not license_key.isascii():
+        return _key_bytes_unicode(license_key)
+    # Validation's hot path: base64.b32decode is pure Python (~16 µs a key); one C-level
+    # translate into int()'s base-32 digits and int.to_bytes decode the same bytes in ~1 µs.
+    digits = license_key.translate(_ASCII_TO_DIGITS)
+    length = len(digits)
+    if not length or length > 1024:
+        raise MalformedKey("empty or far too long")
+    if length % 8 in (1, 3, 6):  # lengths that no whole number of bytes encodes
+        raise MalformedKey("Incorrect padding")
+    try:
+        value = int(digits, 32)
+    except ValueError:
+        raise MalformedKey("Non-base32 digit found") from None
+    size = length * 5 // 8
+    return (value >> (length * 5 - size * 8)).to_bytes(size, "big")
+
+
+def _key_bytes_unicode(license_key: str) -> bytes:
+    """The general form (non-ASCII dashes, spaces and letters that upper-case to ASCII)."""
     text = license_key.translate(_IGNORED).upper().translate(_TYPED)
     if not text or len(text) > 1024:
         raise MalformedKey("empty or far too long")
@@ -110,6 +130,23 @@ def key_bytes(license_key: str) -> bytes:
         return base64.b32decode(text + "=" * (-len(text) % 8))
     except (binascii.Error, ValueError) as exc:
         raise MalformedKey(str(exc)) from None
+
+
+def _ascii_to_digits() -> dict[int, str | None]:
+    """ASCII → int(…, 32) digits: RFC 4648 base32 letters either case, typed look-alikes, the
+    ignored separators dropped, and every other character mapped to '!' (which int() refuses)."""
+    alphabet, digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghijklmnopqrstuv"
+    table: dict[int, str | None] = {code: "!" for code in range(128)}
+    for letter, digit in zip(alphabet, digits, strict=True):
+        table[ord(letter)] = table[ord(letter.lower())] = digit
+    for typed, meant in (("0", "O"), ("1", "I"), ("8", "B")):
+        table[ord(typed)] = digits[alphabet.index(meant)]
+    for ignored in " \t\r\n-_":
+        table[ord(ignored)] = None
+    return table
+
+
+_ASCII_TO_DIGITS = _ascii_to_digits()
 
 
 def parse(raw: bytes) -> tuple[bytes, bytes, Claims, bytes]:
