@@ -99,8 +99,13 @@ def db_upgrade() -> None:
 
 # -- licenses ------------------------------------------------------------------------------
 
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON, never wrapped by Rich."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
 def _print_license(view: dict[str, Any]) -> None:
-    console.print(json.dumps(view, indent=2, ensure_ascii=False))
+    print_json(view)
 
 
 @licenses_app.command("issue")
@@ -177,7 +182,7 @@ def licenses_verify(name: Annotated[str, typer.Option("--name", help="License Na
         return licenses.validate(ctx, session, name, key).to_json()
 
     result = run_command(work)
-    console.print(json.dumps(result, indent=2))
+    print_json(result)
     if not result["valid"]:
         raise typer.Exit(1)
 
@@ -213,7 +218,7 @@ def keys_export() -> None:
     """Print the public keys as JSON (for offline verifiers shipped in apps)."""
     data = run_command(lambda ctx, s, now: {r.kid: r.public_key for r in ctx.keyring.all(s)
                                             if r.status != "retired"})
-    print(json.dumps({"algorithm": "Ed25519", "keys": data}, indent=2))
+    print_json({"algorithm": "Ed25519", "keys": data})
 
 
 @tokens_app.command("create")
@@ -222,7 +227,7 @@ def tokens_create(name: str) -> None:
     from licensor.services.tokens import create_token
 
     token = run_command(lambda ctx, s, now: create_token(s, name, now))
-    console.print(token)
+    typer.echo(token)
 
 
 @audit_app.command("verify")
@@ -245,7 +250,7 @@ def jobs_run() -> None:
     from licensor.services import jobs
 
     done = run_command(lambda ctx, s, now: jobs.run_due(ctx, s, now))
-    console.print(json.dumps(done))
+    print_json(done)
 
 
 

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/licenses", tags=["licenses"])
 
 class LicenseCreate(BaseModel):
     product: str = Field(max_length=64)
-    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS,
+    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS, strict=True,
                               description="Seats; null for an unlimited tier")
     license_name: str = Field(max_length=200)
     email: str = Field(max_length=320)
