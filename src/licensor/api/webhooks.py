@@ -1,0 +1,44 @@
+"""Stripe webhooks: signature-checked, recorded in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from licensor.api.deps import Ctx, commit, now_for
+from licensor.services import audit
+from licensor.services.context import Context
+from licensor.services.payments_stripe import verify_webhook
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+MAX_BODY = 1_000_000
+
+
+@router.post("/stripe")
+async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
+    payload = (await request.body())[:MAX_BODY]
+    header = request.headers.get("stripe-signature")
+    return await run_in_threadpool(_record, ctx, payload, header)
+
+
+def _record(ctx: Context, payload: bytes, header: str | None) -> dict[str, Any]:
+    with ctx.db.writer() as session:
+        return _verify_and_record(ctx, session, payload, header)
+
+
+def _verify_and_record(ctx: Context, session: Session, payload: bytes,
+                       header: str | None) -> dict[str, Any]:
+    now = now_for(ctx, session)
+    event = verify_webhook(payload, header, ctx.settings.stripe_webhook_secret,
+                           int(now.timestamp()))
+    event_id, kind = str(event.get("id", ""))[:64], str(event.get("type", ""))[:100]
+    # Payments are confirmed synchronously at checkout; webhooks (refunds or disputes made
+    # in the dashboard) are kept for the operator in the audit log.
+    audit.record(session, actor="stripe", action=f"stripe.{kind}", entity_type="stripe_event",
+                 entity_id=event_id, before=None, after={"type": kind}, now=now)
+    commit(ctx, session)
+    return {"received": True, "id": event_id, "type": kind}
