@@ -1,0 +1,59 @@
+"""Customer accounts and sessions, and `Account`: the dependency for calls made by a customer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from licensor.api.deps import Ctx, WriteSession, bearer_token, commit, now_for
+from licensor.domain.errors import LicensorError
+from licensor.services import accounts
+from licensor.store.models_subscriptions import AccountRow
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+
+
+class AccountBody(BaseModel):
+    email: str = Field(max_length=320, pattern=EMAIL)
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+
+
+class SessionBody(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=200)
+
+
+def require_account(request: Request, ctx: Ctx) -> AccountRow:
+    """The calling customer's account; 401 UNAUTHENTICATED without a valid account token."""
+    token = bearer_token(request)
+    if token:
+        with ctx.db.reader() as session:
+            account = accounts.account_for_token(session, token)
+        if account is not None:
+            return account
+    raise LicensorError("UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <token> "
+                        "from POST /v1/accounts or POST /v1/sessions.", status=401)
+
+
+Account = Annotated[AccountRow, Depends(require_account)]
+
+
+@router.post("/accounts", status_code=201)
+def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    row, token = accounts.create_account(session, email=body.email, name=body.name,
+                                         password=body.password, now=now_for(ctx, session))
+    commit(ctx, session)
+    return {"id": row.id, "email": row.email, "name": row.name, "token": token}
+
+
+@router.post("/sessions")
+def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    token = accounts.log_in(session, email=body.email, password=body.password,
+                            now=now_for(ctx, session))
+    commit(ctx, session)
+    return {"token": token}
