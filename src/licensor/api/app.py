@@ -20,6 +20,7 @@ from licensor.config import Settings
 from licensor.services import jobs
 from licensor.services.catalog import load_default
 from licensor.services.context import Context, build_context
+from licensor.services.maintenance import load_default_releases
 from licensor.store.migrate import upgrade
 
 log = logging.getLogger("licensor")
@@ -39,10 +40,12 @@ def prepare(ctx: Context) -> None:
 
 
 def seed(ctx: Context) -> None:
-    """The default catalog on an empty database, and an active signing key."""
+    """The default catalog (and its release history) on an empty database, and an active signing
+    key."""
     with ctx.db.transaction() as session:
         now = ctx.clock.now(session)
         load_default(session, now)
+        load_default_releases(session, now)
         ctx.keyring.ensure_active(session, now)
 
 

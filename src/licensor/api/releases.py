@@ -1,0 +1,35 @@
+"""Releases of a product: what update checks compare against (admin writes, public reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import AwareDatetime, BaseModel
+
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.services import maintenance
+
+router = APIRouter(prefix="/v1/products", tags=["releases"])
+
+
+class ReleaseBody(BaseModel):
+    released_at: AwareDatetime
+
+
+@router.put("/{code}/releases/{version}")
+def put_release(code: str, version: str, body: ReleaseBody, response: Response, ctx: Ctx,
+                session: WriteSession, admin: Admin) -> dict[str, Any]:
+    """Create or replace a release (201 when new, 200 when replaced)."""
+    row, created = maintenance.put_release(session, code, version, body.released_at,
+                                           now=now_for(ctx, session), actor=admin)
+    commit(ctx, session)
+    response.status_code = 201 if created else 200
+    return maintenance.release_view(row)
+
+
+@router.get("/{code}/releases")
+def list_releases(code: str, session: ReadSession) -> dict[str, Any]:
+    """Every release of the product, oldest version first (semantic version order)."""
+    rows = maintenance.list_releases(session, code)
+    return {"data": [maintenance.release_view(r) for r in rows], "next_cursor": None}
