@@ -34,7 +34,7 @@ def _add_command_groups() -> None:
     import importlib
     import pkgutil
 
-    import licensor.commands as commands
+    from licensor import commands
 
     for module in pkgutil.iter_modules(commands.__path__):
         group = importlib.import_module(f"licensor.commands.{module.name}")
@@ -76,14 +76,17 @@ def run_command(fn: Any) -> Any:
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(min=1, max=64)] = 1) -> None:
+          workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+          access_log: Annotated[bool, typer.Option(
+              help="Log every request (off behind a proxy that logs, or under load)")] = True
+          ) -> None:
     """Serve the API (migrations and the default catalog are applied first)."""
     import uvicorn
 
     context()
     console.print(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s)")
     uvicorn.run("licensor.api.app:create_app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", access_log=access_log)
 
 
 @db_app.command("upgrade")

@@ -92,9 +92,8 @@ def test_without_smtp_mail_is_written_to_files(ctx: Context) -> None:
 
 
 def test_mail_of_a_rolled_back_change_is_never_sent(ctx: Context) -> None:
-    with pytest.raises(RuntimeError):
-        with ctx.db.transaction() as s:
-            mail.enqueue(s, to="a@b.test", subject="x", body="y", now=ctx.clock.now(s))
-            raise RuntimeError("the change failed")
+    with pytest.raises(RuntimeError), ctx.db.transaction() as s:
+        mail.enqueue(s, to="a@b.test", subject="x", body="y", now=ctx.clock.now(s))
+        raise RuntimeError("the change failed")
     with ctx.db.transaction() as s:
         assert ctx.mailer.deliver_pending(s, ctx.clock.now(s)) == 0

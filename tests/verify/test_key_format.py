@@ -12,8 +12,19 @@ from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
 from licensor.verify import (
-    BAD_SIGNATURE, MALFORMED, NAME_MISMATCH, PRODUCT_MISMATCH, UNKNOWN_KEY, VALID, Claims,
-    Verifier, encode_claims, format_key, key_bytes, public_keys_from_json, verify,
+    BAD_SIGNATURE,
+    MALFORMED,
+    NAME_MISMATCH,
+    PRODUCT_MISMATCH,
+    UNKNOWN_KEY,
+    VALID,
+    Claims,
+    Verifier,
+    encode_claims,
+    format_key,
+    key_bytes,
+    public_keys_from_json,
+    verify,
 )
 
 SK = SigningKey(b"\x01" * 32)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
@@ -23,7 +23,7 @@ def get_product(code: str, session: ReadSession) -> dict[str, Any]:
 
 @router.put("/{code}")
 def put_product(code: str, ctx: Ctx, session: WriteSession, admin: Admin,
-                document: dict[str, Any] = Body(...)) -> dict[str, Any]:
+                document: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     product = catalog.put_product(session, code, document, now=now_for(ctx, session), actor=admin)
     commit(ctx, session)
     return product_to_json(product)

@@ -62,7 +62,7 @@ def register(ctx: Context, session: Session, *, license_name: str, license_key: 
                             {"superseded_by": row.id})
     taken = repo.count(row.id)
     if row.seats is not None and taken >= row.seats:
-        raise LicensorError("SEATS_EXHAUSTED", f"All {row.seats} seats of this license are taken. "
+        raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({row.seats}) is taken. "
                             "Unregister a user who no longer needs it, or upgrade to more users.",
                             {"seats": row.seats, "registered": taken})
     reg = RegistrationRow(id=str(uuid.uuid4()), license_id=row.id, user=user,
