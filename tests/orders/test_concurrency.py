@@ -1,0 +1,102 @@
+"""Races, run for real: threads released together by a barrier, each with its own session."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from licensor.domain.errors import LicensorError
+from licensor.domain.money import Money
+from licensor.services import orders
+from licensor.services.context import Context
+from licensor.services.payments import Charge, SandboxProcessor
+from tests.builders import create_license, license_info
+from tests.orders.helpers import order, quote
+
+
+class CountingSandbox(SandboxProcessor):
+    """The sandbox processor, remembering every charge it made."""
+
+    def __init__(self) -> None:
+        self.charges: list[Charge] = []
+        self.lock = threading.Lock()
+
+    def charge(self, amount: Money, card_token: str, *, description: str,
+               idempotency_key: str) -> Charge:
+        made = super().charge(amount, card_token, description=description,
+                              idempotency_key=idempotency_key)
+        with self.lock:
+            self.charges.append(made)
+        return made
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 -- reported in the results, asserted
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def pay_in_own_session(ctx: Context, order_id: str) -> str:
+    with ctx.db.writer() as session:
+        try:
+            row, charge = orders.pay(ctx, session, order_id, "tok_visa",
+                                     now=ctx.clock.now(session))
+            orders.commit_or_refund(ctx, session, row, charge)
+            return "fulfilled"
+        except LicensorError as exc:
+            session.rollback()
+            return exc.code
+
+
+def test_two_upgrades_of_one_license_paid_at_once(ctx: Context, client: TestClient,
+                                                  admin: dict[str, str]) -> None:
+    processor = CountingSandbox()
+    ctx.extras["payments"] = processor
+    for round_ in range(3):
+        old = create_license(ctx, seats=1, license_name=f"Race {round_}")
+        ids = [order(client, quote(client, kind="upgrade", seats=seats,
+                                   **license_info(old))["id"])["id"] for seats in (5, 10)]
+        before = len(processor.charges)
+        results = race(2, lambda i, ids=ids: pay_in_own_session(ctx, ids[i]))
+        assert sorted(results) == ["QUOTE_STALE", "fulfilled"], results
+        assert len(processor.charges) - before == 1  # the loser was never charged
+        statuses = [client.get(f"/v1/orders/{i}", headers=admin).json()["status"] for i in ids]
+        assert sorted(statuses) == ["awaiting_payment", "fulfilled"]
+        lic = client.get(f"/v1/licenses/{old.id}", headers=admin).json()
+        assert lic["status"] == "superseded"
+        winner = ids[statuses.index("fulfilled")]
+        assert lic["superseded_by"] == client.get(f"/v1/orders/{winner}",
+                                                  headers=admin).json()["licenses"][0]["id"]
+
+
+def test_concurrent_orders_get_distinct_sequential_numbers(ctx: Context,
+                                                           client: TestClient) -> None:
+    quotes = [quote(client, kind="new", product="desktop", seats=1)["id"] for _ in range(6)]
+
+    def place(i: int) -> str:
+        with ctx.db.writer() as session:
+            row = orders.create_order(ctx, session, quote_id=quotes[i],
+                                      buyer={"name": "N", "email": "n@x.test"},
+                                      payment_method="card", license_name=None,
+                                      now=ctx.clock.now(session))
+            session.commit()
+            return row.number
+
+    numbers = race(6, place)
+    assert sorted(numbers) == [f"LIC-{i:06d}" for i in range(1, 7)], numbers
