@@ -94,6 +94,14 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
         raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold through the "
                             f"{channel} channel; use one of {', '.join(product.channels)}.",
                             {"field": "channel"})
+    sen = (sen or "").strip() or None
+    if channel == "marketplace" and sen is None:
+        raise LicensorError("INVALID_REQUEST", "A marketplace license needs its marketplace "
+                            "license number: give sen (e.g. SEN-L1234567).", {"field": "sen"})
+    if channel == "direct" and sen is not None:
+        raise LicensorError("INVALID_REQUEST", "sen is the marketplace's license number; a direct "
+                            "license has none. Leave it out, or use channel marketplace.",
+                            {"field": "sen"})
     purchased = purchased_at or now
     row = LicenseRow(
         id=new_license_id(), product=product.code, seats=seats,

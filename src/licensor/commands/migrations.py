@@ -1,0 +1,89 @@
+"""`licensor migrations ...`: marketplace migration requests, for administrators."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+NAME = "migrations"
+app = typer.Typer(help="Requests to move direct server licenses to the marketplace.",
+                  no_args_is_help=True)
+
+
+def _print(view: dict[str, Any]) -> None:
+    from licensor.cli import console
+
+    console.print_json(json.dumps(view, ensure_ascii=False))
+
+
+@app.command("list")
+def list_requests(
+        status: Annotated[str, typer.Option(help="open (default), all, awaiting_upgrade, "
+                                                 "pending, completed or rejected")] = "open",
+        limit: Annotated[int, typer.Option(min=1, max=500)] = 50) -> None:
+    """List migration requests, oldest first."""
+    from rich.table import Table
+
+    from licensor.cli import console, fail, run_command
+    from licensor.domain.errors import LicensorError
+    from licensor.domain.marketplace import seats_text
+    from licensor.services import marketplace
+
+    try:
+        statuses = marketplace.statuses_for(status)
+    except LicensorError as exc:
+        fail(exc)
+        return
+
+    def work(ctx: Any, session: Any, now: Any) -> list[tuple[str, ...]]:
+        return [(r.id, r.status, str(r.created_at), r.product, r.license_id,
+                 seats_text(r.license_seats), seats_text(r.required_seats), r.organisation,
+                 r.marketplace_email)
+                for r in marketplace.page(session, statuses, limit=limit)]
+
+    table = Table("id", "status", "requested", "product", "license", "seats", "server tier",
+                  "organisation", "marketplace account")
+    for row in run_command(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command("show")
+def show(migration_id: str) -> None:
+    """Show one migration request."""
+    from licensor.api.migrations import migration_view
+    from licensor.cli import run_command
+    from licensor.services import marketplace
+
+    _print(run_command(lambda ctx, s, now: migration_view(marketplace.get_migration(s,
+                                                                                    migration_id))))
+
+
+@app.command("complete")
+def complete(migration_id: str,
+             sen: Annotated[str, typer.Option("--sen", help="The marketplace's license number")]
+             ) -> None:
+    """Complete a pending request: the license becomes a marketplace license with this SEN."""
+    from licensor.api.migrations import migration_view
+    from licensor.cli import run_command
+    from licensor.services import marketplace
+
+    def work(ctx: Any, session: Any, now: Any) -> dict[str, Any]:
+        row, lic = marketplace.complete(ctx, session, migration_id, sen, now=now, actor="cli")
+        return migration_view(row, lic)
+
+    _print(run_command(work))
+
+
+@app.command("reject")
+def reject(migration_id: str,
+           reason: Annotated[str, typer.Option("--reason", help="Told to the customer")]) -> None:
+    """Reject (cancel) an open request; the customer is mailed the reason."""
+    from licensor.api.migrations import migration_view
+    from licensor.cli import run_command
+    from licensor.services import marketplace
+
+    _print(run_command(lambda ctx, s, now: migration_view(
+        marketplace.reject(ctx, s, migration_id, reason, now=now, actor="cli"))))
