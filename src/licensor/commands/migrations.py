@@ -13,19 +13,19 @@ app = typer.Typer(help="Requests to move direct server licenses to the marketpla
 
 
 def _print(view: dict[str, Any]) -> None:
-    from licensor.cli import console
-
-    console.print_json(json.dumps(view, ensure_ascii=False))
+    typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
 
 
 @app.command("list")
 def list_requests(
         status: Annotated[str, typer.Option(help="open (default), all, awaiting_upgrade, "
                                                  "pending, completed or rejected")] = "open",
-        limit: Annotated[int, typer.Option(min=1, max=500)] = 50) -> None:
+        limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """List migration requests, oldest first."""
     from rich.table import Table
 
+    from licensor.api.migrations import migration_view
     from licensor.cli import console, fail, run_command
     from licensor.domain.errors import LicensorError
     from licensor.domain.marketplace import seats_text
@@ -36,17 +36,17 @@ def list_requests(
     except LicensorError as exc:
         fail(exc)
         return
-
-    def work(ctx: Any, session: Any, now: Any) -> list[tuple[str, ...]]:
-        return [(r.id, r.status, str(r.created_at), r.product, r.license_id,
-                 seats_text(r.license_seats), seats_text(r.required_seats), r.organisation,
-                 r.marketplace_email)
-                for r in marketplace.page(session, statuses, limit=limit)]
-
-    table = Table("id", "status", "requested", "product", "license", "seats", "server tier",
-                  "organisation", "marketplace account")
-    for row in run_command(work):
-        table.add_row(*row)
+    views = run_command(lambda ctx, s, now: [migration_view(r) for r in marketplace.page(
+        s, statuses, limit=limit)])
+    if as_json:
+        typer.echo(json.dumps(views, indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "status", "requested", "product", "seats → tier", "organisation")
+    table.columns[0].no_wrap = True
+    for v in views:
+        table.add_row(v["id"], v["status"], v["created_at"][:10], v["product"],
+                      f"{seats_text(v['license_seats'])} → {seats_text(v['required_seats'])}",
+                      v["organisation"])
     console.print(table)
 
 

@@ -283,6 +283,26 @@ def _follow_upgrade(ctx: Context, session: Session, now: datetime, *, old: Licen
               _rejected_text(new, row), now)
 
 
+@events.on("order.refunded")
+def _follow_refunded_upgrade(ctx: Context, session: Session, now: datetime, *, order: Any,
+                             quote: Any, **_payload: Any) -> None:
+    """Refunding an upgrade restores the previous license: an open request goes back to it."""
+    if quote.kind != "upgrade" or not quote.license_id or not order.license_id:
+        return
+    row = MigrationRepository(session).open_for_license(order.license_id, for_update=True)
+    if row is None:
+        return
+    restored = get_license(session, quote.license_id)
+    before = record_of(row)
+    row.license_id, row.open_license_id = restored.id, restored.id
+    row.license_seats, row.updated_at = restored.seats, now
+    row.status = rules.status_after_upgrade(restored.seats, row.required_seats)
+    session.flush()
+    audit.record(session, actor="system", action="migration.upgrade_refunded",
+                 entity_type="migration", entity_id=row.id, before=before,
+                 after={**record_of(row), "order_id": order.id}, now=now)
+
+
 # -- views and mail ----------------------------------------------------------------------------
 
 def record_of(row: MigrationRequestRow) -> dict[str, Any]:
