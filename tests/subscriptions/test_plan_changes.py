@@ -195,3 +195,21 @@ def test_preview_at_t_equals_the_change_made_at_t(shop: Shop, client: TestClient
     change = client.post(f"/v1/subscriptions/{sub_id}/change", json=body, headers=owner).json()
     assert change == preview
     shop.set_clock(START)
+
+
+def test_a_retried_subscribe_or_change_charges_once(shop: Shop, client: TestClient) -> None:
+    owner, _ = shop.account()
+    sid = shop.site(owner)["id"]
+    body = {"plan": "small", "interval": "month", "card_token": "tok_visa", "site_id": sid}
+    key = {**owner, "Idempotency-Key": "sub-1"}
+    first = client.post("/v1/subscriptions", json=body, headers=key)
+    again = client.post("/v1/subscriptions", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    path = f"/v1/subscriptions/{first.json()['id']}/change"
+    key = {**owner, "Idempotency-Key": "change-1"}
+    one = client.post(path, json={"plan": "large"}, headers=key)
+    two = client.post(path, json={"plan": "large"}, headers=key)
+    assert one.json() == two.json()
+    assert [i["reason"] for i in shop.invoices(owner, first.json()["id"])] == [
+        "subscription_create", "plan_change"]

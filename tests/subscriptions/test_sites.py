@@ -126,3 +126,14 @@ def test_trial_allows_the_largest_plan(shop: Shop, client: TestClient) -> None:
     assert r.status_code == 409 and code(r) == "PLAN_TOO_SMALL"
     assert r.json()["error"]["details"] == {"plan": "starter", "limit": 10,
                                             "active_projects": 11}
+
+
+def test_the_owner_is_not_added_as_a_member(shop: Shop, client: TestClient) -> None:
+    owner, acc = shop.account()
+    sid = shop.site(owner)["id"]
+    r = client.post(f"/v1/sites/{sid}/members", json={"email": acc["email"], "role": "staff"},
+                    headers=owner)
+    assert r.status_code == 422 and r.json()["error"]["details"] == {"field": "email"}
+    r = client.post(f"/v1/sites/{sid}/members", json={"email": acc["email"], "role": "boss"},
+                    headers=owner)
+    assert r.status_code == 422 and code(r) == "INVALID_REQUEST"
