@@ -65,3 +65,22 @@ def test_unknown_and_non_perpetual_products(client: TestClient, admin: dict) -> 
     r = client.put("/v1/products/mybalsamiq/releases/1.0.0",
                    json={"released_at": "2018-06-01T09:00:00Z"}, headers=admin)
     assert r.status_code == 409 and r.json()["error"]["code"] == "PRODUCT_NOT_PERPETUAL"
+
+
+def test_releases_are_paginated_in_version_order(client: TestClient) -> None:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/products/desktop/releases", params=params).json()
+        seen += [r["version"] for r in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    everything = [r["version"] for r in
+                  client.get("/v1/products/desktop/releases").json()["data"]]
+    assert seen == everything and len(seen) > 5
+    r = client.get("/v1/products/desktop/releases", params={"limit": 0})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_REQUEST"
+    r = client.get("/v1/products/desktop/releases", params={"cursor": "bad"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_VERSION"

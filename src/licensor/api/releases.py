@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
 from licensor.services import maintenance
 
 router = APIRouter(prefix="/v1/products", tags=["releases"])
@@ -29,7 +29,12 @@ def put_release(code: str, version: str, body: ReleaseBody, response: Response, 
 
 
 @router.get("/{code}/releases")
-def list_releases(code: str, session: ReadSession) -> dict[str, Any]:
-    """Every release of the product, oldest version first (semantic version order)."""
-    rows = maintenance.list_releases(session, code)
-    return {"data": [maintenance.release_view(r) for r in rows], "next_cursor": None}
+def list_releases(code: str, session: ReadSession, limit: int | None = None,
+                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """The product's releases, oldest version first (semantic version order); `cursor` is
+    the last version of the previous page."""
+    size = page_limit(limit, default=100)
+    rows = maintenance.list_releases(session, code, after=cursor)
+    page = rows[:size]
+    return {"data": [maintenance.release_view(r) for r in page],
+            "next_cursor": page[-1].version if len(rows) > size else None}

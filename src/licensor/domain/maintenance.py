@@ -47,17 +47,17 @@ def renewed_end(end: datetime, months: int, anchor: datetime | None = None) -> d
     `months`.
     """
     span = _blocks_from_anchor(anchor, end, months) if anchor is not None else None
-    if span is None:
+    if anchor is None or span is None:
         return add_months(end, months)
-    return add_months(anchor, span + months)  # type: ignore[arg-type]
+    return add_months(anchor, span + months)
 
 
 def shortened_end(end: datetime, months: int, anchor: datetime | None = None) -> datetime:
     """The end with one renewal block taken back (a refunded renewal): inverse of renewed_end."""
     span = _blocks_from_anchor(anchor, end, months) if anchor is not None else None
-    if span is None or span - months <= 0:
+    if anchor is None or span is None or span - months <= 0:
         return add_months(end, -months)
-    return add_months(anchor, span - months)  # type: ignore[arg-type]
+    return add_months(anchor, span - months)
 
 
 def in_maintenance(maintenance_until: datetime | None, released_at: datetime) -> bool:

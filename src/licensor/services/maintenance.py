@@ -67,11 +67,17 @@ def release_view(row: ReleaseRow) -> dict[str, Any]:
     return {"product": row.product, "version": row.version, "released_at": _iso(row.released_at)}
 
 
-def list_releases(session: Session, product_code: str) -> list[ReleaseRow]:
-    """The product's releases, oldest version first (semantic order, not text order)."""
+def list_releases(session: Session, product_code: str,
+                  after: str | None = None) -> list[ReleaseRow]:
+    """The product's releases, oldest version first (semantic order, not text order), those
+    after version `after` only when given."""
     catalog.get_product(session, product_code)  # 404 UNKNOWN_PRODUCT
-    rows = ReleaseRepository(session).for_product(product_code)
-    return sorted(rows, key=lambda r: parse_version(r.version))
+    rows = sorted(ReleaseRepository(session).for_product(product_code),
+                  key=lambda r: parse_version(r.version))
+    if after is None:
+        return rows
+    cursor = parse_version(after)
+    return [r for r in rows if parse_version(r.version) > cursor]
 
 
 def put_release(session: Session, product_code: str, version_text: str,

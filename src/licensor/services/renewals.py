@@ -39,7 +39,7 @@ def _parse(text: Any) -> datetime | None:
 
 
 class Renewal:
-    body_model = RenewalBody
+    body_model: type[BaseModel] = RenewalBody
 
     def build(self, ctx: Context, session: Session, body: dict[str, Any],
               now: datetime) -> QuoteDraft:
