@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from licensor.domain.calendar import add_months
@@ -166,9 +166,14 @@ class Validation:
 _LICENSE_FIELDS = (LicenseRow.id, LicenseRow.product, LicenseRow.seats, LicenseRow.status,
                    LicenseRow.maintenance_until, LicenseRow.major_version,
                    LicenseRow.superseded_by, LicenseRow.issued_at)
+# Built once: a select() built per call costs more than the lookup itself (SQLAlchemy derives
+# its cache key and adapts the cached result columns to each new statement object).
+_LICENSE_BY_ID = select(*_LICENSE_FIELDS).where(LicenseRow.id == bindparam("license_id"))
+_SUCCESSOR_OF = select(LicenseRow.superseded_by).where(LicenseRow.id == bindparam("license_id"))
 
 
-def verify_signature(ctx: Context, session: Session, license_name: str, license_key: str,
+def verify_signature(ctx: Context, session: Session | Connection, license_name: str,
+                     license_key: str,
                      product: str | None = None) -> Verdict:
     verdict = ctx.keyring.verifier(session).verify(license_name, license_key, product)
     if verdict.code == UNKNOWN_KEY:  # maybe another worker rotated a moment ago
@@ -177,14 +182,14 @@ def verify_signature(ctx: Context, session: Session, license_name: str, license_
     return verdict
 
 
-def validate(ctx: Context, session: Session, license_name: str, license_key: str,
+def validate(ctx: Context, session: Session | Connection, license_name: str, license_key: str,
              product: str | None = None) -> Validation:
+    """Read-only, on a session or a bare connection (the API's hot path uses one)."""
     verdict = verify_signature(ctx, session, license_name, license_key, product)
     if verdict.code != VALID or verdict.claims is None:
         return Validation(False, verdict.code, verdict.claims, None)
     claims = verdict.claims
-    found = session.execute(select(*_LICENSE_FIELDS).where(LicenseRow.id == claims.license_id)
-                            ).first()
+    found = session.execute(_LICENSE_BY_ID, {"license_id": claims.license_id}).first()
     if found is None:
         return Validation(False, UNKNOWN_KEY, claims, None)
     lid, prod, seats, status, maint, major, superseded_by, issued_at = found
@@ -204,12 +209,12 @@ def validate(ctx: Context, session: Session, license_name: str, license_key: str
     return Validation(valid, code, claims, info, current)
 
 
-def final_successor(session: Session, license_id: str) -> str:
+def final_successor(session: Session | Connection, license_id: str) -> str:
     """Follow superseded_by links to the license that stands now."""
     seen = {license_id}
     current = license_id
     while True:
-        nxt = session.scalar(select(LicenseRow.superseded_by).where(LicenseRow.id == current))
+        nxt = session.scalar(_SUCCESSOR_OF, {"license_id": current})
         if nxt is None or nxt in seen:
             return current
         seen.add(nxt)

@@ -103,7 +103,7 @@ def key_bytes(license_key: str) -> bytes:
     """The raw bytes of a typed or pasted key; raises MalformedKey."""
     if not isinstance(license_key, str):
         raise MalformedKey("a License Key is text")
-    if not license_key.isascii():
+    if not license_key.isascii() or "=" in license_key:  # pasted with base32 padding
         return _key_bytes_unicode(license_key)
     # Validation's hot path: base64.b32decode is pure Python (~16 µs a key); one C-level
     # translate into int()'s base-32 digits and int.to_bytes decode the same bytes in ~1 µs.
@@ -122,7 +122,7 @@ def key_bytes(license_key: str) -> bytes:
 
 
 def _key_bytes_unicode(license_key: str) -> bytes:
-    """The general form (non-ASCII dashes, spaces and letters that upper-case to ASCII)."""
+    """The general form (non-ASCII dashes and spaces, letters that upper-case to ASCII, padding)."""
     text = license_key.translate(_IGNORED).upper().translate(_TYPED)
     if not text or len(text) > 1024:
         raise MalformedKey("empty or far too long")
