@@ -539,8 +539,10 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     audit.record(session, actor=f"account:{account.id}", action="subscription.plan_changed",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
+    assert sub.plan is not None and sub.interval is not None
+    label = plan_label(product, plan_of(product, sub.plan), sub.interval)
     _mail_owner(session, sub, f"Your {product.name} plan changed",
-                f"Your plan is now {change.lines[-1].description.split(' from ')[0]}. "
+                f"Your plan is now {label}. "
                 f"Net {s.net.display()}; charged to your card {s.amount_due.display()}; "
                 f"credit balance {s.credit_balance_after.display()}.", now)
     return change
