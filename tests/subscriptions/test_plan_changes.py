@@ -213,3 +213,20 @@ def test_a_retried_subscribe_or_change_charges_once(shop: Shop, client: TestClie
     assert one.json() == two.json()
     assert [i["reason"] for i in shop.invoices(owner, first.json()["id"])] == [
         "subscription_create", "plan_change"]
+
+
+def test_changes_are_audited_and_mailed(shop: Shop, client: TestClient, ctx: Any) -> None:
+    from licensor.services.audit import entries_for, verify_chain
+
+    owner, _, sub_id = paid_site(shop, "small")
+    shop.advance(DAY)
+    client.post(f"/v1/subscriptions/{sub_id}/change", json={"plan": "starter"}, headers=owner)
+    client.post(f"/v1/subscriptions/{sub_id}/cancel", headers=owner)
+    with ctx.db.reader() as session:
+        actions = [e.action for e in entries_for(session, sub_id)]
+        assert actions == ["subscription.started", "subscription.plan_changed",
+                           "subscription.canceled"]
+        assert verify_chain(session).ok
+    mails = sorted(m["subject"] for m in shop.outbox(f"user{shop.count}@example.test"))
+    assert mails == ["Your myBalsamiq plan changed", "Your myBalsamiq subscription",
+                     "Your subscription is canceled"]
