@@ -220,3 +220,37 @@ def test_mail_is_queued_in_the_payment_transaction(ctx: Context, client: TestCli
     with ctx.db.reader() as session:
         rows = session.scalars(select(MailRow).where(MailRow.to == BUYER["email"])).all()
     assert any(done["licenses"][0]["license_key"] in r.body for r in rows)
+
+
+def test_order_fulfilled_event_for_every_kind(client: TestClient) -> None:
+    seen: list[str] = []
+    handler = events.on("order.fulfilled")(
+        lambda _c, _s, _n, *, order, quote: seen.append(f"{order.number}:{quote.kind}"))
+    try:
+        done = buy(client, kind="new", product="desktop", seats=1)
+    finally:
+        events._HANDLERS["order.fulfilled"].remove(handler)
+    assert seen == [f"{done['number']}:new"]
+
+
+def test_free_upgrade_charges_nothing(ctx: Context, client: TestClient,
+                                      admin: dict[str, str]) -> None:
+    # A vendor cut its prices: 2 users now cost what 1 cost before, so the difference is zero
+    doc = client.get("/v1/products/desktop").json()
+    doc["pricing"]["bands"] = [{"min_seats": 1, "unit_price": {"amount": 0, "currency": "USD"}}]
+    old = create_license(ctx, seats=1)
+    assert client.put("/v1/products/desktop", json=doc, headers=admin).status_code == 200
+    q = quote(client, kind="upgrade", seats=2, **license_info(old))
+    assert q["total"]["amount"] == 0
+    done = pay(client, order(client, q["id"])["id"], token="tok_declined")  # no card needed
+    assert done["status"] == "fulfilled"
+
+
+def test_mark_paid_of_a_stale_invoice_order(ctx: Context, client: TestClient,
+                                            admin: dict[str, str]) -> None:
+    old = create_license(ctx, seats=1)
+    by_invoice = order(client, quote(client, kind="upgrade", seats=10,
+                                     **license_info(old))["id"], method="invoice")
+    buy(client, kind="upgrade", seats=5, **license_info(old))
+    error(client.post(f"/v1/orders/{by_invoice['id']}/mark-paid", headers=admin),
+          409, "QUOTE_STALE")

@@ -93,7 +93,10 @@ class QuoteDraft:
 
 
 class QuoteKind(Protocol):
-    body_model: type[BaseModel]
+    @property
+    def body_model(self) -> type[BaseModel]:
+        """The pydantic model of this kind's request body (a class attribute will do)."""
+        ...
 
     def build(self, ctx: Context, session: Session, body: dict[str, Any],
               now: datetime) -> QuoteDraft: ...
