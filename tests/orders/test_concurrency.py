@@ -100,3 +100,31 @@ def test_concurrent_orders_get_distinct_sequential_numbers(ctx: Context,
 
     numbers = race(6, place)
     assert sorted(numbers) == [f"LIC-{i:06d}" for i in range(1, 7)], numbers
+
+
+def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClient,
+                                                  admin: dict[str, str]) -> None:
+    import pytest
+    from sqlalchemy import event
+
+    refunds: list[str] = []
+
+    class RecordingSandbox(SandboxProcessor):
+        def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Any:
+            refunds.append(charge_id)
+            return super().refund(charge_id, amount, idempotency_key=idempotency_key)
+
+    ctx.extras["payments"] = RecordingSandbox()
+    o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
+    with ctx.db.writer() as session:
+        row, charge = orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
+
+        def fail(_session: Any) -> None:
+            raise RuntimeError("the database went away")
+
+        event.listen(session, "before_commit", fail)
+        with pytest.raises(RuntimeError):
+            orders.commit_or_refund(ctx, session, row, charge)
+    assert charge is not None and refunds == [charge.id]
+    assert client.get(f"/v1/orders/{o['id']}", headers=admin).json()["status"] == \
+        "awaiting_payment"
