@@ -203,6 +203,7 @@ def complete(ctx: Context, session: Session, migration_id: str, sen: str | None,
     product = get_product(session, lic.product)
     _mail(session, lic, row, f"Your license is now on the marketplace: {sen}",
           _completed_text(lic, row, product.name, product.marketplace_url), now)
+    # license.moved_to_marketplace(license=LicenseRow, migration=MigrationRequestRow)
     events.emit(ctx, session, now, "license.moved_to_marketplace", license=lic, migration=row)
     return row, lic
 
