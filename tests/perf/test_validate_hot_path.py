@@ -98,7 +98,7 @@ def test_the_hot_path_reconnects_after_losing_its_connection(ctx: Context,
     row = create_license(ctx)
     assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
     _pid, conn = ctx.extras["validation.connection"]
-    conn.connection.dbapi_connection.close()  # e.g. the database server restarted
+    conn.dbapi_connection.close()  # e.g. the database server restarted
     assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
 
 
@@ -154,3 +154,38 @@ def test_the_hot_path_connection_is_closed_with_the_app(ctx: Context) -> None:
         assert "validation.connection" in ctx.extras
     assert "validation.connection" not in ctx.extras
     validation.close(ctx)  # closing twice is harmless
+
+
+def test_with_an_idempotency_key_the_regular_route_answers_and_replays(
+        ctx: Context, client: TestClient) -> None:
+    row = create_license(ctx)
+    headers = {"Idempotency-Key": "validate-1"}
+    first = client.post(URL, json=license_info(row), headers=headers)
+    again = client.post(URL, json=license_info(row), headers=headers)
+    assert first.json()["code"] == again.json()["code"] == "VALID"
+    assert again.headers.get("idempotent-replayed") == "true"
+
+
+def test_json_content_type_variants_take_the_hot_path(ctx: Context, client: TestClient,
+                                                      statements: list[str]) -> None:
+    row = create_license(ctx)
+    for content_type in ("application/json", "application/json; charset=utf-8",
+                         "Application/JSON"):
+        answer = client.post(URL, json=license_info(row),
+                             headers={"Content-Type": content_type})
+        assert answer.status_code == 200 and answer.json()["code"] == "VALID"
+    assert "validation.connection" in ctx.extras
+
+
+def test_the_hot_path_connection_is_read_only_at_the_database(ctx: Context,
+                                                              client: TestClient) -> None:
+    row = create_license(ctx)
+    assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
+    _pid, conn = ctx.extras["validation.connection"]
+    cursor = conn.dbapi_connection.cursor()
+    with pytest.raises(conn.errors):
+        cursor.execute("UPDATE licenses SET seats = 99")
+    with pytest.raises(TypeError):
+        conn.execute(update(LicenseRow).values(seats=99))  # type: ignore[arg-type]
+    with ctx.db.engine.connect() as check:
+        assert check.execute(text("SELECT seats FROM licenses")).scalar() == 3

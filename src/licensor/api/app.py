@@ -15,6 +15,7 @@ from fastapi import FastAPI
 import licensor.api as api_package
 from licensor import __version__
 from licensor.api import errors
+from licensor.api.hot_path import ValidateHotPath
 from licensor.api.idempotency import IdempotencyMiddleware
 from licensor.config import Settings
 from licensor.services import jobs
@@ -83,6 +84,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ValidateHotPath)  # outermost: validation skips the stack
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response
-from fastapi.routing import APIRoute
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
 
 from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
 from licensor.api.views import license_view, registration_view
@@ -19,7 +17,7 @@ from licensor.store.repositories import LicenseRepository, RegistrationRepositor
 @asynccontextmanager
 async def _hot_path_lifespan(app: Any) -> AsyncIterator[None]:
     yield
-    validation.close(app.state.ctx)  # the validation connection of this process
+    validation.close(app.state.ctx)  # the validation connection of this process (hot_path.py)
 
 
 router = APIRouter(prefix="/v1/licenses", tags=["licenses"], lifespan=_hot_path_lifespan)
@@ -75,40 +73,10 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
             "next_cursor": page[-1].id if len(rows) > size else None}
 
 
-class _HotPathRoute(APIRoute):
-    """Validation, the hot path, served on the event loop (see services/validation.py).
-
-    A well-formed JSON body is validated with the same model and answered at once; anything
-    else (another content type, bad JSON, a missing or oversized field) goes to the regular
-    FastAPI handler below, so every refusal is exactly the one the API has always given.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        regular = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            content_type = request.headers.get("content-type", "")
-            if content_type == "application/json" or content_type.startswith(
-                    "application/json;"):
-                try:
-                    body = LicenseInformation.model_validate(json.loads(await request.body()))
-                except (ValueError, ValidationError):
-                    return await regular(request)
-                answer = validation.validate(request.app.state.ctx, body.license_name,
-                                             body.license_key, body.product)
-                return Response(json.dumps(answer, ensure_ascii=False, separators=(",", ":")),
-                                media_type="application/json")
-            return await regular(request)
-
-        return handler
-
-
+@router.post("/validate")
 def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> dict[str, Any]:
     return licenses.validate(ctx, session, body.license_name, body.license_key,
                              body.product).to_json()
-
-
-router.add_api_route("/validate", validate, methods=["POST"], route_class_override=_HotPathRoute)
 
 
 @router.post("/lost-key", status_code=202)
