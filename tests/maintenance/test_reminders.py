@@ -129,3 +129,36 @@ def test_only_active_direct_licenses_with_maintenance_are_reminded(client: TestC
     set_clock(client, admin, "2027-02-01T00:00:00Z")
     assert advance(client, admin)["jobs"]["maintenance_reminders"] == 0
     assert outbox(client, admin) == []
+
+
+def test_concurrent_runs_send_each_reminder_once(ctx: Context) -> None:
+    import threading
+
+    from sqlalchemy import func, select
+
+    from licensor.store.models import MailRow
+    from tests.builders import create_license
+
+    create_license(ctx, product="jira-server", seats=10, email=EMAIL,
+                   now=datetime(2026, 1, 10, tzinfo=UTC))
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def run() -> None:
+        start.wait()
+        try:
+            with ctx.db.transaction() as session:
+                maintenance.send_maintenance_reminders(ctx, session, now)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with ctx.db.reader() as session:
+        assert session.scalar(select(func.count()).select_from(MailRow)
+                              .where(MailRow.to == EMAIL)) == 2

@@ -46,7 +46,10 @@ class ReminderRepository:
                 LicenseRow.maintenance_until <= horizon,
                 LicenseRow.maintenance_until > LicenseRow.issued_at,
                 ~sent_last)
-            .order_by(LicenseRow.maintenance_until, LicenseRow.id)).all()
+            .order_by(LicenseRow.maintenance_until, LicenseRow.id)
+            # Locked, so of two concurrent runs the second waits and then sees the reminders
+            # the first recorded (PostgreSQL; SQLite writers are serialized anyway).
+            .with_for_update(of=LicenseRow)).all()
 
     def kinds_sent(self, license_id: str, maintenance_until: datetime) -> set[str]:
         return set(self.session.scalars(
