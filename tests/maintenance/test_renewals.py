@@ -229,3 +229,19 @@ def test_refunding_a_renewal_gives_the_block_back(ctx: Context, client: TestClie
     with ctx.db.reader() as session:
         actions = [e.action for e in audit.entries_for(session, lic["id"])]
     assert actions.count("license.maintenance_renewal_refunded") == 2
+
+
+def test_a_license_from_before_its_product_had_maintenance_can_be_renewed(
+        client: TestClient, admin: dict) -> None:
+    set_clock(client, admin, "2026-01-10T12:00:00Z")
+    lic = issue(client, admin, product="desktop", seats=3)
+    assert lic["maintenance_until"] is None
+    product = client.get("/v1/products/desktop").json()
+    product.update(maintenance_months=12, renewal_price_ratio="0.5")
+    assert client.put("/v1/products/desktop", json=product, headers=admin).status_code == 200
+    q = renewal_quote(client, lic)
+    assert q["total"]["amount"] == 13350  # 3 × 89.00 × 50%
+    # Its implicit first period ran 12 months from purchase; the renewal adds the next block.
+    assert q["maintenance_until"] == "2028-01-10T12:00:00Z"
+    [renewed] = renew(client, lic)["licenses"]
+    assert renewed["maintenance_until"] == "2028-01-10T12:00:00Z"

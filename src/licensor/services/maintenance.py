@@ -205,7 +205,7 @@ def _change_maintenance(ctx: Context, session: Session, row: LicenseRow, end: da
 
 
 def renew(ctx: Context, session: Session, row: LicenseRow, product: Product, *, now: datetime,
-          actor: str, order_id: str | None = None) -> datetime:
+          actor: str, order_id: str | None = None) -> datetime | None:
     """Add one maintenance block to a (locked) license and re-issue its License Key; the
     previous key then validates as SUPERSEDED. Returns the end before the renewal."""
     previous = row.maintenance_until
@@ -216,7 +216,6 @@ def renew(ctx: Context, session: Session, row: LicenseRow, product: Product, *, 
     # license.renewed(license=LicenseRow, previous_end=datetime|None, order_id=str|None)
     events.emit(ctx, session, now, "license.renewed", license=row, previous_end=previous,
                 order_id=order_id)
-    assert previous is not None
     return previous
 
 
