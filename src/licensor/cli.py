@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -188,6 +189,71 @@ def licenses_verify(name: Annotated[str, typer.Option("--name", help="License Na
     print_json(result)
     if not result["valid"]:
         raise typer.Exit(1)
+
+
+def _bulk(kind: str, file: Path, channel: str, keys_out: Path | None, batch_size: int) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from licensor.services import bulk
+
+    ctx = context()
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task(f"{kind} {file.name}", total=None)
+
+        def started(total: int, done: int) -> None:
+            progress.update(task, total=total, completed=done)
+
+        try:
+            result = bulk.run(ctx, file, kind=kind, channel=channel, batch_size=batch_size,
+                              on_start=started,
+                              on_batch=lambda n: progress.advance(task, n))
+        except LicensorError as exc:
+            progress.stop()
+            rows = exc.details.get("rows") if isinstance(exc.details, dict) else None
+            if rows:
+                table = Table("row", "code", "message", title=f"Rows of {file.name} to fix")
+                for item in rows[:50]:
+                    table.add_row(str(item["row"]), item["code"], item["message"])
+                err.print(table)
+                if len(rows) > 50:
+                    err.print(f"... and {len(rows) - 50} more.")
+            fail(exc)
+            return
+    verb = "Imported" if kind == "import" else "Issued"
+    console.print(f"{verb} {result.imported_now} license(s) in {result.batches} batch(es) "
+                  f"(job {result.job_id}; {result.total} rows, {result.already_done} done "
+                  "before" + (", resumed" if result.resumed else "") + ").")
+    if keys_out is not None:
+        import csv
+
+        rows = bulk.license_information(ctx, result.job_id)
+        with keys_out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["row"])
+            writer.writeheader()
+            writer.writerows(rows)
+        console.print(f"License Information of {len(rows)} row(s) written to {keys_out}.")
+
+
+_CHANNEL = typer.Option(help="direct, or marketplace (then every row needs a sen)")
+_KEYS_OUT = typer.Option(help="Write each row's license id and License Key to this CSV file")
+
+
+@licenses_app.command("import")
+def licenses_import(file: Path, channel: Annotated[str, _CHANNEL] = "direct",
+                    keys_out: Annotated[Path | None, _KEYS_OUT] = None,
+                    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000) -> None:
+    """Import licenses sold before from a CSV file (see docs/bulk-import.md); resumable."""
+    _bulk("import", file, channel, keys_out, batch_size)
+
+
+@licenses_app.command("bulk-issue")
+def licenses_bulk_issue(file: Path, channel: Annotated[str, _CHANNEL] = "direct",
+                        keys_out: Annotated[Path | None, _KEYS_OUT] = None,
+                        batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000
+                        ) -> None:
+    """Issue new licenses, one per CSV row, as of now (see docs/bulk-import.md); resumable."""
+    _bulk("bulk-issue", file, channel, keys_out, batch_size)
 
 
 # -- keys, tokens, audit, jobs --------------------------------------------------------------
