@@ -11,7 +11,6 @@ from alembic import op
 
 import licensor.store.db
 
-
 revision = '0001_foundation'
 down_revision = None
 branch_labels = None
