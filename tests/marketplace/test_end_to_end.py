@@ -181,3 +181,19 @@ def test_refunding_the_upgrade_puts_the_request_back(client: TestClient, ctx: Co
     error(client.post("/v1/migrations", json=migration_body(
         server_license, server_user_tier=100, agree_to_upgrade=True)), 409,
         "MIGRATION_ALREADY_OPEN")
+
+
+def test_an_upgrade_that_moved_to_the_marketplace_is_not_refunded_here(
+        client: TestClient, admin: dict[str, str], server_license: LicenseRow) -> None:
+    mig = client.post("/v1/migrations", json=migration_body(
+        server_license, server_user_tier=100, agree_to_upgrade=True)).json()
+    order = buy(client, kind="upgrade", **license_info(server_license), seats=100)
+    new_id = order["licenses"][0]["id"]
+    client.post(f"/v1/migrations/{mig['id']}/complete", json={"sen": "SEN-L77"}, headers=admin)
+    err = error(client.post(f"/v1/orders/{order['id']}/refund", json={}, headers=admin), 409,
+                "ORDER_NOT_REFUNDABLE")
+    assert err["details"]["sen"] == "SEN-L77"
+    lic = client.get(f"/v1/licenses/{new_id}", headers=admin).json()
+    assert lic["status"] == "active" and lic["channel"] == "marketplace"
+    old = client.get(f"/v1/licenses/{server_license.id}", headers=admin).json()
+    assert old["status"] == "superseded"

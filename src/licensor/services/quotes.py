@@ -143,9 +143,20 @@ class NewLicense:
         row = licenses.get_license(session, order.license_id or "", for_update=True)
         if row.status == "superseded":
             raise not_latest(order, row)
+        ensure_still_direct(order, row)
         if row.status == "active":
             licenses.revoke(ctx, session, row.id, f"order {order.number} refunded", now=now,
                             actor=f"order:{order.number}")
+
+
+def ensure_still_direct(order: OrderRow, row: LicenseRow) -> None:
+    """A license that moved to the marketplace after this order is the marketplace's now:
+    revoking or restoring it here would take a license the customer holds there."""
+    if row.channel == "marketplace":
+        raise LicensorError("ORDER_NOT_REFUNDABLE", f"The license of order {order.number} has "
+                            f"since moved to the Atlassian Marketplace (SEN {row.sen}); it can no "
+                            "longer be refunded here. Revoke it explicitly if you must.",
+                            {"license_id": row.id, "sen": row.sen})
 
 
 def not_latest(order: OrderRow, row: LicenseRow) -> LicensorError:
@@ -209,6 +220,7 @@ class Upgrade:
         if new.status == "superseded" or OrderRepository(session).later_fulfilled_for_license(
                 new.id, order.id):
             raise not_latest(order, new)
+        ensure_still_direct(order, new)
         old = licenses.get_license(session, quote.license_id or "", for_update=True)
         actor = f"order:{order.number}"
         if new.status == "active":
