@@ -9,8 +9,13 @@ LICENSOR_STRIPE_SECRET_KEY).
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from licensor.domain.errors import LicensorError
 from licensor.domain.money import Money
@@ -75,3 +80,40 @@ def processor_for(ctx: object) -> PaymentProcessor:
             processor = SandboxProcessor()
         extras["payments"] = processor
     return processor  # type: ignore[return-value]
+
+
+# -- money that moved in a transaction that then did not commit ---------------------------------
+
+_COMPENSATIONS = "licensor.compensations"
+log = logging.getLogger("licensor.payments")
+
+
+def charge_in_transaction(ctx: object, session: Session, amount: Money, card_token: str, *,
+                          description: str, idempotency_key: str) -> Charge:
+    """Charge now, and refund by itself if `session` rolls back instead of committing (a later
+    refusal in the same request, a failed commit): a customer is never charged for a change
+    that did not happen."""
+    processor = processor_for(ctx)
+    charge = processor.charge(amount, card_token, description=description,
+                              idempotency_key=idempotency_key)
+
+    def give_back() -> None:
+        processor.refund(charge.id, charge.amount, idempotency_key=f"{idempotency_key}:rollback")
+
+    session.info.setdefault(_COMPENSATIONS, []).append(give_back)
+    return charge
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_compensations(session: Session) -> None:
+    session.info.pop(_COMPENSATIONS, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _run_compensations(session: Session) -> None:
+    pending: list[Callable[[], None]] = session.info.pop(_COMPENSATIONS, [])
+    for give_back in pending:
+        try:
+            give_back()
+        except Exception:  # the rollback itself must go on; an operator refunds by hand
+            log.exception("could not refund a charge of a rolled-back transaction")

@@ -24,7 +24,7 @@ from licensor.domain.periods import Period, period
 from licensor.domain.proration import Line, PlanChange, change_plan, settle
 from licensor.services import audit, catalog, mail
 from licensor.services.jobs import job
-from licensor.services.payments import processor_for
+from licensor.services.payments import charge_in_transaction
 from licensor.store.models_subscriptions import (
     AccountRow,
     InvoiceRow,
@@ -192,16 +192,17 @@ def _invoice(session: Session, sub: SubscriptionRow, *, reason: str, lines: list
     return row
 
 
-def _charge(ctx: Any, amount: Money, card_token: str | None, *, description: str,
-            key: str) -> str | None:
+def _charge(ctx: Any, session: Session, amount: Money, card_token: str | None, *,
+            description: str, key: str) -> str | None:
     """Charge the card for what the credit balance did not cover; None when nothing is due."""
     if amount.amount <= 0:
         return None
     if not card_token:
         raise LicensorError("CARD_DECLINED", "There is no card on file; pass card_token.",
                             {"card_token": None})
-    return processor_for(ctx).charge(amount, card_token, description=description,
-                                     idempotency_key=key).id
+    # Refunded by itself if this transaction then rolls back instead of committing.
+    return charge_in_transaction(ctx, session, amount, card_token, description=description,
+                                 idempotency_key=key).id
 
 
 def _mail_owner(session: Session, sub: SubscriptionRow, subject: str, body: str,
@@ -443,7 +444,7 @@ def _start(ctx: Any, session: Session, account: AccountRow, sub: SubscriptionRow
     first = period(now, req.interval, 0)
     paid = settle(price, money(sub.credit_balance, price.currency))
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-    charge_id = _charge(ctx, paid.amount_due, req.card_token,
+    charge_id = _charge(ctx, session, paid.amount_due, req.card_token,
                         description=plan_label(product, plan, req.interval),
                         key=f"subscription:{sub.id}:invoice:{number}")
     sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
@@ -521,7 +522,7 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     change = _plan_change(session, sub, site, plan, interval, now)
     product = catalog.get_product(session, sub.product)
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-    charge_id = _charge(ctx, change.settlement.amount_due, card_token or sub.card_token,
+    charge_id = _charge(ctx, session, change.settlement.amount_due, card_token or sub.card_token,
                         description=change.lines[-1].description,
                         key=f"subscription:{sub.id}:invoice:{number}")
     before = _snapshot(sub)
@@ -598,7 +599,7 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
     label = plan_label(product, plan, sub.interval) if plan else sub.plan
     try:
-        charge_id = _charge(ctx, paid.amount_due, sub.card_token, description=label,
+        charge_id = _charge(ctx, session, paid.amount_due, sub.card_token, description=label,
                             key=f"subscription:{sub.id}:invoice:{number}")
     except LicensorError as exc:
         if exc.status != 402:
