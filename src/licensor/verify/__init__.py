@@ -208,8 +208,11 @@ def verify(license_name: str, license_key: str, public_keys: Mapping[str, bytes]
 
 def public_keys_from_json(document: Mapping[str, object]) -> dict[str, bytes]:
     """Public keys from the server's `GET /v1/signing-keys` answer (retired keys left out)."""
-    keys = {}
-    for item in document.get("data", []):  # type: ignore[union-attr]
+    keys: dict[str, bytes] = {}
+    items = document.get("data", [])
+    if not isinstance(items, list):
+        raise ValueError('expected {"data": [...]} as served by GET /v1/signing-keys')
+    for item in items:
         if isinstance(item, Mapping) and item.get("status") != "retired":
             keys[str(item["kid"])] = base64.b64decode(str(item["public_key"]))
     return keys
