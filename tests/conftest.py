@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from licensor.api.app import create_app, seed
+from licensor.cli import app as cli_app
 from licensor.config import Settings
 from licensor.services.context import Context, build_context
 from licensor.store import all_models  # noqa: F401
@@ -95,3 +97,23 @@ def client(ctx: Context) -> Iterator[TestClient]:
 @pytest.fixture
 def admin() -> dict[str, str]:
     return dict(ADMIN)
+
+
+Run = Callable[..., str]
+
+
+@pytest.fixture
+def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Runs `licensor ARGS...` on the test's database and home; asserts the exit code."""
+    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
+    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
+    monkeypatch.setenv("LICENSOR_SANDBOX", "1")
+    monkeypatch.delenv("LICENSOR_ADMIN_TOKEN", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli_app, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return run

@@ -5,28 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
-
-from licensor.cli import app
-from licensor.services.context import Context
-
-
-@pytest.fixture
-def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
-    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
-    monkeypatch.setenv("LICENSOR_SANDBOX", "1")
-    monkeypatch.delenv("LICENSOR_ADMIN_TOKEN", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args), catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
 
 
 def test_issue_show_verify_revoke(cli, client: TestClient) -> None:

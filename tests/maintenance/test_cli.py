@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
-from typer.testing import CliRunner
-
-from licensor.cli import app
 from licensor.services.context import Context
 from tests.builders import create_license
-
-Run = Callable[..., str]
-
-
-@pytest.fixture
-def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
-    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
-    monkeypatch.setenv("LICENSOR_SANDBOX", "1")
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args), catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
+from tests.conftest import Run
 
 
 def test_releases_add_and_list(cli: Run) -> None:

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from licensor.cli import app
 from licensor.services.context import Context
 from tests.builders import create_license
+from tests.conftest import Run
 from tests.marketplace.helpers import migration_body, outbox
-
-Run = Callable[..., str]
 
 
 @pytest.fixture
-def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
-    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
-    monkeypatch.setenv("LICENSOR_SANDBOX", "1")
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, ["migrations", *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
+def cli(cli: Run) -> Run:
+    """`licensor migrations ARGS...`."""
+    return lambda *args, code=0: cli("migrations", *args, code=code)
 
 
 def test_list_show_complete_reject(cli: Run, client: TestClient, ctx: Context,

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
-from typer.testing import CliRunner
 
-from licensor.cli import app
-from licensor.services.context import Context
+from tests.conftest import Run
 from tests.subscriptions.conftest import Shop
-
-Run = Callable[..., str]
 
 
 @pytest.fixture
-def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
-    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
-    monkeypatch.setenv("LICENSOR_SANDBOX", "1")
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, ["subscriptions", *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
+def cli(cli: Run) -> Run:
+    """`licensor subscriptions ARGS...`."""
+    return lambda *args, code=0: cli("subscriptions", *args, code=code)
 
 
 def test_list_and_show(cli: Run, shop: Shop) -> None:
