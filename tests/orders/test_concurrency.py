@@ -55,9 +55,8 @@ def race(n: int, work: Callable[[int], Any]) -> list[Any]:
 def pay_in_own_session(ctx: Context, order_id: str) -> str:
     with ctx.db.writer() as session:
         try:
-            row, charge = orders.pay(ctx, session, order_id, "tok_visa",
-                                     now=ctx.clock.now(session))
-            orders.commit_or_refund(ctx, session, row, charge)
+            orders.pay(ctx, session, order_id, "tok_visa", now=ctx.clock.now(session))
+            session.commit()
             return "fulfilled"
         except LicensorError as exc:
             session.rollback()
@@ -117,14 +116,42 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
     ctx.extras["payments"] = RecordingSandbox()
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     with ctx.db.writer() as session:
-        row, charge = orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
+        _row, charge = orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
 
         def fail(_session: Any) -> None:
             raise RuntimeError("the database went away")
 
         event.listen(session, "before_commit", fail)
         with pytest.raises(RuntimeError):
-            orders.commit_or_refund(ctx, session, row, charge)
+            session.commit()
+        session.rollback()  # as the request boundary does
     assert charge is not None and refunds == [charge.id]
     assert client.get(f"/v1/orders/{o['id']}", headers=admin).json()["status"] == \
         "awaiting_payment"
+
+
+def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client: TestClient,
+                                                           admin: dict[str, str]) -> None:
+    from licensor.services import events
+
+    refunds: list[str] = []
+
+    class RecordingSandbox(SandboxProcessor):
+        def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Any:
+            refunds.append(charge_id)
+            return super().refund(charge_id, amount, idempotency_key=idempotency_key)
+
+    def refuse(*_args: Any, **_kw: Any) -> None:
+        raise LicensorError("INTERNAL", "a listener refused the fulfilment", status=500)
+
+    ctx.extras["payments"] = RecordingSandbox()
+    o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
+    events._HANDLERS["order.fulfilled"].append(refuse)
+    try:
+        r = client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_visa"})
+    finally:
+        events._HANDLERS["order.fulfilled"].remove(refuse)
+    assert r.status_code == 500
+    assert len(refunds) == 1
+    shown = client.get(f"/v1/orders/{o['id']}", headers=admin).json()
+    assert shown["status"] == "awaiting_payment" and shown["licenses"] == []

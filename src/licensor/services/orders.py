@@ -3,8 +3,9 @@
 Payment and fulfilment happen in one transaction. For a quote about an existing license the
 license row is locked and its version compared with the quote's *before* the card is
 charged, so of two orders racing to upgrade one license exactly one is charged and
-fulfilled; the other gets 409 QUOTE_STALE. If the transaction then fails to commit, the
-charge is refunded (`commit_or_refund`).
+fulfilled; the other gets 409 QUOTE_STALE. If the transaction then does not commit (a refusal
+during fulfilment, a failed commit), the charge is refunded by itself
+(`payments.charge_in_transaction`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from licensor.domain.money import MINOR_UNIT_DIGITS, Money
 from licensor.services import audit, events, licenses, mail
 from licensor.services.catalog import get_product
 from licensor.services.context import Context
-from licensor.services.payments import Charge, processor_for
+from licensor.services.payments import Charge, charge_in_transaction, processor_for
 from licensor.services.quote_kinds import QuoteKind, quote_kind
 from licensor.services.quotes import get_quote
 from licensor.store.models import LicenseRow
@@ -189,15 +190,15 @@ def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, Qu
 
 def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: datetime,
         actor: str = "public") -> tuple[OrderRow, Charge | None]:
-    """Charge the card and fulfil; returns the charge so the boundary can refund it if the
-    commit fails (see `commit_or_refund`)."""
+    """Charge the card and fulfil. The charge is refunded by itself if this transaction rolls
+    back instead of committing."""
     order, quote = _payable(session, order_id, "card")
     ensure_not_expired(quote, now)
     ensure_fresh(session, quote)  # under the row lock, before any money moves
     charge = None
     if order.total_amount > 0:
-        charge = processor_for(ctx).charge(
-            total_of(order), card_token, description=f"Order {order.number}",
+        charge = charge_in_transaction(
+            ctx, session, total_of(order), card_token, description=f"Order {order.number}",
             idempotency_key=f"{order.id}:charge:{uuid.uuid4().hex}")
         order.charge_id = charge.id
     _fulfil(ctx, session, order, quote, now, actor)
@@ -211,19 +212,6 @@ def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
     ensure_fresh(session, quote)
     _fulfil(ctx, session, order, quote, now, actor)
     return order
-
-
-def commit_or_refund(ctx: Context, session: Session, order: OrderRow,
-                     charge: Charge | None) -> None:
-    """Commit the payment's transaction; if that fails, give the money back and re-raise."""
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        if charge is not None:
-            processor_for(ctx).refund(charge.id, charge.amount,
-                                      idempotency_key=f"{order.id}:rollback:{charge.id}")
-        raise
 
 
 # -- refunds --------------------------------------------------------------------------------
