@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 
 from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.paging import page_of
 from licensor.domain.catalog import product_to_json
 from licensor.services import catalog
 
@@ -12,8 +13,11 @@ router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
 
 @router.get("")
-def list_products(session: ReadSession) -> dict[str, Any]:
-    return {"data": [product_to_json(p) for p in catalog.list_products(session)]}
+def list_products(session: ReadSession, limit: int | None = None,
+                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """Every product (all on one page unless `limit` is given; `cursor` is a product code)."""
+    page, next_cursor = page_of(catalog.list_products(session), lambda p: p.code, limit, cursor)
+    return {"data": [product_to_json(p) for p in page], "next_cursor": next_cursor}
 
 
 @router.get("/{code}")

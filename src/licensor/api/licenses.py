@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.paging import page_of
 from licensor.api.views import license_view, registration_view
 from licensor.domain.catalog import MAX_SEATS
 from licensor.services import catalog, licenses, validation
@@ -94,10 +95,13 @@ def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[st
 
 
 @router.get("/{license_id}/registrations")
-def list_registrations(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
+                       limit: int | None = None,
+                       cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     row = licenses.get_license(session, license_id)
     regs = RegistrationRepository(session).for_license(row.id)
-    return {"data": [registration_view(r) for r in regs], "next_cursor": None,
+    page, next_cursor = page_of(regs, lambda r: r.id, limit, cursor)
+    return {"data": [registration_view(r) for r in page], "next_cursor": next_cursor,
             "seats": row.seats, "registered": len(regs)}
 
 

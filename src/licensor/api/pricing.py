@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from licensor.api.deps import ReadSession
+from licensor.api.paging import page_of
 from licensor.domain.errors import LicensorError
-from licensor.domain.pricing import upgrade_table
+from licensor.domain.pricing import UpgradePrice, upgrade_table
 from licensor.services import catalog
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
 
 @router.get("/{code}/upgrade-prices")
-def upgrade_prices(code: str, session: ReadSession) -> dict[str, Any]:
+def upgrade_prices(code: str, session: ReadSession, limit: int | None = None,
+                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """Every published upgrade price (one page unless `limit` is given; the cursor is
+    "<from_seats>-<to_seats>" of the last row, "unlimited" for an unlimited tier)."""
     product = catalog.get_product(session, code)
     if not product.is_perpetual or product.pricing is None:
         raise LicensorError("NOT_UPGRADABLE", f"{product.name} is not a perpetual license: "
                             "subscriptions change plan instead, and marketplace products are "
                             "upgraded on the marketplace.", {"product": product.code})
+    page, next_cursor = page_of(upgrade_table(product.pricing), _row_key, limit, cursor)
     return {"data": [{"from_seats": r.from_seats, "to_seats": r.to_seats,
-                      "price": r.price.to_json()} for r in upgrade_table(product.pricing)]}
+                      "price": r.price.to_json()} for r in page], "next_cursor": next_cursor}
+
+
+def _row_key(row: UpgradePrice) -> str:
+    return "-".join("unlimited" if s is None else str(s) for s in (row.from_seats, row.to_seats))

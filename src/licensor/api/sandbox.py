@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
@@ -52,9 +52,13 @@ def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
 
 
 @router.get("/outbox")
-def outbox(session: ReadSession, _admin: Admin, to: str | None = None,
-           limit: int | None = None) -> dict[str, Any]:
-    rows = mail.outbox(session, to=to, limit=page_limit(limit, default=100, maximum=1000))
+def outbox(session: ReadSession, _admin: Admin, to: str | None = Query(default=None, max_length=320),
+           limit: int | None = None,
+           cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """Every message, oldest first; `cursor` is the id of the last message of the previous page."""
+    size = page_limit(limit, default=100, maximum=1000)
+    rows = mail.outbox(session, to=to, limit=size + 1, after=cursor)
+    page = rows[:size]
     return {"data": [{"id": r.id, "to": r.to, "subject": r.subject, "body": r.body,
-                      "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)} for r in rows],
-            "next_cursor": None}
+                      "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)} for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.paging import page_of
 from licensor.api.views import iso
 from licensor.store.models import SigningKeyRow
 
@@ -18,8 +19,11 @@ def key_view(row: SigningKeyRow) -> dict[str, Any]:
 
 
 @router.get("")
-def list_keys(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
-    return {"data": [key_view(r) for r in ctx.keyring.all(session)]}
+def list_keys(ctx: Ctx, session: ReadSession, limit: int | None = None,
+              cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """Every signing key, oldest first (one page unless `limit` is given; `cursor` is a kid)."""
+    page, next_cursor = page_of(ctx.keyring.all(session), lambda r: r.kid, limit, cursor)
+    return {"data": [key_view(r) for r in page], "next_cursor": next_cursor}
 
 
 @router.post("/rotate", status_code=201)

@@ -14,9 +14,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.domain.errors import LicensorError
 from licensor.store.models import MailRow
 
 MAX_ATTEMPTS = 10
@@ -32,9 +33,17 @@ def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime
 
 def outbox(session: Session, to: str | None = None, limit: int = 100,
            after: str | None = None) -> list[MailRow]:
+    """Messages oldest first; `after` is the id of the last message of the previous page."""
     query = select(MailRow).order_by(MailRow.created_at, MailRow.id)
     if to:
         query = query.where(MailRow.to == to)
+    if after:
+        last = session.get(MailRow, after)
+        if last is None:
+            raise LicensorError("INVALID_REQUEST", "cursor is not one this list returned; start "
+                                "again without it.", {"field": "cursor"})
+        query = query.where(or_(MailRow.created_at > last.created_at,
+                                and_(MailRow.created_at == last.created_at, MailRow.id > last.id)))
     return list(session.scalars(query.limit(limit)))
 
 
