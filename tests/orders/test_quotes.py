@@ -63,7 +63,7 @@ def test_invalid_seats(client: TestClient) -> None:
     error(client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": None}),
           422, "INVALID_SEATS")
     error(client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 0}),
-          422, "INVALID_REQUEST")
+          422, "INVALID_SEATS")
 
 
 def test_single_user_only(client: TestClient) -> None:
@@ -138,7 +138,7 @@ def test_unknown_product_and_bad_bodies(client: TestClient) -> None:
     error(client.post("/v1/quotes", json={"product": "desktop"}), 422, "INVALID_REQUEST")
     error(client.post("/v1/quotes", json=[1, 2]), 422, "INVALID_REQUEST")
     error(client.post("/v1/quotes", json={"kind": "new", "product": "desktop",
-                                          "seats": 10**12}), 422, "INVALID_REQUEST")
+                                          "seats": 10**12}), 422, "INVALID_SEATS")
 
 
 def test_renewal_without_maintenance(ctx: Context, client: TestClient) -> None:

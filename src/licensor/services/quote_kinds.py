@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from licensor.domain.catalog import MAX_SEATS
 from licensor.domain.errors import LicensorError
 from licensor.domain.money import Money
 
@@ -137,6 +138,11 @@ def parse_body(kind: QuoteKind, body: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        if where == "seats" and first.get("type") in ("greater_than_equal", "less_than_equal"):
+            # API.md: a seat count out of range is 422 INVALID_SEATS (not a malformed body).
+            raise LicensorError("INVALID_SEATS", f"Seats must be a whole number from 1 to "
+                                f"{MAX_SEATS}.", {"field": "seats",
+                                                  "seats": first.get("input")}) from None
         if first.get("type") == "missing":
             message = f"The field '{where}' is required."
         else:
