@@ -30,7 +30,7 @@ def usd(amount: int) -> dict[str, Any]:
 
 def when(text: str) -> datetime:
     assert isinstance(text, str) and RFC3339_UTC.match(text), text
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def at(y: int, m: int, d: int, h: int = 0) -> datetime:
@@ -477,7 +477,7 @@ def test_unknown_plan_on_change(api: Api) -> None:
 
 def test_cancel_keeps_access_to_the_period_end_then_suspends_then_deletes(
         api: Api, client: TestClient) -> None:
-    owner, site, sub = api.paid_site("small")
+    owner, _, sub = api.paid_site("small")
     r = client.post(f"/v1/subscriptions/{sub['id']}/cancel", headers=owner)
     assert r.status_code == 200, r.text
     canceled = r.json()
@@ -544,13 +544,39 @@ def test_a_suspended_site_can_be_restarted_by_its_owner(api: Api) -> None:
     assert when(sub["current_period_start"]) == at(2025, 7, 2)
 
 
-def test_failed_renewal_suspends(api: Api, client: TestClient) -> None:
-    owner, site, sub = api.paid_site("small")
+def test_a_declined_change_keeps_the_card_on_file(api: Api) -> None:
+    owner, _, sub = api.paid_site("small")
     r = api.change(owner, sub["id"], plan="starter", card_token="tok_declined")
     assert r.status_code == 402
-    # the card on file is still tok_visa, so the renewal goes through
-    api.advance(31 * DAY)
+    api.advance(31 * DAY)  # the card on file is still tok_visa: the renewal goes through
     assert api.get(owner, sub["id"])["status"] == "active"
+
+
+def test_a_failed_renewal_suspends_the_site(api: Api, client: TestClient) -> None:
+    owner, acc = api.account()
+    site = api.site(owner, "golden")
+    sub_id = site["subscription"]["id"]
+    assert api.subscribe(owner, site_id=site["id"], plan="three-hundred").status_code == 201
+    api.advance(DAY)
+    down = api.change(owner, sub_id, plan="five").json()  # credit 29000, charge 483
+    assert down["credit_balance_after"] == usd(28517)
+    assert client.post(f"/v1/subscriptions/{sub_id}/cancel", headers=owner).status_code == 200
+    api.clock(at(2025, 7, 1))
+    api.advance(1)
+    assert api.get(owner, sub_id)["status"] == "suspended"
+    # restart paid wholly from credit, so the declined card is not tried until a renewal
+    r = api.subscribe(owner, site_id=site["id"], plan="hundred", card_token="tok_declined")
+    assert r.status_code == 201, r.text
+    assert r.json()["credit_balance"] == usd(18517)
+    api.advance(31 * DAY)  # 08-01: renewed from credit, 8517 left
+    renewed = api.get(owner, sub_id)
+    assert renewed["status"] == "active" and renewed["credit_balance"] == usd(8517)
+    api.advance(31 * DAY)  # 09-01: 1483 due from the declined card
+    ended = api.get(owner, sub_id)
+    assert ended["status"] == "suspended" and ended["credit_balance"] == usd(8517)
+    subjects = [m["subject"] for m in client.get("/v1/sandbox/outbox", params={
+        "to": acc["email"]}, headers=api.admin).json()["data"]]
+    assert any("fail" in s.lower() for s in subjects), subjects
 
 
 # -- Google Drive -----------------------------------------------------------------------------
@@ -680,3 +706,77 @@ def test_bad_input_is_never_a_500(api: Api, client: TestClient) -> None:
               "cursor=99999999999999999999", "cursor=-5"):
         r = client.get(f"/v1/subscriptions/{sub_id}/invoices?{q}", headers=owner)
         assert r.status_code in (200, 422), (q, r.text)
+
+
+# -- audit findings (each failed before its fix) ----------------------------------------------
+
+def test_preview_at_in_another_offset_answers_in_utc_and_equals_the_change(api: Api) -> None:
+    owner, _, sub = api.paid_site("hundred", product="golden")
+    # 2025-06-11T02:00+05:00 is 06-10T21:00Z; one month on in +05:00 would be 07-11T02:00+05:00
+    # = 07-10T21:00Z either way, so pick a month-end: 07-01T02:00+05:00 is 06-30T21:00Z.
+    moment = "2025-06-30T23:30:00+02:00"  # 21:30Z
+    preview = api.preview(owner, sub["id"], interval="year", at=moment).json()
+    assert_change(preview)
+    for x in preview["lines"]:
+        assert x["period_start"].endswith("Z") and x["period_end"].endswith("Z")
+    assert preview["current_period_end_after"] == "2026-06-30T21:30:00Z"
+    api.clock(at(2025, 6, 30, 21) + timedelta(minutes=30))
+    assert api.change(owner, sub["id"], interval="year").json() == preview
+
+
+def test_any_quantity_but_one_is_single_user_only_and_true_is_not_a_number(api: Api) -> None:
+    who, _ = api.account()
+    for quantity in (10**7, 10**12):
+        assert_error(api.subscribe(who, product="google-drive", plan="single", google_id="g",
+                                   quantity=quantity), 409, "SINGLE_USER_ONLY")
+    for quantity in (True, "1", 1.5):
+        assert_error(api.subscribe(who, product="google-drive", plan="single", google_id="g",
+                                   quantity=quantity), 422, "INVALID_REQUEST")
+
+
+def test_api_sets_no_password_policy(client: TestClient) -> None:
+    r = client.post("/v1/accounts", json={"email": "p@example.com", "name": "P",
+                                          "password": "pw"})
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/sessions", json={"email": "p@example.com", "password": "pw"})
+    assert r.status_code == 200
+
+
+# -- more of the contract ---------------------------------------------------------------------
+
+def test_credit_balance_pays_a_later_upgrade_first(api: Api) -> None:
+    owner, _, sub = api.paid_site("twenty", product="golden")
+    api.advance(DAY)  # 29/30 left
+    down = api.change(owner, sub["id"], plan="five").json()
+    assert down["net"] == usd(-1450) and down["credit_balance_after"] == usd(1450)
+    api.advance(DAY)  # 28/30 left: credit 467, charge 1867, net 1400, all from credit
+    up = api.change(owner, sub["id"], plan="twenty").json()
+    assert (line(up, "credit"), line(up, "charge")) == (467, 1867)
+    assert up["net"] == usd(1400) and up["credit_applied"] == usd(1400)
+    assert up["amount_due"] == usd(0) and up["credit_balance_after"] == usd(50)
+    assert api.get(owner, sub["id"])["credit_balance"] == usd(50)
+
+
+def test_periods_keep_the_anchor_day(api: Api) -> None:
+    api.clock(at(2024, 1, 31, 10))
+    owner, _, sub = api.paid_site("small")
+    ends = [when(sub["current_period_end"])]
+    for _ in range(2):
+        api.clock(ends[-1])
+        api.advance(1)
+        ends.append(when(api.get(owner, sub["id"])["current_period_end"]))
+    assert ends == [at(2024, 2, 29, 10), at(2024, 3, 31, 10), at(2024, 4, 30, 10)]
+
+
+def test_idempotent_change_charges_once(api: Api, client: TestClient) -> None:
+    owner, _, sub = api.paid_site("hundred", product="golden")
+    api.clock(at(2025, 6, 16))
+    h = owner | {"Idempotency-Key": "chg-1"}
+    path = f"/v1/subscriptions/{sub['id']}/change"
+    one = client.post(path, json={"plan": "three-hundred"}, headers=h)
+    two = client.post(path, json={"plan": "three-hundred"}, headers=h)
+    assert one.status_code == two.status_code == 200 and one.json() == two.json()
+    assert_error(client.post(path, json={"plan": "five"}, headers=h), 422,
+                 "IDEMPOTENCY_KEY_REUSED")
+    data = client.get(f"/v1/subscriptions/{sub['id']}/invoices", headers=owner).json()["data"]
+    assert len(data) == 2

@@ -3,6 +3,7 @@ cancel, invoices. Every call here is made by a customer account."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -225,7 +226,9 @@ class SubscribeBody(BaseModel):
     card_token: str = Field(min_length=1, max_length=200)
     site_id: str | None = Field(default=None, max_length=64)
     google_id: str | None = Field(default=None, min_length=1, max_length=320)
-    quantity: int | None = Field(default=None, ge=0, le=1_000_000)
+    # Strict: `true` is not a quantity. Wide bounds, so any count a customer might ask for gets
+    # SINGLE_USER_ONLY (API.md: "quantity other than 1 → 409") rather than a range error.
+    quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
 
 
 class PreviewBody(BaseModel):
@@ -264,7 +267,9 @@ def get_subscription(subscription_id: str, session: ReadSession,
 @router.post("/subscriptions/{subscription_id}/change/preview")
 def preview_change(subscription_id: str, body: PreviewBody, ctx: Ctx, session: ReadSession,
                    account: Account) -> dict[str, Any]:
-    at = body.at or now_for(ctx, session)
+    # In UTC, so the lines' times are UTC (API.md) and the new period is computed as the change
+    # computes it: month arithmetic in another offset can land on another instant.
+    at = body.at.astimezone(UTC) if body.at else now_for(ctx, session)
     return change_view(subs.preview_change(session, account, subscription_id, plan=body.plan,
                                            interval=body.interval, at=at))
 
