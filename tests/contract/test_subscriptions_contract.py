@@ -153,6 +153,10 @@ GOLDEN = {
          "yearly_price": usd(100000)},
         {"code": "three-hundred", "name": "Three hundred", "limit": 10,
          "monthly_price": usd(30000), "yearly_price": usd(300000)},
+        {"code": "odd", "name": "Odd", "limit": 11, "monthly_price": usd(1001),
+         "yearly_price": usd(10010)},
+        {"code": "odd-three", "name": "Odd three", "limit": 12, "monthly_price": usd(3003),
+         "yearly_price": usd(30030)},
     ],
 }
 
@@ -387,6 +391,22 @@ def test_golden_5_to_20_after_one_day_and_back(api: Api) -> None:
     assert when(renewed["current_period_end"]) == at(2025, 8, 1)
 
 
+def test_each_line_is_rounded_half_to_even(api: Api) -> None:
+    owner, _, sub = api.paid_site("odd", product="golden")
+    api.clock(at(2025, 6, 16))  # half of 2025-06-01 → 07-01 left
+    view = api.change(owner, sub["id"], plan="odd-three").json()
+    assert (line(view, "credit"), line(view, "charge")) == (500, 1502)  # 500.5, 1501.5
+    assert view["net"] == usd(1002)
+
+
+def test_a_product_that_is_not_a_subscription(api: Api) -> None:
+    who, _ = api.account()
+    err = assert_error(api.subscribe(who, product="desktop", plan="small"), 422,
+                       "INVALID_REQUEST")
+    assert err["details"]["field"] == "product"
+    assert_error(api.subscribe(who, product="nope", plan="small"), 404, "UNKNOWN_PRODUCT")
+
+
 @pytest.mark.parametrize("seconds", [1, 7 * DAY + 12345, 29 * DAY + 86399])
 def test_preview_at_equals_the_change_at_that_time(api: Api, seconds: int) -> None:
     owner, _, sub = api.paid_site("hundred", product="golden")
@@ -497,8 +517,7 @@ def test_cancel_keeps_access_to_the_period_end_then_suspends_then_deletes(
     api.clock(at(2025, 7, 1) + timedelta(days=90, seconds=-1))
     assert api.get(owner, sub["id"])["status"] == "suspended"
     api.advance(1)
-    r = client.get(f"/v1/subscriptions/{sub['id']}", headers=owner)
-    assert r.status_code == 404 or r.json()["status"] == "deleted"
+    assert api.get(owner, sub["id"])["status"] == "deleted"
 
 
 def test_renewal_charges_the_card_each_period(api: Api, client: TestClient) -> None:
@@ -529,8 +548,8 @@ def test_trial_end_suspends_then_90_days_delete(api: Api, client: TestClient) ->
     api.advance(90 * DAY - 1)
     assert api.get(owner, sub_id)["status"] == "suspended"
     api.advance(1)
-    r = client.get(f"/v1/subscriptions/{sub_id}", headers=owner)
-    assert r.status_code == 404 or r.json()["status"] == "deleted"
+    assert api.get(owner, sub_id)["status"] == "deleted"
+    assert_error(client.get(f"/v1/sites/{sid}", headers=owner), 404, "SITE_NOT_FOUND")
 
 
 def test_a_suspended_site_can_be_restarted_by_its_owner(api: Api) -> None:
@@ -632,6 +651,7 @@ def test_strangers_and_anonymous_callers_see_nothing(api: Api, client: TestClien
     stranger, _ = api.account()
     sid, sub_id = site["id"], sub["id"]
     calls = [("get", f"/v1/subscriptions/{sub_id}", None),
+             ("get", f"/v1/sites/{sid}", None),
              ("get", f"/v1/subscriptions/{sub_id}/invoices", None),
              ("post", f"/v1/subscriptions/{sub_id}/change", {"plan": "starter"}),
              ("post", f"/v1/subscriptions/{sub_id}/change/preview", {"plan": "starter"}),

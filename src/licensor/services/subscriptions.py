@@ -406,7 +406,11 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
         _check_fits(session, site, plan)
     else:
         product = catalog.get_product(session, req.product or "")
-        if not product.single_user or product.model != "subscription":
+        if product.model != "subscription":
+            raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
+                                "subscription; choose a subscription product.",
+                                {"field": "product"}, status=422)
+        if not product.single_user:
             raise LicensorError("INVALID_REQUEST", f"{product.name} is subscribed per site: "
                                 "create a site (POST /v1/sites) and pass site_id.",
                                 {"field": "site_id"}, status=422)
