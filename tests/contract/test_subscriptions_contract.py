@@ -4,6 +4,7 @@ checked exactly as API.md writes them."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -706,6 +707,11 @@ def test_bad_input_is_never_a_500(api: Api, client: TestClient) -> None:
             for value in BAD_VALUES:
                 r = client.request(method, path, json={**good, field: value}, headers=owner)
                 assert r.status_code < 500, (path, field, value, r.text)
+            # a lone surrogate: valid JSON text, but no UTF-8 string
+            raw = json.dumps({**good, field: "\ud800"})
+            r = client.request(method, path, content=raw, headers=owner | {
+                "Content-Type": "application/json"})
+            assert r.status_code < 500, (path, field, r.text)
             r = client.request(method, path, json={k: v for k, v in good.items() if k != field},
                                headers=owner)
             assert r.status_code < 500, (path, field, r.text)
@@ -714,7 +720,7 @@ def test_bad_input_is_never_a_500(api: Api, client: TestClient) -> None:
                 "Content-Type": "application/json"})
             assert r.status_code == 422, (path, raw, r.text)
             assert r.json()["error"]["code"] == "INVALID_REQUEST"
-    weird = ["%ff", "x" * 3000, "..", "\u00e9"]
+    weird = ["%ff", "%00", "a%00b", "x" * 3000, "..", "\u00e9"]
     for w in weird:
         for path in (f"/v1/subscriptions/{w}", f"/v1/subscriptions/{w}/invoices",
                      f"/v1/sites/{w}"):

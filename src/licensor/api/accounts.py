@@ -14,18 +14,20 @@ from licensor.store.models_subscriptions import AccountRow
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
-EMAIL = r"^[^@\s]+@[^@\s]+$"
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
+# PostgreSQL text cannot hold NUL: refuse it as bad input (422 naming the field), never a 500.
+NO_NUL = r"^[^\x00]*$"
 
 
 class AccountBody(BaseModel):
     email: str = Field(max_length=320, pattern=EMAIL)
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     # API.md sets no password policy, so any non-empty password is accepted.
     password: str = Field(min_length=1, max_length=200)
 
 
 class SessionBody(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, pattern=NO_NUL)
     password: str = Field(max_length=200)
 
 

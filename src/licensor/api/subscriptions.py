@@ -4,12 +4,12 @@ cancel, invoices. Every call here is made by a customer account."""
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from licensor.api.accounts import Account
+from licensor.api.accounts import NO_NUL, Account
 from licensor.api.deps import Ctx, ReadSession, WriteSession, commit, now_for, page_limit
 from licensor.api.views import iso
 from licensor.domain.errors import LicensorError
@@ -33,7 +33,7 @@ from licensor.store.repositories_subscriptions import (
 router = APIRouter(prefix="/v1", tags=["subscriptions"])
 
 Interval = Literal["month", "year"]
-Id = Field(max_length=64)
+PathId = Annotated[str, Path(max_length=200, pattern=NO_NUL)]
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -96,21 +96,21 @@ def invoice_view(row: InvoiceRow) -> dict[str, Any]:
 # -- sites ------------------------------------------------------------------------------------
 
 class SiteBody(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    product: str = Field(default="mybalsamiq", max_length=64)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    product: str = Field(default="mybalsamiq", max_length=64, pattern=NO_NUL)
 
 
 class MemberBody(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, pattern=NO_NUL)
     role: Literal["staff", "member"]
 
 
 class BillingAdminBody(BaseModel):
-    account_id: str | None = Field(max_length=64)
+    account_id: str | None = Field(max_length=64, pattern=NO_NUL)
 
 
 class ProjectBody(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
 @router.post("/sites", status_code=201)
@@ -124,12 +124,12 @@ def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
 
 
 @router.get("/sites/{site_id}")
-def get_site(site_id: str, session: ReadSession, account: Account) -> dict[str, Any]:
+def get_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     return site_view(session, subs.site_for(session, site_id, account))
 
 
 @router.delete("/sites/{site_id}")
-def delete_site(site_id: str, ctx: Ctx, session: WriteSession,
+def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     site = subs.delete_site(session, account, site_id, now_for(ctx, session))
     sub = SubscriptionRepository(session).for_site(site.id)
@@ -141,7 +141,7 @@ def delete_site(site_id: str, ctx: Ctx, session: WriteSession,
 
 
 @router.get("/sites/{site_id}/export")
-def export_site(site_id: str, session: ReadSession, account: Account) -> dict[str, Any]:
+def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     data = subs.export_site(session, account, site_id)
     accounts = AccountRepository(session)
     return {"site": site_view(session, data["site"]),
@@ -150,7 +150,7 @@ def export_site(site_id: str, session: ReadSession, account: Account) -> dict[st
 
 
 @router.get("/sites/{site_id}/members")
-def list_members(site_id: str, session: ReadSession, account: Account) -> dict[str, Any]:
+def list_members(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     site = subs.site_for(session, site_id, account)
     accounts = AccountRepository(session)
     return {"data": [member_view(m, accounts.get(m.account_id))
@@ -158,7 +158,7 @@ def list_members(site_id: str, session: ReadSession, account: Account) -> dict[s
 
 
 @router.post("/sites/{site_id}/members", status_code=201)
-def add_member(site_id: str, body: MemberBody, ctx: Ctx, session: WriteSession,
+def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSession,
                account: Account, response: Response) -> dict[str, Any]:
     member, person, created = subs.add_member(session, account, site_id, email=body.email,
                                               role=body.role, now=now_for(ctx, session))
@@ -170,7 +170,7 @@ def add_member(site_id: str, body: MemberBody, ctx: Ctx, session: WriteSession,
 
 
 @router.put("/sites/{site_id}/billing-admin")
-def set_billing_admin(site_id: str, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
+def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
     site = subs.set_billing_admin(session, account, site_id, body.account_id,
                                   now_for(ctx, session))
@@ -180,14 +180,14 @@ def set_billing_admin(site_id: str, body: BillingAdminBody, ctx: Ctx, session: W
 
 
 @router.get("/sites/{site_id}/projects")
-def list_projects(site_id: str, session: ReadSession, account: Account) -> dict[str, Any]:
+def list_projects(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     site = subs.site_for(session, site_id, account)
     return {"data": [project_view(p) for p in SiteRepository(session).projects(site.id)],
             "next_cursor": None}
 
 
 @router.post("/sites/{site_id}/projects", status_code=201)
-def create_project(site_id: str, body: ProjectBody, ctx: Ctx, session: WriteSession,
+def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteSession,
                    account: Account) -> dict[str, Any]:
     row = subs.create_project(session, account, site_id, name=body.name,
                               now=now_for(ctx, session))
@@ -206,13 +206,13 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
 
 
 @router.post("/sites/{site_id}/projects/{project_id}/archive")
-def archive_project(site_id: str, project_id: str, ctx: Ctx, session: WriteSession,
+def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                     account: Account) -> dict[str, Any]:
     return _project_status(site_id, project_id, "archived", ctx, session, account)
 
 
 @router.post("/sites/{site_id}/projects/{project_id}/unarchive")
-def unarchive_project(site_id: str, project_id: str, ctx: Ctx, session: WriteSession,
+def unarchive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
     return _project_status(site_id, project_id, "active", ctx, session, account)
 
@@ -220,27 +220,27 @@ def unarchive_project(site_id: str, project_id: str, ctx: Ctx, session: WriteSes
 # -- subscriptions ----------------------------------------------------------------------------
 
 class SubscribeBody(BaseModel):
-    product: str | None = Field(default=None, max_length=64)
-    plan: str = Field(max_length=64)
+    product: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    plan: str = Field(max_length=64, pattern=NO_NUL)
     interval: Interval
-    card_token: str = Field(min_length=1, max_length=200)
-    site_id: str | None = Field(default=None, max_length=64)
-    google_id: str | None = Field(default=None, min_length=1, max_length=320)
+    card_token: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    site_id: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    google_id: str | None = Field(default=None, min_length=1, max_length=320, pattern=NO_NUL)
     # Strict: `true` is not a quantity. Wide bounds, so any count a customer might ask for gets
     # SINGLE_USER_ONLY (API.md: "quantity other than 1 → 409") rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
 
 
 class PreviewBody(BaseModel):
-    plan: str | None = Field(default=None, max_length=64)
+    plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     interval: Interval | None = None
     at: AwareDatetime | None = None
 
 
 class ChangeBody(BaseModel):
-    plan: str | None = Field(default=None, max_length=64)
+    plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     interval: Interval | None = None
-    card_token: str | None = Field(default=None, min_length=1, max_length=200)
+    card_token: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
 
 
 @router.post("/subscriptions", status_code=201)
@@ -258,14 +258,14 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
 
 
 @router.get("/subscriptions/{subscription_id}")
-def get_subscription(subscription_id: str, session: ReadSession,
+def get_subscription(subscription_id: PathId, session: ReadSession,
                      account: Account) -> dict[str, Any]:
     sub, _ = subs.subscription_for(session, subscription_id, account)
     return subscription_view(sub)
 
 
 @router.post("/subscriptions/{subscription_id}/change/preview")
-def preview_change(subscription_id: str, body: PreviewBody, ctx: Ctx, session: ReadSession,
+def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
                    account: Account) -> dict[str, Any]:
     # In UTC, so the lines' times are UTC (API.md) and the new period is computed as the change
     # computes it: month arithmetic in another offset can land on another instant.
@@ -275,7 +275,7 @@ def preview_change(subscription_id: str, body: PreviewBody, ctx: Ctx, session: R
 
 
 @router.post("/subscriptions/{subscription_id}/change")
-def change(subscription_id: str, body: ChangeBody, ctx: Ctx, session: WriteSession,
+def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
                                interval=body.interval, card_token=body.card_token,
@@ -286,7 +286,7 @@ def change(subscription_id: str, body: ChangeBody, ctx: Ctx, session: WriteSessi
 
 
 @router.post("/subscriptions/{subscription_id}/cancel")
-def cancel(subscription_id: str, ctx: Ctx, session: WriteSession,
+def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     sub = subs.cancel(session, account, subscription_id, now_for(ctx, session))
     view = subscription_view(sub)
@@ -295,7 +295,7 @@ def cancel(subscription_id: str, ctx: Ctx, session: WriteSession,
 
 
 @router.get("/subscriptions/{subscription_id}/invoices")
-def invoices(subscription_id: str, session: ReadSession, account: Account,
+def invoices(subscription_id: PathId, session: ReadSession, account: Account,
              limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
     sub, site = subs.subscription_for(session, subscription_id, account)
     subs.require_billing(site, sub, account)
