@@ -129,6 +129,8 @@ def test_create_license_has_every_field(client: TestClient, admin: dict[str, str
     assert lic["status"] == "active" and lic["superseded_by"] is None
     assert lic["major_version"] == 3 and lic["maintenance_until"] is None
     assert lic["purchased_at"] == "2024-03-01T12:00:00Z" and lic["registrations"] == []
+    offset = new_license(client, admin, purchased_at="2024-03-01T14:00:00+02:00")
+    assert offset["purchased_at"] == "2024-03-01T12:00:00Z"  # answered in UTC
     server = new_license(client, admin, product="confluence-server", seats=25,
                          channel="marketplace", sen="SEN-L42")
     assert server["channel"] == "marketplace" and server["sen"] == "SEN-L42"

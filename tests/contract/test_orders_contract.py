@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -58,16 +59,19 @@ def order(client: TestClient, quote_id: str, method: str = "card", **extra: Any)
 
 
 def test_new_quote_order_and_card_payment(client: TestClient, admin: dict[str, str]) -> None:
+    client.put("/v1/sandbox/clock", json={"now": "2030-01-01T00:00:00Z"}, headers=admin)
     q = post_quote(client, kind="new", product="desktop", seats=5)
     assert q["kind"] == "new" and q["product"] == "desktop" and q["seats"] == 5
     assert q["total"] == {"amount": 42900, "currency": "USD"} and q["license_id"] is None
+    now = datetime.fromisoformat(client.get("/v1/sandbox/clock").json()["now"])
+    assert datetime.fromisoformat(q["expires_at"]) - now == timedelta(days=60)
     assert client.get(f"/v1/quotes/{q['id']}").json()["id"] == q["id"]
     r = order(client, q["id"])
     assert r.status_code == 201
     o = r.json()
     assert_order(o)
     assert o["status"] == "awaiting_payment" and o["kind"] == "new" and o["licenses"] == []
-    assert o["total"] == q["total"] and o["payment_method"] == "card"
+    assert o["total"] == q["total"] and o["payment_method"] == "card" and o["due_at"] is None
     paid = client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_visa"})
     assert paid.status_code == 200
     p = paid.json()
@@ -171,7 +175,10 @@ def test_order_errors(client: TestClient, admin: dict[str, str]) -> None:
     small = post_quote(client, kind="new", product="desktop", seats=3)  # 267.00
     assert err(order(client, small["id"], "invoice")) == (409, "PAYMENT_METHOD_NOT_ALLOWED")
     assert err(order(client, "quo_nope"))[0] == 404
-    advance(client, admin, 61)
+    kept = post_quote(client, kind="new", product="desktop", seats=1)
+    advance(client, admin, 59)
+    assert order(client, kept["id"]).status_code == 201  # quotes are valid 60 days
+    advance(client, admin, 2)
     assert err(order(client, small["id"])) == (409, "QUOTE_EXPIRED")
     bad = client.post("/v1/orders", json={"quote_id": small["id"], "buyer": BUYER,
                                           "payment_method": "cash"})

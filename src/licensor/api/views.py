@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from licensor.store.models import LicenseRow, RegistrationRow
@@ -11,6 +11,8 @@ from licensor.store.models import LicenseRow, RegistrationRow
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
+    if moment.tzinfo is not None:  # e.g. a time given with another offset, not yet reloaded
+        moment = moment.astimezone(UTC)
     return moment.isoformat().replace("+00:00", "Z")
 
 

@@ -31,7 +31,7 @@ REMINDER_LEAD = timedelta(days=30)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # -- releases -----------------------------------------------------------------------------------
