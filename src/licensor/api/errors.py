@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from licensor.domain.errors import LicensorError
@@ -54,6 +55,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
         return _validation_error(exc)
+
+    @app.exception_handler(DataError)
+    async def _data(_req: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value of the request (PostgreSQL: a NUL character in text, a
+        # number out of range): bad input, never a 500. The transaction was rolled back.
+        log.warning("request value refused by the database: %s", exc.orig)
+        return error_response("INVALID_REQUEST", "The request contains a value that cannot be "
+                              "stored (for example a NUL character in a text or a number out of "
+                              "range); correct it and try again.", 422, {"field": "unknown"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
