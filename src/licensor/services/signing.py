@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nacl.signing import SigningKey
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from licensor.domain.errors import LicensorError
@@ -131,7 +131,7 @@ class Keyring:
         with self._lock:
             self._verifier = None
 
-    def verifier(self, session: Session, *, refresh: bool = False) -> Verifier:
+    def verifier(self, session: Session | Connection, *, refresh: bool = False) -> Verifier:
         """Public keys that still validate, cached; reloaded every 30 s (other workers rotate)."""
         verifier = self._verifier
         if verifier is None or refresh or time.monotonic() - self._loaded_at > RELOAD_SECONDS:

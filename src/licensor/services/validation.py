@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select
@@ -23,7 +23,7 @@ from licensor.services import licenses
 from licensor.services.context import Context
 
 _EXTRA = "validation.connection"
-_Compiled = tuple[str, tuple[str, ...] | None, dict[str, Any], list[Callable[[Any], Any] | None]]
+_Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[Any]]
 
 
 class ReadOnlyConnection:
@@ -39,12 +39,13 @@ class ReadOnlyConnection:
         engine = ctx.db.read_engine
         self._dialect: Dialect = engine.dialect
         self._fairy = engine.raw_connection()
-        self.dbapi_connection: Any = self._fairy.dbapi_connection
+        raw: Any = self._fairy.dbapi_connection
         if ctx.db.is_sqlite:
-            self.dbapi_connection.execute("PRAGMA query_only = ON")
+            raw.execute("PRAGMA query_only = ON")
         else:
-            self.dbapi_connection.autocommit = True
-            self.dbapi_connection.execute("SET default_transaction_read_only = on")
+            raw.autocommit = True
+            raw.execute("SET default_transaction_read_only = on")
+        self.dbapi_connection: Any = raw
         self._compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
         self.errors: tuple[type[BaseException], ...] = (self._dialect.loaded_dbapi.Error,)
 
@@ -57,8 +58,8 @@ class ReadOnlyConnection:
         compiled = statement.compile(dialect=self._dialect)
         processors = [column.type.dialect_impl(self._dialect).result_processor(self._dialect, None)
                       for column in statement.selected_columns]
-        entry = (str(compiled), compiled.positiontup if compiled.positional else None,
-                 dict(compiled.params), processors)
+        entry: _Compiled = (str(compiled), compiled.positiontup if compiled.positional else None,
+                            dict(compiled.params), processors)
         if len(self._compiled) < 32:  # the module's pre-built statements; others compile anew
             self._compiled[id(statement)] = (statement, entry)
         return entry

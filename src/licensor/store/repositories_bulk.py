@@ -33,7 +33,7 @@ class ImportJobRepository:
                                        .where(ImportJobRowRow.job_id == job_id)) or 0)
 
     def existing_sens(self, sens: Iterable[str], chunk: int = 500) -> set[str]:
-        wanted, found = list(sens), set()
+        wanted, found = list(sens), set[str | None]()
         for start in range(0, len(wanted), chunk):
             found.update(self.session.scalars(select(LicenseRow.sen).where(
                 LicenseRow.sen.in_(wanted[start:start + chunk]))))
@@ -44,8 +44,8 @@ class ImportJobRepository:
         """One executemany per table: a batch of licenses and the CSV rows they came from (Core
         inserts on the session's connection: the ORM's bulk path costs twice as much here)."""
         conn = self.session.connection()
-        conn.execute(insert(LicenseRow.__table__), licenses)
-        conn.execute(insert(ImportJobRowRow.__table__), rows)
+        conn.execute(insert(LicenseRow.__table__), licenses)  # type: ignore[arg-type]
+        conn.execute(insert(ImportJobRowRow.__table__), rows)  # type: ignore[arg-type]
 
     def license_information(self, job_id: str) -> Sequence[Any]:
         return self.session.execute(
