@@ -806,3 +806,18 @@ def test_idempotent_change_charges_once(api: Api, client: TestClient) -> None:
                  "IDEMPOTENCY_KEY_REUSED")
     data = client.get(f"/v1/subscriptions/{sub['id']}/invoices", headers=owner).json()["data"]
     assert len(data) == 2
+
+
+def test_a_plan_repriced_in_another_currency_is_refused_not_a_500(api: Api, client: TestClient,
+                                                                  admin: dict[str, str]) -> None:
+    owner, _, sub = api.paid_site("hundred", product="golden")
+    euros = {**GOLDEN, "plans": [
+        {**p, "monthly_price": {**p["monthly_price"], "currency": "EUR"},
+         "yearly_price": {**p["yearly_price"], "currency": "EUR"}} for p in GOLDEN["plans"]]}
+    assert client.put("/v1/products/golden", json=euros, headers=admin).status_code == 200
+    api.clock(at(2025, 6, 16))
+    assert_error(api.preview(owner, sub["id"], plan="three-hundred"), 409, "CURRENCY_MISMATCH")
+    assert_error(api.change(owner, sub["id"], plan="three-hundred"), 409, "CURRENCY_MISMATCH")
+    api.advance(20 * DAY)  # renewal keeps billing in dollars at the last price
+    renewed = api.get(owner, sub["id"])
+    assert renewed["status"] == "active" and when(renewed["current_period_end"]) == at(2025, 8, 1)

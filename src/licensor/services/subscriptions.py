@@ -159,6 +159,17 @@ def money(amount: int, currency: str) -> Money:
     return Money(amount, currency)
 
 
+def _same_currency(sub: SubscriptionRow, plan: Plan, price: Money) -> None:
+    """Credit and basis are in the subscription's currency; a plan the vendor has since priced
+    in another currency cannot be prorated against them."""
+    if price.currency != sub.currency:
+        raise LicensorError("CURRENCY_MISMATCH", f"This subscription is billed in "
+                            f"{sub.currency} and the {plan.name} plan is now priced in "
+                            f"{price.currency}; contact the vendor to move the subscription.",
+                            {"currency": sub.currency, "plan_currency": price.currency},
+                            status=409)
+
+
 def _owner(session: Session, sub: SubscriptionRow) -> AccountRow:
     owner = AccountRepository(session).get(sub.owner_id)
     assert owner is not None
@@ -445,6 +456,8 @@ def _start(ctx: Any, session: Session, account: AccountRow, sub: SubscriptionRow
            now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else _snapshot(sub)
     price = plan.price(req.interval)
+    if sub.credit_balance:
+        _same_currency(sub, plan, price)
     first = period(now, req.interval, 0)
     paid = settle(price, money(sub.credit_balance, price.currency))
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
@@ -493,6 +506,7 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
         raise LicensorError("NO_CHANGE", "The subscription is already on this plan and "
                             "interval; choose another plan or interval.",
                             {"plan": sub.plan, "interval": sub.interval})
+    _same_currency(sub, new_plan, new_plan.price(new_interval))
     if site is not None:
         _check_fits(session, site, new_plan)
     current = Period(sub.current_period_start, sub.current_period_end)
@@ -599,6 +613,8 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
     product = catalog.get_product(session, sub.product)
     plan = product.plan(sub.plan)
     price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
+    if price.currency != sub.currency:  # repriced in another currency: keep the last price
+        price = money(sub.basis_amount, sub.currency)
     paid = settle(price, money(sub.credit_balance, sub.currency))
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
     label = plan_label(product, plan, sub.interval) if plan else sub.plan
