@@ -228,7 +228,9 @@ def test_every_list_is_paginated(client: TestClient, admin: dict[str, str]) -> N
     client.post("/v1/licenses/lost-key", json={"email": "page@acme.test"})
     client.post("/v1/licenses/lost-key", json={"email": "page@acme.test"})
     for n in range(3):
-        client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1})
+        q = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1})
+        client.post("/v1/orders", json={"quote_id": q.json()["id"], "buyer": BUYER,
+                                        "payment_method": "card"})
     lists: list[tuple[str, dict[str, str], dict[str, Any], int]] = [
         ("/v1/products", {}, {}, 7),
         ("/v1/licenses", admin, {"email": "page@acme.test"}, 4),
@@ -238,6 +240,7 @@ def test_every_list_is_paginated(client: TestClient, admin: dict[str, str]) -> N
         ("/v1/products/desktop/upgrade-prices", {}, {}, 45),
         ("/v1/sandbox/outbox", admin, {"to": "page@acme.test"}, 2),
         ("/v1/migrations", admin, {}, 0),
+        ("/v1/orders", admin, {}, 3),
     ]
     for path, headers, params, at_least in lists:
         whole = client.get(path, params=params, headers=headers)
