@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from licensor.domain.catalog import Plan, Product
@@ -446,8 +447,13 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
                               current_period_end=now, cancel_at_period_end=False,
                               currency=price.currency, basis_amount=0, credit_balance=0,
                               created_at=now)
-        session.add(sub)
-        session.flush()
+        try:
+            with session.begin_nested():  # before any charge: a racing twin fails here
+                session.add(sub)
+        except IntegrityError:
+            raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
+                                "subscription; change its plan instead.",
+                                {"google_id": req.google_id}) from None
     return _start(ctx, session, account, sub, product, plan, req, now)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from licensor.store.db import Base, UTCDateTime
@@ -60,6 +61,9 @@ class ProjectRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+LIVE_GOOGLE_ID = text("google_id IS NOT NULL AND status IN ('new', 'active', 'canceled')")
+
+
 class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -85,6 +89,10 @@ class SubscriptionRow(Base):
     card_token: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # One live Google Drive subscription per Google ID, also against two requests at once.
+    __table_args__ = (Index("uq_subscriptions_live_google_id", "google_id", unique=True,
+                            sqlite_where=LIVE_GOOGLE_ID, postgresql_where=LIVE_GOOGLE_ID),)
 
 
 class InvoiceRow(Base):

@@ -1,0 +1,65 @@
+"""Two requests subscribing one Google ID at the same moment: exactly one subscription, and
+the loser is not charged (or is refunded)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from licensor.domain.errors import LicensorError
+from licensor.domain.money import Money
+from licensor.services import subscriptions as subs
+from licensor.services.context import Context
+from licensor.services.payments import SandboxProcessor
+from licensor.store.models_subscriptions import AccountRow
+from tests.subscriptions.conftest import Shop
+
+
+class Ledger(SandboxProcessor):
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.charged: list[str] = []
+        self.refunded: list[str] = []
+
+    def charge(self, amount: Money, card_token: str, **kw: Any) -> Any:
+        result = super().charge(amount, card_token, **kw)
+        with self.lock:
+            self.charged.append(result.id)
+        return result
+
+    def refund(self, charge_id: str, amount: Money, **kw: Any) -> Any:
+        with self.lock:
+            self.refunded.append(charge_id)
+        return super().refund(charge_id, amount, **kw)
+
+
+def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Shop) -> None:
+    ledger = Ledger()
+    ctx.extras["payments"] = ledger
+    accounts = [shop.account()[1]["id"] for _ in range(4)]
+    barrier = threading.Barrier(len(accounts))
+    outcomes: list[str] = []
+
+    def attempt(account_id: str) -> None:
+        barrier.wait()
+        try:
+            with ctx.db.transaction() as session:
+                account = session.get(AccountRow, account_id)
+                subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+                    product="google-drive", plan="single", interval="month",
+                    card_token="tok_visa", google_id="someone@gmail.test"),
+                    ctx.clock.now(session))
+            outcome = "subscribed"
+        except LicensorError as exc:
+            outcome = exc.code
+        with ledger.lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(a,)) for a in accounts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["ALREADY_SUBSCRIBED"] * 3 + ["subscribed"]
+    kept = [c for c in ledger.charged if c not in ledger.refunded]
+    assert len(kept) == 1
