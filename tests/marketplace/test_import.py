@@ -57,3 +57,19 @@ def test_import_refuses_marketplace_rows_without_sen(runner: CliRunner, client: 
     assert result.exit_code == 2, result.output
     assert "INVALID_REQUEST" in result.output and "SEN" in result.output
     assert client.get("/v1/licenses", headers=admin).json()["data"] == []
+
+
+def test_import_and_api_take_the_same_sen_format(runner: CliRunner, client: TestClient,
+                                                 admin: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "badsen.csv"
+    path.write_text("product,seats,license_name,email,sen\n"
+                    "confluence-server,25,Acme Inc,it@acme.test,SEN L1 / 42!\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["licenses", "import", str(path), "--channel", "marketplace"],
+                           catch_exceptions=False)
+    assert result.exit_code == 2 and "SEN-L1234567" in result.output, result.output
+    err = error(client.post("/v1/licenses", headers=admin, json={
+        "product": "jira-server", "seats": 25, "license_name": "Acme", "email": "a@acme.test",
+        "channel": "marketplace", "sen": "SEN L1 / 42!"}), 422, "INVALID_REQUEST")
+    assert err["details"]["field"] == "sen"
+    assert client.get("/v1/licenses", headers=admin).json()["data"] == []

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from licensor.domain.catalog import Product
 from licensor.domain.errors import LicensorError
+from licensor.domain.marketplace import check_sen
 from licensor.services import audit, licenses
 from licensor.services.catalog import get_product
 from licensor.services.context import Context
@@ -120,9 +121,8 @@ def _check_row(session: Session, products: dict[str, Product], record: dict[str,
     if channel == "direct" and sen is not None:
         raise LicensorError("INVALID_REQUEST", "sen is the marketplace's license number; import "
                             "such rows with --channel marketplace.", {"field": "sen"})
-    if sen is not None and len(sen) > 64:
-        raise LicensorError("INVALID_REQUEST", "sen must be at most 64 characters.",
-                            {"field": "sen"})
+    if sen is not None:
+        sen = check_sen(sen)
     purchased = (_moment(record["purchased_at"], "purchased_at")
                  if record.get("purchased_at") else None)
     maintenance = (_moment(record["maintenance_until"], "maintenance_until")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from licensor.domain.calendar import add_months
 from licensor.domain.catalog import MAX_SEATS, Product
 from licensor.domain.errors import LicensorError
+from licensor.domain.marketplace import check_sen
 from licensor.services import audit, mail
 from licensor.services.context import Context
 from licensor.store.models import LicenseRow
@@ -95,9 +96,8 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
                             f"{channel} channel; use one of {', '.join(product.channels)}.",
                             {"field": "channel"})
     sen = (sen or "").strip() or None
-    if channel == "marketplace" and sen is None:
-        raise LicensorError("INVALID_REQUEST", "A marketplace license needs its marketplace "
-                            "license number: give sen (e.g. SEN-L1234567).", {"field": "sen"})
+    if channel == "marketplace":
+        sen = check_sen(sen)
     if channel == "direct" and sen is not None:
         raise LicensorError("INVALID_REQUEST", "sen is the marketplace's license number; a direct "
                             "license has none. Leave it out, or use channel marketplace.",

@@ -3,7 +3,6 @@ administrator completes it with the marketplace's license number (SEN)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,6 @@ from licensor.store.repositories_marketplace import MigrationRepository
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 ADDRESS_REQUIRED = ("line1", "city", "postal_code", "country")
 
 
@@ -56,18 +54,6 @@ def _required(value: str | None, name: str, what: str) -> str:
     return cleaned
 
 
-def check_sen(sen: str | None, field_name: str = "sen") -> str:
-    """A marketplace license number such as SEN-L1234567 (letters, digits and dashes)."""
-    cleaned = (sen or "").strip()
-    if not cleaned:
-        raise LicensorError("INVALID_REQUEST", f"The field '{field_name}' is required: the "
-                            "marketplace's license number (SEN), e.g. SEN-L1234567.",
-                            {"field": field_name})
-    if not SEN_RE.match(cleaned):
-        raise LicensorError("INVALID_REQUEST", f"The field '{field_name}' must be a marketplace "
-                            "license number such as SEN-L1234567 (letters, digits and dashes, "
-                            "up to 64).", {"field": field_name})
-    return cleaned
 
 
 def _clean(data: MigrationInput) -> MigrationInput:
@@ -165,7 +151,7 @@ def get_migration(session: Session, migration_id: str, *,
 def complete(ctx: Context, session: Session, migration_id: str, sen: str | None, *,
              now: datetime, actor: str) -> tuple[MigrationRequestRow, LicenseRow]:
     """The marketplace has issued its license: record the SEN, switch the channel, tell them."""
-    sen = check_sen(sen)
+    sen = rules.check_sen(sen)
     row = get_migration(session, migration_id, for_update=True)
     if row.status != rules.PENDING:
         raise LicensorError("MIGRATION_NOT_PENDING", f"This request is {row.status}; only a "
