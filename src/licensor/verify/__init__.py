@@ -211,7 +211,7 @@ def public_keys_from_json(document: Mapping[str, object]) -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
     items = document.get("data", [])
     if not isinstance(items, list):
-        raise ValueError('expected {"data": [...]} as served by GET /v1/signing-keys')
+        raise TypeError('expected {"data": [...]} as served by GET /v1/signing-keys')
     for item in items:
         if isinstance(item, Mapping) and item.get("status") != "retired":
             keys[str(item["kid"])] = base64.b64decode(str(item["public_key"]))
