@@ -242,20 +242,6 @@ register_quote_kind("upgrade", Upgrade())
 
 # -- the quotes service ---------------------------------------------------------------------
 
-def _renewal_unavailable(ctx: Context, session: Session, body: dict[str, Any]) -> None:
-    """Until a renewal kind is installed: say why, in the coded way a renewal would."""
-    name, key = body.get("license_name"), body.get("license_key")
-    if isinstance(name, str) and isinstance(key, str):
-        row = current_license(ctx, session, name[:1000], key[:4096])
-        product = get_product(session, row.product)
-        if product.maintenance_months is None:
-            raise LicensorError("NO_MAINTENANCE", f"{product.name} has no maintenance to renew: "
-                                "every release of the licensed major version is free.",
-                                {"product": product.code})
-    raise LicensorError("RENEWAL_UNAVAILABLE", "Maintenance renewals cannot be quoted here yet; "
-                        "contact the vendor's sales team.", status=409)
-
-
 def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
                  actor: str = "public") -> QuoteRow:
     if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
@@ -263,8 +249,6 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
                             '"upgrade" or "renewal".', {"field": "kind"})
     kind = quote_kind(body["kind"])
     if kind is None:
-        if body["kind"] == "renewal":
-            _renewal_unavailable(ctx, session, body)
         raise LicensorError("INVALID_REQUEST", f"Unknown quote kind {body['kind'][:40]!r}; use "
                             '"new", "upgrade" or "renewal".', {"field": "kind"})
     draft = kind.build(ctx, session, parse_body(kind, body), now)
