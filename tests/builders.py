@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
+from licensor.domain.money import Money
 from licensor.services import catalog, licenses
 from licensor.services.context import Context
+from licensor.services.payments import Charge, Refund, SandboxProcessor
 from licensor.store.models import LicenseRow
 
 
@@ -23,3 +26,29 @@ def create_license(ctx: Context, *, product: str = "desktop", seats: int | None 
 
 def license_info(row: LicenseRow) -> dict[str, str]:
     return {"license_name": row.license_name, "license_key": row.license_key}
+
+
+class RecordingProcessor(SandboxProcessor):
+    """The sandbox payment processor, remembering every charge and refund (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.charges: list[Charge] = []
+        self.refunds: list[str] = []  # ids of the refunded charges
+
+    @property
+    def charge_ids(self) -> list[str]:
+        return [c.id for c in self.charges]
+
+    def charge(self, amount: Money, card_token: str, *, description: str,
+               idempotency_key: str) -> Charge:
+        made = super().charge(amount, card_token, description=description,
+                              idempotency_key=idempotency_key)
+        with self.lock:
+            self.charges.append(made)
+        return made
+
+    def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:
+        with self.lock:
+            self.refunds.append(charge_id)
+        return super().refund(charge_id, amount, idempotency_key=idempotency_key)

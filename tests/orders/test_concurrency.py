@@ -9,28 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from licensor.domain.errors import LicensorError
-from licensor.domain.money import Money
 from licensor.services import orders
 from licensor.services.context import Context
-from licensor.services.payments import Charge, SandboxProcessor
-from tests.builders import create_license, license_info
+from tests.builders import RecordingProcessor, create_license, license_info
 from tests.orders.helpers import order, quote
-
-
-class CountingSandbox(SandboxProcessor):
-    """The sandbox processor, remembering every charge it made."""
-
-    def __init__(self) -> None:
-        self.charges: list[Charge] = []
-        self.lock = threading.Lock()
-
-    def charge(self, amount: Money, card_token: str, *, description: str,
-               idempotency_key: str) -> Charge:
-        made = super().charge(amount, card_token, description=description,
-                              idempotency_key=idempotency_key)
-        with self.lock:
-            self.charges.append(made)
-        return made
 
 
 def race(n: int, work: Callable[[int], Any]) -> list[Any]:
@@ -65,7 +47,7 @@ def pay_in_own_session(ctx: Context, order_id: str) -> str:
 
 def test_two_upgrades_of_one_license_paid_at_once(ctx: Context, client: TestClient,
                                                   admin: dict[str, str]) -> None:
-    processor = CountingSandbox()
+    processor = RecordingProcessor()
     ctx.extras["payments"] = processor
     for round_ in range(3):
         old = create_license(ctx, seats=1, license_name=f"Race {round_}")
@@ -106,14 +88,8 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
     import pytest
     from sqlalchemy import event
 
-    refunds: list[str] = []
-
-    class RecordingSandbox(SandboxProcessor):
-        def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Any:
-            refunds.append(charge_id)
-            return super().refund(charge_id, amount, idempotency_key=idempotency_key)
-
-    ctx.extras["payments"] = RecordingSandbox()
+    processor = RecordingProcessor()
+    ctx.extras["payments"] = processor
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     with ctx.db.writer() as session:
         _row, charge = orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
@@ -125,7 +101,7 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
         with pytest.raises(RuntimeError):
             session.commit()
         session.rollback()  # as the request boundary does
-    assert charge is not None and refunds == [charge.id]
+    assert charge is not None and processor.refunds == [charge.id]
     assert client.get(f"/v1/orders/{o['id']}", headers=admin).json()["status"] == \
         "awaiting_payment"
 
@@ -134,17 +110,12 @@ def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client:
                                                            admin: dict[str, str]) -> None:
     from licensor.services import events
 
-    refunds: list[str] = []
-
-    class RecordingSandbox(SandboxProcessor):
-        def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Any:
-            refunds.append(charge_id)
-            return super().refund(charge_id, amount, idempotency_key=idempotency_key)
+    processor = RecordingProcessor()
 
     def refuse(*_args: Any, **_kw: Any) -> None:
         raise LicensorError("INTERNAL", "a listener refused the fulfilment", status=500)
 
-    ctx.extras["payments"] = RecordingSandbox()
+    ctx.extras["payments"] = processor
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     events._HANDLERS["order.fulfilled"].append(refuse)
     try:
@@ -152,6 +123,6 @@ def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client:
     finally:
         events._HANDLERS["order.fulfilled"].remove(refuse)
     assert r.status_code == 500
-    assert len(refunds) == 1
+    assert len(processor.refunds) == 1
     shown = client.get(f"/v1/orders/{o['id']}", headers=admin).json()
     assert shown["status"] == "awaiting_payment" and shown["licenses"] == []

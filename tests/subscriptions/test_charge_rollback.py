@@ -3,36 +3,18 @@ subscription change that did not happen."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from licensor.domain.money import Money
 from licensor.services.context import Context
-from licensor.services.payments import SandboxProcessor
+from tests.builders import RecordingProcessor
 from tests.subscriptions.conftest import Shop
-
-
-class RecordingSandbox(SandboxProcessor):
-    def __init__(self) -> None:
-        self.charges: list[str] = []
-        self.refunds: list[str] = []
-
-    def charge(self, amount: Money, card_token: str, **kw: Any) -> Any:
-        result = super().charge(amount, card_token, **kw)
-        self.charges.append(result.id)
-        return result
-
-    def refund(self, charge_id: str, amount: Money, **kw: Any) -> Any:
-        self.refunds.append(charge_id)
-        return super().refund(charge_id, amount, **kw)
 
 
 def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClient,
                                                   shop: Shop) -> None:
-    processor = RecordingSandbox()
+    processor = RecordingProcessor()
     ctx.extras["payments"] = processor
     owner, _ = shop.account()
     site = shop.site(owner)
@@ -49,13 +31,13 @@ def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClie
     finally:
         event.remove(Session, "before_commit", fail)
     assert r.status_code == 500
-    assert len(processor.charges) == 1 and processor.refunds == processor.charges
+    assert len(processor.charges) == 1 and processor.refunds == processor.charge_ids
     again = client.get(f"/v1/sites/{site['id']}", headers=owner).json()
     assert again["subscription"]["status"] == "trialing"
 
 
 def test_committed_charges_are_kept(ctx: Context, client: TestClient, shop: Shop) -> None:
-    processor = RecordingSandbox()
+    processor = RecordingProcessor()
     ctx.extras["payments"] = processor
     owner, _ = shop.account()
     site = shop.site(owner)

@@ -4,37 +4,17 @@ the loser is not charged (or is refunded)."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from licensor.domain.errors import LicensorError
-from licensor.domain.money import Money
 from licensor.services import subscriptions as subs
 from licensor.services.context import Context
-from licensor.services.payments import SandboxProcessor
 from licensor.store.models_subscriptions import AccountRow
+from tests.builders import RecordingProcessor
 from tests.subscriptions.conftest import Shop
 
 
-class Ledger(SandboxProcessor):
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.charged: list[str] = []
-        self.refunded: list[str] = []
-
-    def charge(self, amount: Money, card_token: str, **kw: Any) -> Any:
-        result = super().charge(amount, card_token, **kw)
-        with self.lock:
-            self.charged.append(result.id)
-        return result
-
-    def refund(self, charge_id: str, amount: Money, **kw: Any) -> Any:
-        with self.lock:
-            self.refunded.append(charge_id)
-        return super().refund(charge_id, amount, **kw)
-
-
 def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Shop) -> None:
-    ledger = Ledger()
+    ledger = RecordingProcessor()
     ctx.extras["payments"] = ledger
     accounts = [shop.account()[1]["id"] for _ in range(4)]
     barrier = threading.Barrier(len(accounts))
@@ -61,5 +41,5 @@ def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Sh
     for t in threads:
         t.join(timeout=60)
     assert sorted(outcomes) == ["ALREADY_SUBSCRIBED"] * 3 + ["subscribed"]
-    kept = [c for c in ledger.charged if c not in ledger.refunded]
+    kept = [c for c in ledger.charge_ids if c not in ledger.refunds]
     assert len(kept) == 1
