@@ -75,7 +75,10 @@ def empty_database(db: Database) -> None:
 
 def make_settings(home: Path, url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"home": home, "database_url": url, "sandbox": True,
-                              "admin_token": ADMIN_TOKEN, "jobs_interval": 0, "smtp_url": None}
+                              "admin_token": ADMIN_TOKEN, "jobs_interval": 0, "smtp_url": None,
+                              # Off unless a test turns them on: suites send far more than any
+                              # one address may (tests/security/test_rate_limits.py tests them).
+                              "rate_limits": "off"}
     values.update(overrides)
     return Settings(**values)
 

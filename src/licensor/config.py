@@ -16,10 +16,21 @@ class Settings(BaseSettings):
     sandbox: bool = True
     smtp_url: str | None = None
     mail_from: str = "Licensor <licensing@localhost>"
+    # Seconds to wait on the SMTP server (connect and each reply) before trying again later.
+    smtp_timeout: float = 10.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     # How often `serve` runs due jobs in real time (seconds); 0 turns the loop off.
     jobs_interval: int = 60
+    # Rate limits per client address (services/rate_limits.py): "" for the defaults, "off", or
+    # overrides such as "validate=600/minute,lost_key=5/hour".
+    rate_limits: str = ""
+    # Where the rate-limit counts live; without it each process counts in its own memory.
+    redis_url: str | None = None
+    # Prefix of the rate-limit keys in Redis, so several installations can share one Redis.
+    rate_limit_prefix: str = "licensor"
+    # Addresses or networks of reverse proxies whose X-Forwarded-For names the client.
+    trusted_proxies: str = ""
 
     @property
     def resolved_database_url(self) -> str:

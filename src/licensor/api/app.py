@@ -17,6 +17,7 @@ from licensor import __version__
 from licensor.api import errors
 from licensor.api.hot_path import ValidateHotPath
 from licensor.api.idempotency import IdempotencyMiddleware
+from licensor.api.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
 from licensor.config import Settings
 from licensor.services import jobs
 from licensor.services.catalog import load_default
@@ -84,7 +85,11 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(ValidateHotPath)  # outermost: validation skips the stack
+    app.add_middleware(ValidateHotPath)  # validation skips the stack
+    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
+    if limiter is not None:  # outermost: counted before anything else runs, validation too
+        app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                           trusted=trusted_networks(ctx.settings.trusted_proxies))
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
