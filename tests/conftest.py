@@ -89,6 +89,7 @@ def ctx(database: Database, tmp_path: Path) -> Iterator[Context]:
     context = build_context(make_settings(tmp_path / "home", database.url), db=database)
     seed(context)
     yield context
+    context.mailer.close()  # no sender of this test may touch the next test's rows
 
 
 @pytest.fixture

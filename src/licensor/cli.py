@@ -14,6 +14,7 @@ from rich.table import Table
 from licensor.config import Settings
 from licensor.domain.errors import LicensorError
 from licensor.services.context import Context, build_context
+from licensor.services.mail import deliver_all_due
 
 app = typer.Typer(help="Licensor: licensing, upgrade and subscription back office.",
                   no_args_is_help=True)
@@ -68,8 +69,8 @@ def run_command(fn: Any) -> Any:
     try:
         with ctx.db.transaction() as session:
             result = fn(ctx, session, ctx.clock.now(session))
-        with ctx.db.transaction() as session:
-            ctx.mailer.deliver_pending(session, ctx.clock.now(session))
+        # In the foreground: the process is about to exit, and nobody waits on a response.
+        deliver_all_due(ctx)
         return result
     except LicensorError as exc:
         fail(exc)

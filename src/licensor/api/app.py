@@ -56,8 +56,7 @@ def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
         try:
             with ctx.db.transaction() as session:
                 jobs.run_due(ctx, session, ctx.clock.now(session))
-            with ctx.db.transaction() as session:
-                ctx.mailer.deliver_pending(session, ctx.clock.now(session))
+            ctx.mailer.wake(ctx)  # what jobs queued, and retries that fell due
         except Exception:  # keep the loop alive; the next tick retries
             log.exception("jobs run failed")
 
@@ -79,6 +78,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
+        ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
 
     app = FastAPI(title="Licensor", version=__version__, lifespan=lifespan,
                   description="Licensing, upgrade and subscription back office (API v1).")

@@ -78,9 +78,8 @@ def commit(ctx: Context, session: Session) -> None:
 
 
 def deliver_mail(ctx: Context) -> None:
-    with ctx.db.writer() as session:
-        ctx.mailer.deliver_pending(session, ctx.clock.now(session))
-        session.commit()
+    # The process's background sender sends it: the response never waits on SMTP.
+    ctx.mailer.wake(ctx)
 
 
 def page_limit(limit: int | None, default: int = 50, maximum: int = 500) -> int:

@@ -31,5 +31,6 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
         db=database,
         clock=Clock(settings.sandbox),
         keyring=Keyring(settings.keys_dir),
-        mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.mail_from),
+        mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.mail_from,
+                      timeout=settings.smtp_timeout),
     )

@@ -99,6 +99,15 @@ class MailRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # queued (due at next_attempt_at, None = now), sent, or failed (the retry schedule is spent).
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A sender's lease: nobody else sends the row until claimed_until (real time) has passed.
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
 
 
 class AuditRow(Base):
