@@ -292,12 +292,43 @@ def keys_export() -> None:
 
 
 @tokens_app.command("create")
-def tokens_create(name: str) -> None:
+def tokens_create(name: str, expires_in: Annotated[str | None, typer.Option(
+        help="Lifetime, e.g. 30d, 12h, 15m (default: until revoked)")] = None) -> None:
     """Create an admin API token (shown once; stored hashed)."""
-    from licensor.services.tokens import create_token
+    from licensor.services.tokens import create_token, parse_duration
 
-    token = run_command(lambda ctx, s, now: create_token(s, name, now))
-    typer.echo(token)
+    def work(ctx: Context, session: Any, now: Any) -> str:
+        lifetime = parse_duration(expires_in) if expires_in is not None else None
+        return create_token(session, name, ctx.clock.real_now(), lifetime)
+
+    typer.echo(run_command(work))
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List admin tokens (never their secrets) and whether each still works."""
+    from licensor.services.tokens import list_tokens, status
+
+    def work(ctx: Context, session: Any, now: Any) -> list[tuple[str, ...]]:
+        real_now = ctx.clock.real_now()
+        return [(r.id, r.name, status(r, real_now), f"{r.created_at:%Y-%m-%d %H:%M}",
+                 f"{r.expires_at:%Y-%m-%d %H:%M}" if r.expires_at else "never",
+                 f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "")
+                for r in list_tokens(session)]
+
+    table = Table("id", "name", "status", "created (UTC)", "expires", "revoked")
+    for row in run_command(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token: Annotated[str, typer.Argument(help="The token's id or name")]) -> None:
+    """Revoke an admin token: it stops working at once."""
+    from licensor.services.tokens import revoke_token
+
+    row = run_command(lambda ctx, s, now: revoke_token(s, token, ctx.clock.real_now()))
+    console.print(f"Revoked admin token {row.name} ({row.id}).")
 
 
 @audit_app.command("verify")

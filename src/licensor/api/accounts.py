@@ -32,15 +32,17 @@ class SessionBody(BaseModel):
 
 
 def require_account(request: Request, ctx: Ctx) -> AccountRow:
-    """The calling customer's account; 401 UNAUTHENTICATED without a valid account token."""
+    """The calling customer's account; 401 UNAUTHENTICATED without a live session token."""
     token = bearer_token(request)
-    if token:
-        with ctx.db.reader() as session:
-            account = accounts.account_for_token(session, token)
-        if account is not None:
-            return account
-    raise LicensorError("UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <token> "
-                        "from POST /v1/accounts or POST /v1/sessions.", status=401)
+    if not token:
+        raise accounts.unauthenticated("missing")
+    now = ctx.clock.real_now()
+    with ctx.db.reader() as session:
+        row, account = accounts.authenticate(session, token, now)
+    if accounts.needs_touch(row, now):
+        with ctx.db.transaction() as session:
+            accounts.touch(session, row.token_hash, now)
+    return account
 
 
 Account = Annotated[AccountRow, Depends(require_account)]
@@ -56,7 +58,29 @@ def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[s
 
 @router.post("/sessions")
 def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
-    token = accounts.log_in(session, email=body.email, password=body.password,
-                            now=now_for(ctx, session))
+    try:
+        token = accounts.log_in(session, email=body.email, password=body.password,
+                                now=now_for(ctx, session), session_now=ctx.clock.real_now())
+    except LicensorError:
+        # A wrong password is remembered (lockout) although the answer is a refusal.
+        commit(ctx, session)
+        raise
     commit(ctx, session)
     return {"token": token}
+
+
+@router.delete("/sessions/current")
+def end_session(request: Request, ctx: Ctx, session: WriteSession,
+                _account: Account) -> dict[str, Any]:
+    """Sign out: this token stops working at once."""
+    accounts.end_session(session, bearer_token(request) or "", ctx.clock.real_now())
+    commit(ctx, session)
+    return {"status": "ended"}
+
+
+@router.delete("/sessions")
+def end_all_sessions(ctx: Ctx, session: WriteSession, account: Account) -> dict[str, Any]:
+    """Sign out everywhere (e.g. after a password was seen by someone else)."""
+    ended = accounts.end_all_sessions(session, account.id, ctx.clock.real_now())
+    commit(ctx, session)
+    return {"status": "ended", "sessions_ended": ended}

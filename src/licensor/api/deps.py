@@ -56,7 +56,7 @@ def require_admin(request: Request, ctx: Ctx) -> str:
     token = bearer_token(request)
     if token:
         with ctx.db.reader() as session:
-            name = admin_name(session, ctx.settings, token)
+            name = admin_name(session, ctx.settings, token, ctx.clock.real_now())
         if name:
             return name
     raise LicensorError("UNAUTHENTICATED", "This call needs an administrator: send "

@@ -50,7 +50,7 @@ def _validation_error(exc: RequestValidationError) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(LicensorError)
     async def _licensor(_req: Request, exc: LicensorError) -> JSONResponse:
-        return error_response(exc.code, exc.message, exc.status, exc.details)
+        return error_response(exc.code, exc.message, exc.status, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,18 +1,31 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.deps import (
+    Admin,
+    Ctx,
+    ReadSession,
+    WriteSession,
+    commit,
+    deliver_mail,
+    now_for,
+    page_limit,
+)
 from licensor.api.paging import page_of
 from licensor.api.views import license_view, registration_view
 from licensor.domain.catalog import MAX_SEATS
 from licensor.services import catalog, licenses, validation
+from licensor.services.context import Context
 from licensor.store.repositories import LicenseRepository, RegistrationRepository
+
+log = logging.getLogger("licensor.api")
 
 
 @asynccontextmanager
@@ -81,12 +94,21 @@ def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> dict[s
 
 
 @router.post("/lost-key", status_code=202)
-def lost_key(body: LostKeyBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
-    licenses.mail_lost_keys(ctx, session, body.email, now_for(ctx, session))
-    commit(ctx, session)
-    # The same answer whether or not the address bought anything.
+async def lost_key(body: LostKeyBody, ctx: Ctx, background: BackgroundTasks) -> dict[str, Any]:
+    # The answer goes before anything is looked up: the same words in the same time whether or
+    # not the address bought anything. The look-up and the mail follow on their own.
+    background.add_task(_send_lost_keys, ctx, body.email)
     return {"status": "accepted", "message": "If licenses were bought with this address, their "
             "License Information is on its way to it."}
+
+
+def _send_lost_keys(ctx: Context, email: str) -> None:
+    try:
+        with ctx.db.transaction() as session:
+            licenses.mail_lost_keys(ctx, session, email, ctx.clock.now(session))
+        deliver_mail(ctx)
+    except Exception:  # nobody is waiting for this answer: log it, as the jobs loop does
+        log.exception("lost-key mail failed")
 
 
 @router.get("/{license_id}")

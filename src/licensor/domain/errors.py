@@ -73,6 +73,18 @@ STATUS_BY_CODE: dict[str, int] = {
     "MIGRATION_NOT_FOUND": 404,
     "MIGRATION_ALREADY_OPEN": 409,
     "MIGRATION_NOT_PENDING": 409,
+    # Abuse defences: rate limits, lockout, sessions, backups
+    "RATE_LIMITED": 429,
+    "TOKEN_NOT_FOUND": 404,
+    "INVALID_DURATION": 422,
+    "BACKUP_NOT_FOUND": 404,
+    "BACKUP_INVALID": 422,
+    "BACKUP_EXISTS": 409,
+    "BACKUP_KIND_MISMATCH": 409,
+    "RESTORE_TARGET_NOT_EMPTY": 409,
+    "PG_TOOLS_MISSING": 409,
+    "PG_TOOLS_TOO_OLD": 409,
+    "BACKUP_FAILED": 500,
     "INTERNAL": 500,
 }
 
@@ -81,8 +93,9 @@ class LicensorError(Exception):
     """A refusal with a stable machine code, a sentence telling the user what to do, and details."""
 
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
+        self.headers = headers  # e.g. Retry-After on RATE_LIMITED
         self.code = code
         self.message = message
         self.details = details or {}

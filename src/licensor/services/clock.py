@@ -24,6 +24,12 @@ class Clock:
                 return row.now
         return datetime.now(UTC)
 
+    @staticmethod
+    def real_now() -> datetime:
+        """Real time, even in sandbox mode: for how long credentials live (sessions, admin
+        tokens), which a vendor moving the sandbox clock a year ahead must not end."""
+        return datetime.now(UTC)
+
     def set(self, session: Session, now: datetime) -> None:
         row = session.get(SandboxClockRow, 1, with_for_update=True)
         if row is None:

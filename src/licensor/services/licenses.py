@@ -17,8 +17,10 @@ from licensor.domain.errors import LicensorError
 from licensor.domain.marketplace import check_sen
 from licensor.services import audit, mail
 from licensor.services.context import Context
+from licensor.services.jobs import job
 from licensor.store.models import LicenseRow
 from licensor.store.repositories import LicenseRepository
+from licensor.store.repositories_security import LostKeyMailRepository
 from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
@@ -240,12 +242,22 @@ def license_information_text(row: LicenseRow, product_name: str) -> str:
     return "\n".join(lines)
 
 
+# One address receives at most this many lost-key mails an hour, however often it is asked for.
+LOST_KEY_MAILS_PER_HOUR = 3
+
+
 def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) -> int:
-    """Mail every active License Information bought with `email` to that address only."""
+    """Mail every active License Information bought with `email` to that address only, unless
+    it had LOST_KEY_MAILS_PER_HOUR of them in the past hour. Runs after the answer was sent
+    (api/licenses.py), so how long it takes tells the asker nothing."""
     from licensor.services.catalog import get_product
 
     email = email.strip()
     if not EMAIL_RE.match(email):
+        return 0
+    email_key = email.casefold()
+    sent = LostKeyMailRepository(session)
+    if sent.count_since(email_key, now - timedelta(hours=1)) >= LOST_KEY_MAILS_PER_HOUR:
         return 0
     rows = LicenseRepository(session).active_by_email(email)
     if not rows:
@@ -255,4 +267,10 @@ def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) ->
             + "\n\n".join(blocks)
             + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
     mail.enqueue(session, to=rows[0].email, subject="Your License Information", body=body, now=now)
+    sent.add(email_key, now)
     return len(rows)
+
+
+@job("prune_lost_key_mails", order=900)
+def prune_lost_key_mails(ctx: Context, session: Session, now: datetime) -> int:
+    return LostKeyMailRepository(session).prune(now - timedelta(hours=1))

@@ -76,6 +76,10 @@ class AdminTokenRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Optional end of life, and the moment an operator revoked it (`licensor tokens revoke`);
+    # the row stays so a refused token can be told apart from an unknown one.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class IdempotencyKeyRow(Base):
