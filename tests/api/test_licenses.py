@@ -176,5 +176,6 @@ def test_lost_key_mails_only_that_address_and_says_nothing(client: TestClient, c
         mails = s.scalars(select(MailRow)).all()
     assert [m.to for m in mails] == ["Owner@Acme.test"]
     assert lic["license_key"] in mails[0].body and "Acme Inc" in mails[0].body
+    assert ctx.mailer.wait_idle(10)  # sent in the background, after the response
     outbox = client.get("/v1/sandbox/outbox?to=Owner@Acme.test", headers=admin).json()["data"]
     assert len(outbox) == 1 and outbox[0]["sent_at"] is not None

@@ -278,8 +278,8 @@ class Mailer:
                         outcomes[mail.id] = Failure(str(exc), permanent=exc.smtp_code >= 500)
                     except (OSError, smtplib.SMTPServerDisconnected):
                         raise  # the connection is gone: handled for the whole rest below
-                    except Exception as exc:  # this message cannot go (e.g. an address the
-                        # server cannot take): its schedule runs out instead of the batch's lease
+                    except Exception as exc:  # noqa: BLE001 - e.g. an address the server
+                        # cannot take: this message's schedule runs out, the batch goes on
                         outcomes[mail.id] = Failure(f"{type(exc).__name__}: {exc}")
         except (OSError, smtplib.SMTPException) as exc:
             # The connection failed or broke: what was not accepted yet is tried again later.
@@ -304,7 +304,7 @@ class Mailer:
                     fh.write(bytes(self.message(mail)))
                 os.replace(partial, path)  # readers never see half a message
                 outcomes[mail.id] = None
-            except Exception as exc:  # one bad message must not hold up the others
+            except Exception as exc:  # noqa: BLE001 - one bad message must not hold up others
                 outcomes[mail.id] = Failure(f"{type(exc).__name__}: {exc}")
         return outcomes
 
