@@ -45,7 +45,7 @@ class LostKeyMailRepository:
     def count_since(self, email_key: str, since: datetime) -> int:
         return int(self.session.scalar(
             select(func.count()).select_from(LostKeyMailRow)
-            .where(LostKeyMailRow.email_key == email_key, LostKeyMailRow.sent_at >= since)) or 0)
+            .where(LostKeyMailRow.email_key == email_key, LostKeyMailRow.sent_at > since)) or 0)
 
     def add(self, email_key: str, sent_at: datetime) -> None:
         self.session.add(LostKeyMailRow(email_key=email_key, sent_at=sent_at))

@@ -1,0 +1,94 @@
+"""Lost-key says nothing: the same answer in the same time, and few mails to any one address."""
+
+from __future__ import annotations
+
+import random
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from licensor.api.app import create_app
+from licensor.services.context import Context
+from tests.builders import create_license
+from tests.conftest import ADMIN
+
+
+def key_mails(client: TestClient, to: str) -> list[dict[str, object]]:
+    outbox = client.get(f"/v1/sandbox/outbox?to={to}", headers=ADMIN).json()["data"]
+    return [m for m in outbox if m["subject"] == "Your License Information"]
+
+
+def test_one_address_gets_at_most_3_lost_key_mails_an_hour(client: TestClient,
+                                                           ctx: Context) -> None:
+    create_license(ctx, email="victim@acme.test")
+    client.post("/v1/sandbox/clock/advance", json={"seconds": 0}, headers=ADMIN)
+    answers = [client.post("/v1/licenses/lost-key", json={"email": "Victim@Acme.test"})
+               for _ in range(6)]
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1
+    assert len(key_mails(client, "victim@acme.test")) == 3
+    client.post("/v1/sandbox/clock/advance", json={"seconds": 3600}, headers=ADMIN)
+    assert client.post("/v1/licenses/lost-key",
+                       json={"email": "victim@acme.test"}).status_code == 202
+    assert len(key_mails(client, "victim@acme.test")) == 4
+
+
+@pytest.fixture
+def served(ctx: Context) -> Iterator[str]:
+    """The app behind a real uvicorn on a free port: the client gets each answer when the
+    server sends it, before the work that follows it (a TestClient waits for that work)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx, run_prepare=False), host="127.0.0.1",
+                                           port=port, log_level="warning", ws="none",
+                                           http="h11", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
+                                                                   served: str) -> None:
+    known = [f"buyer{n}@acme.test" for n in range(100)]
+    for email in known:
+        create_license(ctx, email=email, license_name=f"Buyer {email}")
+    unknown = [f"stranger{n}@acme.test" for n in range(100)]
+    requests = [("known", e) for e in known] + [("unknown", e) for e in unknown]
+    random.Random(11).shuffle(requests)  # interleaved: load drifts hit both alike
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    with httpx.Client(base_url=served, timeout=10) as http:
+        for _ in range(20):  # warm the connection and the code paths
+            http.post("/v1/licenses/lost-key", json={"email": "warm@up.test"})
+        for kind, email in requests:
+            started = time.perf_counter()
+            answer = http.post("/v1/licenses/lost-key", json={"email": email})
+            times[kind].append(time.perf_counter() - started)
+            assert answer.status_code == 202
+    known_ms = statistics.median(times["known"]) * 1000
+    unknown_ms = statistics.median(times["unknown"]) * 1000
+    print(f"lost-key median: {known_ms:.2f} ms with licenses, {unknown_ms:.2f} ms without")
+    tolerance = max(0.5, 0.25 * min(known_ms, unknown_ms))
+    assert abs(known_ms - unknown_ms) <= tolerance, (known_ms, unknown_ms)
+    # And the keys did go out, after the answers.
+    deadline = time.monotonic() + 20
+    while True:
+        with httpx.Client(base_url=served) as http:
+            outbox = http.get("/v1/sandbox/outbox?limit=500", headers=ADMIN).json()["data"]
+        if len({m["to"] for m in outbox}) >= 100 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert {m["to"] for m in outbox} == set(known)
