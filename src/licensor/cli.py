@@ -331,6 +331,38 @@ def tokens_revoke(token: Annotated[str, typer.Argument(help="The token's id or n
     console.print(f"Revoked admin token {row.name} ({row.id}).")
 
 
+@app.command("backup")
+def backup_command(path: Path, force: Annotated[bool, typer.Option(
+        help="Replace PATH if it exists")] = False) -> None:
+    """Back up the database and the signing keys into one owner-only file (docs/security.md)."""
+    from licensor.services import backup
+
+    settings = Settings()
+    try:
+        report = backup.backup(settings, path, force=force)
+    except LicensorError as exc:
+        fail(exc)
+        return
+    console.print(f"Backed up the {report.database} database and {report.keys} signing key(s) "
+                  f"to {report.path} (owner-only: keep it as safe as the keys themselves).")
+
+
+@app.command("restore")
+def restore_command(path: Path) -> None:
+    """Restore a backup into an empty data directory and an empty database."""
+    from licensor.services import backup
+
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        report = backup.restore(settings, path)
+    except LicensorError as exc:
+        fail(exc)
+        return
+    console.print(f"Restored the {report.database} database and {report.keys} signing key(s) "
+                  f"from {report.path}. Check it with `licensor audit verify`, then serve.")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain end to end."""
