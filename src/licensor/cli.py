@@ -85,7 +85,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """Serve the API (migrations and the default catalog are applied first)."""
     import uvicorn
 
-    context()
+    try:
+        context().keyring.check_private_files()
+    except LicensorError as exc:
+        fail(exc)
     console.print(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s)")
     uvicorn.run("licensor.api.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="info", access_log=access_log)

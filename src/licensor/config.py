@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     mail_from: str = "Licensor <licensing@localhost>"
     # Seconds to wait on the SMTP server (connect and each reply) before trying again later.
     smtp_timeout: float = 10.0
+    # Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE before they are read.
+    max_body_bytes: int = 1024 * 1024
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     # How often `serve` runs due jobs in real time (seconds); 0 turns the loop off.

@@ -17,6 +17,7 @@ from licensor import __version__
 from licensor.api import errors
 from licensor.api.hot_path import ValidateHotPath
 from licensor.api.idempotency import IdempotencyMiddleware
+from licensor.api.limits import BodyLimit
 from licensor.api.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
 from licensor.config import Settings
 from licensor.services import jobs
@@ -90,6 +91,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     if limiter is not None:  # outermost: counted before anything else runs, validation too
         app.add_middleware(RateLimitMiddleware, limiter=limiter,
                            trusted=trusted_networks(ctx.settings.trusted_proxies))
+    # Outermost of all: an oversized body is refused before anything reads or parses it.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
@@ -104,4 +107,6 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` workers; `licensor serve` has already prepared the DB."""
-    return create_app(run_prepare=False)
+    ctx = build_context(Settings())
+    ctx.keyring.check_private_files()
+    return create_app(ctx, run_prepare=False)

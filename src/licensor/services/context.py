@@ -24,7 +24,7 @@ class Context:
 
 
 def build_context(settings: Settings, db: Database | None = None) -> Context:
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail, the database
     database = db or Database(settings.resolved_database_url)
     return Context(
         settings=settings,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import stat
 import threading
 import time
 from datetime import datetime
@@ -28,6 +29,15 @@ RELOAD_SECONDS = 30.0
 
 def kid_for(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:8]
+
+
+def _check_owner_only(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise LicensorError("SIGNING_KEY_EXPOSED", f"The signing key file {path} can be read or "
+                            f"changed by other users (mode {mode:o}); make it owner-only with "
+                            f"`chmod 600 {path}` and start again.",
+                            {"path": str(path), "mode": f"{mode:o}"}, status=500)
 
 
 class Keyring:
@@ -52,6 +62,14 @@ class Keyring:
             fh.write(base64.b64encode(bytes(key)) + b"\n")
         return kid
 
+    def check_private_files(self) -> None:
+        """Refuse to work with a private key that other users can read (and sign with) or
+        change; the server and the CLI check before they sign."""
+        if not self.keys_dir.is_dir():
+            return
+        for path in sorted(self.keys_dir.glob("*.ed25519")):
+            _check_owner_only(path)
+
     def _load_private(self, kid: str) -> SigningKey:
         key = self._signers.get(kid)
         if key is None:
@@ -60,6 +78,7 @@ class Keyring:
                 raise LicensorError("SIGNING_KEY_NOT_FOUND", f"The private signing key {kid} is "
                                     f"missing from {self.keys_dir}; restore it from backup or "
                                     "rotate to a new key.", {"kid": kid}, status=500)
+            _check_owner_only(path)
             key = SigningKey(base64.b64decode(path.read_bytes().strip()))
             self._signers[kid] = key
         return key

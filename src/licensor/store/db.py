@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -33,7 +36,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def create_owner_only(url: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it: it holds License Keys and
+    token hashes. SQLite gives its -wal and -shm files the database file's mode. A file made by
+    an older version is tightened too."""
+    path = make_url(url).database
+    if not url.startswith("sqlite") or not path or path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
+                os.chmod(name, 0o600)
+
+
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    create_owner_only(url)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                            pool_size=8, max_overflow=16)
 

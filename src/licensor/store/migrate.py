@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from licensor.store.db import create_owner_only
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -18,6 +20,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
+    create_owner_only(url)  # before Alembic's engine creates the file with the umask's mode
     # "heads": capabilities may add migration branches side by side.
     command.upgrade(alembic_config(url), "heads")
 
