@@ -51,7 +51,8 @@ Account = Annotated[AccountRow, Depends(require_account)]
 @router.post("/accounts", status_code=201)
 def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row, token = accounts.create_account(session, email=body.email, name=body.name,
-                                         password=body.password, now=now_for(ctx, session))
+                                         password=body.password, now=now_for(ctx, session),
+                                         session_now=ctx.clock.real_now())
     commit(ctx, session)
     return {"id": row.id, "email": row.email, "name": row.name, "token": token}
 

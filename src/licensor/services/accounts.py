@@ -51,8 +51,9 @@ def email_taken(email: str) -> LicensorError:
 
 
 def create_account(session: Session, *, email: str, name: str, password: str,
-                   now: datetime) -> tuple[AccountRow, str]:
-    """A new account and its first token; 409 EMAIL_TAKEN when the email has an account."""
+                   now: datetime, session_now: datetime | None = None) -> tuple[AccountRow, str]:
+    """A new account and its first token; 409 EMAIL_TAKEN when the email has an account.
+    `session_now` is real time, when the token's life starts (see log_in)."""
     email = email.strip()
     repo = AccountRepository(session)
     if repo.by_email(email) is not None:
@@ -68,7 +69,7 @@ def create_account(session: Session, *, email: str, name: str, password: str,
     audit.record(session, actor=f"account:{row.id}", action="account.created",
                  entity_type="account", entity_id=row.id, before=None,
                  after={"email": email, "name": row.name}, now=now)
-    return row, _new_token(session, row, now)
+    return row, _new_token(session, row, session_now or now)
 
 
 def log_in(session: Session, *, email: str, password: str, now: datetime,
