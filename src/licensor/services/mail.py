@@ -54,6 +54,7 @@ BATCH_SIZE = 50
 # Longer than a batch can take (BATCH_SIZE messages, each bounded by the SMTP timeout), so a
 # live sender never loses its rows; short enough that a dead sender's rows go out soon after.
 LEASE = timedelta(minutes=10)
+SETTLE_SECONDS = 0.01
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime) -> MailRow:
@@ -344,6 +345,9 @@ class Mailer:
                 self._cond.wait_for(lambda: self._wanted or self._stopping)
                 if not self._wanted:
                     return
+                # A moment's grace: the request that woke us sends its response first (no
+                # contention for the interpreter), and a burst's mail goes in one claim.
+                self._cond.wait_for(lambda: self._stopping, SETTLE_SECONDS)
                 self._wanted, self._busy = False, True
                 ctx = self._ctx
             try:
