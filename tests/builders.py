@@ -9,7 +9,9 @@ from typing import Any
 from licensor.domain.money import Money
 from licensor.services import catalog, licenses
 from licensor.services.context import Context
-from licensor.services.payments import Charge, Refund, SandboxProcessor
+from licensor.services.payments import Charge, PaymentSource, Refund
+from licensor.services.payments_sandbox import SandboxProcessor
+from licensor.store.db import Database
 from licensor.store.models import LicenseRow
 
 
@@ -31,7 +33,8 @@ def license_info(row: LicenseRow) -> dict[str, str]:
 class RecordingProcessor(SandboxProcessor):
     """The sandbox payment processor, remembering every charge and refund (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
         self.lock = threading.Lock()
         self.charges: list[Charge] = []
         self.refunds: list[str] = []  # ids of the refunded charges
@@ -40,10 +43,10 @@ class RecordingProcessor(SandboxProcessor):
     def charge_ids(self) -> list[str]:
         return [c.id for c in self.charges]
 
-    def charge(self, amount: Money, card_token: str, *, description: str,
-               idempotency_key: str) -> Charge:
-        made = super().charge(amount, card_token, description=description,
-                              idempotency_key=idempotency_key)
+    def charge(self, amount: Money, source: PaymentSource, *, description: str,
+               idempotency_key: str, metadata: dict[str, str]) -> Charge:
+        made = super().charge(amount, source, description=description,
+                              idempotency_key=idempotency_key, metadata=metadata)
         with self.lock:
             self.charges.append(made)
         return made

@@ -47,7 +47,7 @@ def pay_in_own_session(ctx: Context, order_id: str) -> str:
 
 def test_two_upgrades_of_one_license_paid_at_once(ctx: Context, client: TestClient,
                                                   admin: dict[str, str]) -> None:
-    processor = RecordingProcessor()
+    processor = RecordingProcessor(ctx.db)
     ctx.extras["payments"] = processor
     for round_ in range(3):
         old = create_license(ctx, seats=1, license_name=f"Race {round_}")
@@ -88,11 +88,12 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
     import pytest
     from sqlalchemy import event
 
-    processor = RecordingProcessor()
+    processor = RecordingProcessor(ctx.db)
     ctx.extras["payments"] = processor
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     with ctx.db.writer() as session:
-        _row, charge = orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
+        orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
+        charge = processor.charges[-1]
 
         def fail(_session: Any) -> None:
             raise RuntimeError("the database went away")
@@ -110,7 +111,7 @@ def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client:
                                                            admin: dict[str, str]) -> None:
     from licensor.services import events
 
-    processor = RecordingProcessor()
+    processor = RecordingProcessor(ctx.db)
 
     def refuse(*_args: Any, **_kw: Any) -> None:
         raise LicensorError("INTERNAL", "a listener refused the fulfilment", status=500)

@@ -14,7 +14,7 @@ from tests.subscriptions.conftest import Shop
 
 def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClient,
                                                   shop: Shop) -> None:
-    processor = RecordingProcessor()
+    processor = RecordingProcessor(ctx.db)
     ctx.extras["payments"] = processor
     owner, _ = shop.account()
     site = shop.site(owner)
@@ -37,7 +37,7 @@ def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClie
 
 
 def test_committed_charges_are_kept(ctx: Context, client: TestClient, shop: Shop) -> None:
-    processor = RecordingProcessor()
+    processor = RecordingProcessor(ctx.db)
     ctx.extras["payments"] = processor
     owner, _ = shop.account()
     site = shop.site(owner)

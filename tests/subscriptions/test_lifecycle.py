@@ -91,7 +91,7 @@ def test_failed_renewal_suspends_and_mails_the_owner(shop: Shop, client: TestCli
     sid = shop.site(owner)["id"]
     sub = shop.subscribe(owner, sid, plan="small")
     with ctx.db.transaction() as session:  # the card on file stops working
-        session.get(SubscriptionRow, sub["id"]).card_token = "tok_declined"
+        session.get(SubscriptionRow, sub["id"]).payment_method_id = "pm_card_chargeDeclined"
     shop.advance(31 * DAY)
     now = get_sub(client, owner, sub["id"])
     assert now["status"] == "suspended" and now["current_period_end"] == "2025-07-01T00:00:00Z"

@@ -16,11 +16,11 @@ import licensor.api as api_package
 from licensor import __version__
 from licensor.api import errors
 from licensor.api.hot_path import ValidateHotPath
-from licensor.api.idempotency import IdempotencyMiddleware
+from licensor.api.idempotency import RequestBoundary
 from licensor.api.limits import BodyLimit
 from licensor.api.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
 from licensor.config import Settings
-from licensor.services import jobs
+from licensor.services import jobs, payments
 from licensor.services.catalog import load_default
 from licensor.services.context import Context, build_context
 from licensor.services.maintenance import load_default_releases
@@ -55,11 +55,24 @@ def seed(ctx: Context) -> None:
 def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
     while not stop.wait(ctx.settings.jobs_interval):
         try:
+            payments.reconcile_in_doubt(ctx)
             with ctx.db.transaction() as session:
                 jobs.run_due(ctx, session, ctx.clock.now(session))
             ctx.mailer.wake(ctx)  # what jobs queued, and retries that fell due
         except Exception:  # keep the loop alive; the next tick retries
             log.exception("jobs run failed")
+
+
+def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
+    """Payments a killed process left in doubt: those already in doubt now, and those that
+    become so (their process may have died just before this one started)."""
+    for delay in (0.0, payments.DOUBT_AFTER.total_seconds() + 1):
+        if stop.wait(delay):
+            return
+        try:
+            payments.reconcile_in_doubt(ctx)
+        except Exception:  # the jobs loop and retried requests reconcile later
+            log.exception("reconciling payments at start-up failed")
 
 
 def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastAPI:
@@ -71,6 +84,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         worker = None
+        threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
+                         name="licensor-reconcile").start()
         if ctx.settings.jobs_interval > 0:
             worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
                                       name="licensor-jobs")
@@ -85,7 +100,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
                   description="Licensing, upgrade and subscription back office (API v1).")
     app.state.ctx = ctx
     errors.install(app)
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestBoundary)
     app.add_middleware(ValidateHotPath)  # validation skips the stack
     limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
     if limiter is not None:  # outermost: counted before anything else runs, validation too

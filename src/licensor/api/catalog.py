@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, now_for
 from licensor.api.paging import page_of
 from licensor.domain.catalog import product_to_json
 from licensor.services import catalog
@@ -29,5 +29,4 @@ def get_product(code: str, session: ReadSession) -> dict[str, Any]:
 def put_product(code: str, ctx: Ctx, session: WriteSession, admin: Admin,
                 document: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     product = catalog.put_product(session, code, document, now=now_for(ctx, session), actor=admin)
-    commit(ctx, session)
     return product_to_json(product)

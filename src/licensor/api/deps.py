@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from licensor.api.idempotency import SESSION
 from licensor.domain.errors import LicensorError
 from licensor.services.context import Context
 from licensor.services.tokens import admin_name
@@ -22,12 +23,15 @@ def get_ctx(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(get_ctx)]
 
 
-def write_session(ctx: Ctx) -> Iterator[Session]:
-    """A session for a request that changes state; the endpoint commits with `commit()`."""
+def write_session(request: Request, ctx: Ctx) -> Iterator[Session]:
+    """A session for a request that changes state. The request boundary (`idempotency`)
+    commits it once, with the answer, when the answer is a success; else it is rolled back."""
     with ctx.db.writer() as session:
+        request.scope[SESSION] = session
         try:
             yield session
         finally:
+            request.scope.pop(SESSION, None)
             session.rollback()
 
 
@@ -72,7 +76,9 @@ def now_for(ctx: Context, session: Session) -> datetime:
 
 
 def commit(ctx: Context, session: Session) -> None:
-    """The request boundary: commit the unit of work, then deliver the mail it queued."""
+    """Commit now what must stay even if the request then fails (a failed sign-in counted
+    before the refusal). Endpoints otherwise leave the commit to the request boundary, which
+    stores an Idempotency-Key's answer in the same transaction."""
     session.commit()
     deliver_mail(ctx)
 

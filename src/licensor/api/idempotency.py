@@ -1,141 +1,199 @@
-"""Idempotency-Key on POST, as in Stripe: the same key and body answer the first response again.
+"""The request boundary: one commit per request, and Idempotency-Key as in Stripe.
 
-A key is scoped to the method, path and caller (Authorization). A running request holds the
-key (a row without a status), so a concurrent retry gets 409 IDEMPOTENCY_KEY_IN_USE instead of
-a second charge. Responses of 5xx are not kept: the retry runs again.
+A request that writes gets its session from `deps.write_session`, which leaves it here. When
+the handler's answer is complete (before any byte of it leaves), the boundary commits the
+session if the answer is a success, with the answer of an Idempotency-Key written in the same
+transaction, so a retry can never find the work done and the answer missing; an error answer
+rolls the work back. Only then is the answer sent, and the mail it queued delivered.
+
+An Idempotency-Key (any POST) is scoped to the method, path and caller (Authorization). A
+running request holds it with a lease it renews, so a concurrent retry gets 409
+IDEMPOTENCY_KEY_IN_USE while a key whose holder died is free again within the lease (30 s).
+The request is compared as canonical JSON. 5xx answers are not kept: the retry runs again.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import contextlib
 import json
-from datetime import UTC, datetime, timedelta
+import logging
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from licensor.services import idempotency
 from licensor.services.context import Context
-from licensor.store.models import IdempotencyKeyRow
+from licensor.services.idempotency import Answer, Claim
 
-STALE_AFTER = timedelta(minutes=5)  # a holder that died without answering frees its key
+SESSION = "licensor.session"  # where deps.write_session leaves the request's session
+log = logging.getLogger("licensor.api")
 
-
-def _error(code: str, message: str, status: int) -> tuple[int, bytes]:
-    body = {"error": {"code": code, "message": message, "details": {"header": "Idempotency-Key"}}}
-    return status, json.dumps(body).encode()
-
-
-class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key = headers.get("idempotency-key")
-        if not key:
-            await self.app(scope, receive, send)
-            return
-        body = await _read_body(receive)
-        ctx: Context = scope["app"].state.ctx
-        if len(key) > 255:
-            await _send(send, *_error("INVALID_REQUEST", "Idempotency-Key must be at most 255 "
-                                      "characters.", 422), "application/json")
-            return
-        scope_hash = hashlib.sha256("\n".join(
-            [scope["method"], scope["path"], headers.get("authorization", "")]).encode()
-        ).hexdigest()
-        body_hash = hashlib.sha256(body).hexdigest()
-        claim = await to_thread.run_sync(_claim, ctx, scope_hash, key, body_hash)
-        if claim is not None:
-            await _send(send, *claim)
-            return
-        captured: dict[str, Any] = {"status": 500, "body": b"", "type": "application/json"}
-
-        async def replay_receive() -> Message:
-            nonlocal body
-            chunk, body = body, b""
-            return {"type": "http.request", "body": chunk, "more_body": False}
-
-        async def capture_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                for k, v in message.get("headers", []):
-                    if k.lower() == b"content-type":
-                        captured["type"] = v.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture_send)
-        finally:
-            await to_thread.run_sync(_finish, ctx, scope_hash, key, captured)
+REFUSALS = {
+    "IDEMPOTENCY_KEY_IN_USE": (409, ("A request with this Idempotency-Key is in progress; "
+                                     "retry in a moment to get its answer.")),
+    "IDEMPOTENCY_KEY_REUSED": (422, ("This Idempotency-Key was used with a different "
+                                     "request; use a new key for a new request.")),
+}
 
 
-async def _read_body(receive: Receive) -> bytes:
+def _error(code: str, message: str, status: int, **details: Any) -> Answer:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return Answer(status, json.dumps(body).encode(), "application/json", replayed=False)
+
+
+async def _answer(send: Send, answer: Answer) -> None:
+    headers = [(b"content-type", answer.content_type.encode("latin-1")),
+               (b"content-length", str(len(answer.body)).encode())]
+    if answer.replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def read_body(receive: Receive) -> bytes:
     chunks = []
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionAbortedError("the client went away")
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: str = "application/json"
-                ) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()),
-                            (b"idempotent-replayed", b"true")]})
-    await send({"type": "http.response.body", "body": body})
+class RequestBoundary:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-
-def _claim(ctx: Context, scope_hash: str, key: str,
-           body_hash: str) -> tuple[int, bytes, str] | None:
-    """Hold the key for this request, or the answer to give instead of running it."""
-    now = datetime.now(UTC)  # bookkeeping time, not business time: the real clock is right
-    with ctx.db.writer() as session:
-        row = session.get(IdempotencyKeyRow, (scope_hash, key))
-        if row is None:
-            session.add(IdempotencyKeyRow(scope=scope_hash, key=key, request_hash=body_hash,
-                                          created_at=now))
-            try:
-                session.commit()
-                return None
-            except IntegrityError:
-                session.rollback()
-                row = session.get(IdempotencyKeyRow, (scope_hash, key))
-                if row is None:
-                    return _error("IDEMPOTENCY_KEY_IN_USE", "A request with this "
-                                  "Idempotency-Key is in progress; retry in a moment.", 409) + (
-                                      "application/json",)
-        if row.request_hash != body_hash:
-            return _error("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a "
-                          "different request body; use a new key for a new request.", 422) + (
-                              "application/json",)
-        if row.status_code is None:
-            if now - row.created_at < STALE_AFTER:
-                return _error("IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key "
-                              "is in progress; retry in a moment.", 409) + ("application/json",)
-            row.created_at = now
-            session.commit()
-            return None
-        return row.status_code, (row.response_body or "").encode(), row.content_type or ""
-
-
-def _finish(ctx: Context, scope_hash: str, key: str, captured: dict[str, Any]) -> None:
-    with ctx.db.writer() as session:
-        row = session.get(IdempotencyKeyRow, (scope_hash, key))
-        if row is None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        if captured["status"] >= 500:
-            session.delete(row)
-        else:
-            row.status_code = captured["status"]
-            row.response_body = captured["body"].decode("utf-8", "replace")
-            row.content_type = captured["type"]
-        session.commit()
+        ctx: Context = scope["app"].state.ctx
+        claim = None
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if scope["method"] == "POST" and key:
+            if len(key) > 255:
+                await _answer(send, _error("INVALID_REQUEST", "Idempotency-Key must be at most "
+                                           "255 characters.", 422, header="Idempotency-Key"))
+                return
+            try:
+                body = await read_body(receive)
+            except ConnectionAbortedError:
+                return
+            claim = Claim.of(scope["method"], scope["path"], headers.get("authorization", ""),
+                             key, body)
+            found = await to_thread.run_sync(idempotency.claim, ctx.db, claim)
+            if isinstance(found, Answer):
+                await _answer(send, found)
+                return
+            if isinstance(found, str):
+                status, message = REFUSALS[found]
+                await _answer(send, _error(found, message, status, header="Idempotency-Key"))
+                return
+            receive = _replay(body, receive)
+        await self._run(scope, receive, send, ctx, claim)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send, ctx: Context,
+                   claim: Claim | None) -> None:
+        held: list[Message] = []
+        answer: dict[str, Any] = {"status": 500, "type": "application/json", "body": b""}
+        heartbeat = asyncio.create_task(_keep_alive(ctx, claim)) if claim else None
+
+        async def boundary_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                for k, v in message.get("headers", []):
+                    if k.lower() == b"content-type":
+                        answer["type"] = v.decode("latin-1")
+                if claim is None and scope.get(SESSION) is None:
+                    answer["passthrough"] = True
+                    await send(message)
+                else:
+                    held.append(message)
+                return
+            if message["type"] != "http.response.body" or answer.get("passthrough"):
+                await send(message)
+                return
+            held.append(message)
+            answer["body"] += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            failed = await to_thread.run_sync(_finish, ctx, scope.get(SESSION), claim, answer)
+            if failed is not None:
+                await _answer(send, failed)
+                return
+            for m in held:
+                await send(m)
+            if scope.get(SESSION) is not None and answer["status"] < 400:
+                from licensor.api.deps import deliver_mail
+
+                await to_thread.run_sync(deliver_mail, ctx)
+
+        try:
+            await self.app(scope, receive, boundary_send)
+        except BaseException:
+            if claim is not None and not claim.stored:
+                with contextlib.suppress(Exception):
+                    await to_thread.run_sync(idempotency.release, ctx.db, claim)
+            raise
+        finally:
+            if heartbeat is not None:
+                heartbeat.cancel()
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body already read, then the connection's own messages (a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await original()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _keep_alive(ctx: Context, claim: Claim | None) -> None:
+    assert claim is not None
+    while True:
+        await asyncio.sleep(idempotency.HEARTBEAT.total_seconds())
+        with contextlib.suppress(Exception):
+            await to_thread.run_sync(idempotency.renew, ctx.db, claim)
+
+
+def _finish(ctx: Context, session: Session | None, claim: Claim | None,
+            answer: dict[str, Any]) -> Answer | None:
+    """Commit the work with its answer (success) or roll it back (error); keep the answer.
+    Returns the answer to send instead when the commit itself failed."""
+    status, body, content_type = answer["status"], answer["body"], answer["type"]
+    try:
+        if session is not None:
+            if status < 400:
+                if claim is not None:
+                    idempotency.record(session, claim, status, body, content_type)
+                session.commit()
+            else:
+                session.rollback()
+        if claim is not None and not claim.stored:
+            if status >= 500:
+                idempotency.release(ctx.db, claim)
+            else:
+                idempotency.record_alone(ctx.db, claim, status, body, content_type)
+        return None
+    except Exception:
+        log.exception("the request's commit failed")
+        if session is not None:
+            with contextlib.suppress(Exception):
+                session.rollback()
+        if claim is not None:
+            with contextlib.suppress(Exception):
+                idempotency.release(ctx.db, claim)
+        return _error("INTERNAL", "The change could not be saved and nothing was changed; "
+                      "retry in a moment.", 500)

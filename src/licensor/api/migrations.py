@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.api.views import iso, license_view
 from licensor.domain.catalog import MAX_SEATS
 from licensor.domain.errors import LicensorError
@@ -101,7 +101,6 @@ def request_migration(body: MigrationBody, ctx: Ctx, session: WriteSession) -> d
     data = marketplace.MigrationInput(**body.model_dump(exclude={"address"}),
                                       address=body.address.model_dump())
     row = marketplace.request_migration(ctx, session, data, now=now_for(ctx, session))
-    commit(ctx, session)
     return migration_view(row)
 
 
@@ -127,7 +126,6 @@ def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session:
     """Record the marketplace's SEN: the license becomes a marketplace license."""
     row, lic = marketplace.complete(ctx, session, migration_id, body.sen,
                                     now=now_for(ctx, session), actor=admin)
-    commit(ctx, session)
     return migration_view(row, lic)
 
 
@@ -137,5 +135,4 @@ def reject_migration(migration_id: str, body: RejectBody, ctx: Ctx, session: Wri
     """Close an open request without migrating; the customer is told the reason."""
     row = marketplace.reject(ctx, session, migration_id, body.reason,
                              now=now_for(ctx, session), actor=admin)
-    commit(ctx, session)
     return migration_view(row)

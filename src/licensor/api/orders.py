@@ -13,7 +13,6 @@ from licensor.api.deps import (
     Ctx,
     ReadSession,
     WriteSession,
-    commit,
     now_for,
     page_limit,
 )
@@ -42,6 +41,7 @@ def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
             "created_at": iso(row.created_at), "paid_at": iso(row.paid_at),
             "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
             "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
+            "charge_id": row.charge_id, "refund_id": row.refund_id,
             "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)]}
 
 
@@ -82,7 +82,6 @@ def create_quote(ctx: Ctx, session: WriteSession,
                  body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
                  ) -> dict[str, Any]:
     row = quotes.create_quote(ctx, session, body, now=now_for(ctx, session))
-    commit(ctx, session)
     return quote_view(row)
 
 
@@ -97,7 +96,6 @@ def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str
                               buyer=body.buyer.model_dump(), payment_method=body.payment_method,
                               license_name=body.license_name, now=now_for(ctx, session))
     view = order_view(session, row)
-    commit(ctx, session)
     return view
 
 
@@ -120,10 +118,8 @@ def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, A
 
 @router.post("/v1/orders/{order_id}/pay")
 def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
-    row, _charge = orders.pay(ctx, session, order_id, body.card_token,
-                             now=now_for(ctx, session))
+    row = orders.pay(ctx, session, order_id, body.card_token, now=now_for(ctx, session))
     view = order_view(session, row)
-    commit(ctx, session)  # a charge whose transaction does not commit is refunded by itself
     return view
 
 
@@ -131,7 +127,6 @@ def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[s
 def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.mark_paid(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)
-    commit(ctx, session)
     return view
 
 
@@ -141,7 +136,6 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
     row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
                         force=bool(body and body.force))
     view = order_view(session, row)
-    commit(ctx, session)
     return view
 
 
@@ -149,5 +143,4 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
 def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)
-    commit(ctx, session)
     return view

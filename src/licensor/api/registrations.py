@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from licensor.api.deps import Ctx, WriteSession, commit, now_for
+from licensor.api.deps import Ctx, WriteSession, now_for
 from licensor.api.views import registration_view
 from licensor.services import registrations
 
@@ -24,7 +24,6 @@ def register(body: RegistrationBody, response: Response, ctx: Ctx,
     reg, created = registrations.register(
         ctx, session, license_name=body.license_name, license_key=body.license_key,
         user=body.user, now=now_for(ctx, session))
-    commit(ctx, session)
     if not created:
         response.status_code = 200
     return registration_view(reg)
@@ -35,5 +34,4 @@ def unregister(body: RegistrationBody, ctx: Ctx, session: WriteSession) -> dict[
     reg = registrations.unregister(
         ctx, session, license_name=body.license_name, license_key=body.license_key,
         user=body.user, now=now_for(ctx, session))
-    commit(ctx, session)
     return {"unregistered": True, "user": reg.user, "license_id": reg.license_id}

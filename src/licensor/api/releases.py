@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.services import maintenance
 
 router = APIRouter(prefix="/v1/products", tags=["releases"])
@@ -23,7 +23,6 @@ def put_release(code: str, version: str, body: ReleaseBody, response: Response, 
     """Create or replace a release (201 when new, 200 when replaced)."""
     row, created = maintenance.put_release(session, code, version, body.released_at,
                                            now=now_for(ctx, session), actor=admin)
-    commit(ctx, session)
     response.status_code = 201 if created else 200
     return maintenance.release_view(row)
 

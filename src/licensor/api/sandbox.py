@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.api.views import iso
-from licensor.services import audit, jobs, mail
+from licensor.services import audit, jobs, mail, payments
+from licensor.services.payments_sandbox import SandboxProcessor
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
@@ -38,7 +39,6 @@ def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) ->
     audit.record(session, actor=admin, action="sandbox.clock_set", entity_type="sandbox_clock",
                  entity_id="clock", before={"now": iso(before)}, after={"now": iso(body.now)},
                  now=body.now)
-    commit(ctx, session)
     return {"now": iso(body.now)}
 
 
@@ -48,7 +48,6 @@ def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
     now = now_for(ctx, session) + timedelta(seconds=body.seconds)
     ctx.clock.set(session, now)
     done = jobs.run_due(ctx, session, now)
-    commit(ctx, session)
     return {"now": iso(now), "jobs": done}
 
 
@@ -65,4 +64,22 @@ def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
     page = rows[:size]
     return {"data": [{"id": r.id, "to": r.to, "subject": r.subject, "body": r.body,
                       "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)} for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}
+
+
+@router.get("/charges")
+def charges(ctx: Ctx, _admin: Admin, limit: int | None = None,
+            cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """The sandbox card processor's own records, oldest first, to reconcile orders and invoices
+    against; `cursor` is the id of the last charge of the previous page."""
+    processor = payments.processor_for(ctx)
+    if not isinstance(processor, SandboxProcessor):
+        return {"data": [], "next_cursor": None}
+    size = page_limit(limit, default=100, maximum=1000)
+    rows = processor.ledger(limit=size + 1, after=cursor)
+    page = rows[:size]
+    return {"data": [{"id": r.id, "amount": {"amount": r.amount, "currency": r.currency},
+                      "status": r.status, "metadata": r.meta,
+                      "idempotency_key": r.idempotency_key, "created_at": iso(r.created_at),
+                      "refunded_at": iso(r.refunded_at)} for r in page],
             "next_cursor": page[-1].id if len(rows) > size else None}

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, commit, now_for
+from licensor.api.deps import Admin, Ctx, ReadSession, WriteSession, now_for
 from licensor.api.paging import page_of
 from licensor.api.views import iso
 from licensor.store.models import SigningKeyRow
@@ -29,12 +29,10 @@ def list_keys(ctx: Ctx, session: ReadSession, limit: int | None = None,
 @router.post("/rotate", status_code=201)
 def rotate(ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.rotate(session, now_for(ctx, session), admin)
-    commit(ctx, session)
     return key_view(row)
 
 
 @router.post("/{kid}/retire")
 def retire(kid: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.retire(session, kid, now_for(ctx, session), admin)
-    commit(ctx, session)
     return key_view(row)

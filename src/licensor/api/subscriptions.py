@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from licensor.api.accounts import NO_NUL, Account
-from licensor.api.deps import Ctx, ReadSession, WriteSession, commit, now_for, page_limit
+from licensor.api.deps import Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.api.views import iso
 from licensor.domain.errors import LicensorError
 from licensor.domain.money import Money
@@ -119,7 +119,6 @@ def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
     site, _ = subs.create_site(session, account, name=body.name, product_code=body.product,
                                now=now_for(ctx, session))
     view = site_view(session, site)
-    commit(ctx, session)
     return view
 
 
@@ -136,7 +135,6 @@ def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
     assert sub is not None
     view = {"id": site.id, "deleted_at": iso(site.deleted_at),
             "subscription": subscription_view(sub)}
-    commit(ctx, session)
     return view
 
 
@@ -163,7 +161,6 @@ def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSessio
     member, person, created = subs.add_member(session, account, site_id, email=body.email,
                                               role=body.role, now=now_for(ctx, session))
     view = member_view(member, person)
-    commit(ctx, session)
     if not created:
         response.status_code = 200
     return view
@@ -175,7 +172,6 @@ def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session
     site = subs.set_billing_admin(session, account, site_id, body.account_id,
                                   now_for(ctx, session))
     view = site_view(session, site)
-    commit(ctx, session)
     return view
 
 
@@ -192,7 +188,6 @@ def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteS
     row = subs.create_project(session, account, site_id, name=body.name,
                               now=now_for(ctx, session))
     view = project_view(row)
-    commit(ctx, session)
     return view
 
 
@@ -201,7 +196,6 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
     row = subs.set_project_status(session, account, site_id, project_id, status=status,
                                   now=now_for(ctx, session))
     view = project_view(row)
-    commit(ctx, session)
     return view
 
 
@@ -253,7 +247,6 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
     sub = subs.subscribe(ctx, session, account, subs.SubscribeRequest(**body.model_dump()),
                          now_for(ctx, session))
     view = subscription_view(sub)
-    commit(ctx, session)
     return view
 
 
@@ -281,7 +274,6 @@ def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSe
                                interval=body.interval, card_token=body.card_token,
                                now=now_for(ctx, session))
     view = change_view(result)
-    commit(ctx, session)
     return view
 
 
@@ -290,7 +282,6 @@ def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     sub = subs.cancel(session, account, subscription_id, now_for(ctx, session))
     view = subscription_view(sub)
-    commit(ctx, session)
     return view
 
 

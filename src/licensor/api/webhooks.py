@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from licensor.api.deps import Ctx, commit, now_for
+from licensor.api.deps import Ctx, now_for
 from licensor.services import audit
 from licensor.services.context import Context
 from licensor.services.payments_stripe import verify_webhook
@@ -26,8 +26,10 @@ async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
 
 
 def _record(ctx: Context, payload: bytes, header: str | None) -> dict[str, Any]:
-    with ctx.db.writer() as session:
-        return _verify_and_record(ctx, session, payload, header)
+    with ctx.db.writer() as session:  # its own session: the endpoint reads the raw body
+        answer = _verify_and_record(ctx, session, payload, header)
+        session.commit()
+        return answer
 
 
 def _verify_and_record(ctx: Context, session: Session, payload: bytes,
@@ -40,5 +42,4 @@ def _verify_and_record(ctx: Context, session: Session, payload: bytes,
     # in the dashboard) are kept for the operator in the audit log.
     audit.record(session, actor="stripe", action=f"stripe.{kind}", entity_type="stripe_event",
                  entity_id=event_id, before=None, after={"type": kind}, now=now)
-    commit(ctx, session)
     return {"received": True, "id": event_id, "type": kind}

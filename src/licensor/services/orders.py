@@ -1,11 +1,12 @@
 """Orders: a quote bought by card or invoice, paid, fulfilled exactly once, refunded.
 
-Payment and fulfilment happen in one transaction. For a quote about an existing license the
-license row is locked and its version compared with the quote's *before* the card is
-charged, so of two orders racing to upgrade one license exactly one is charged and
-fulfilled; the other gets 409 QUOTE_STALE. If the transaction then does not commit (a refusal
-during fulfilment, a failed commit), the charge is refunded by itself
-(`payments.charge_in_transaction`).
+A card payment is durable (`payments`): an attempt is committed before the card is charged
+and fulfilment commits after, so a crash in between is settled by reconciliation. For a quote
+about an existing license the license row is locked and its version compared with the quote's
+*before* the card is charged, and one payment per license is open at a time, so of two orders
+racing to upgrade one license exactly one is charged and fulfilled; the other waits its turn,
+then gets 409 QUOTE_STALE, never charged. If fulfilment does not commit (a refusal, a failed
+commit), the charge is refunded at once.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from licensor.domain.errors import LicensorError
 from licensor.domain.money import MINOR_UNIT_DIGITS, Money
-from licensor.services import audit, events, licenses, mail
+from licensor.services import audit, events, licenses, mail, payments
 from licensor.services.catalog import get_product
 from licensor.services.context import Context
-from licensor.services.payments import Charge, charge_in_transaction, processor_for
 from licensor.services.quote_kinds import QuoteKind, quote_kind
 from licensor.services.quotes import get_quote
 from licensor.store.models import LicenseRow
 from licensor.store.models_orders import OrderRow, QuoteRow
+from licensor.store.models_payments import PaymentAttemptRow
 from licensor.store.repositories_orders import OrderRepository
 
 INVOICE_MINIMUM_MAJOR_UNITS = 300  # invoices from 300.00 in the quote's currency
@@ -175,6 +176,12 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
 
 def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, QuoteRow]:
     order = get_order(session, order_id, for_update=True)
+    if order.status == "fulfilled":  # e.g. a retry of a payment settled after a crash
+        raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is already paid and "
+                            "fulfilled; its License Information was mailed to the buyer. "
+                            "Nothing more was charged.",
+                            {"order_id": order.id, "status": order.status,
+                             "charge_id": order.charge_id})
     if order.status != "awaiting_payment":
         raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is {order.status}; only "
                             "an order awaiting payment can be paid.",
@@ -189,20 +196,45 @@ def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, Qu
 
 
 def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: datetime,
-        actor: str = "public") -> tuple[OrderRow, Charge | None]:
-    """Charge the card and fulfil. The charge is refunded by itself if this transaction rolls
-    back instead of committing."""
+        actor: str = "public") -> OrderRow:
+    """Charge the card and fulfil, durably (see `payments`): the attempt is committed before
+    the card is charged, and a charge whose fulfilment does not commit is refunded."""
+    def prepare() -> payments.Intent | None:
+        order, quote = _payable(session, order_id, "card")
+        ensure_not_expired(quote, now)
+        ensure_fresh(session, quote)  # under the row lock, before any money moves
+        if order.total_amount <= 0:
+            return None
+        return payments.Intent(
+            purpose="order", subject_id=order.id,
+            lock_key=f"license:{quote.license_id}" if quote.license_id else f"order:{order.id}",
+            key_stem=f"order:{order.id}:pay", amount=total_of(order),
+            description=f"Order {order.number}", metadata={"order_id": order.id})
+
+    attempt = payments.begin(ctx, session, prepare, now)
+    if attempt is None:  # nothing to charge: fulfil in this transaction
+        order, quote = _payable(session, order_id, "card")
+        _fulfil(ctx, session, order, quote, now, actor)
+        return order
+    if attempt.status != "pending":  # paid while we waited our turn (a retry after a crash)
+        return get_order(session, order_id)
+    made = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
     order, quote = _payable(session, order_id, "card")
-    ensure_not_expired(quote, now)
-    ensure_fresh(session, quote)  # under the row lock, before any money moves
-    charge = None
-    if order.total_amount > 0:
-        charge = charge_in_transaction(
-            ctx, session, total_of(order), card_token, description=f"Order {order.number}",
-            idempotency_key=f"{order.id}:charge:{uuid.uuid4().hex}")
-        order.charge_id = charge.id
+    ensure_fresh(session, quote)
+    payments.settle(ctx, session, attempt, made)
+    order.charge_id = made.id
     _fulfil(ctx, session, order, quote, now, actor)
-    return order, charge
+    return order
+
+
+@payments.fulfiller("order")
+def _fulfil_after_crash(ctx: Context, session: Session, attempt: PaymentAttemptRow,
+                        made: payments.Charge) -> None:
+    """A card order whose process died after the charge: fulfil it as of the payment."""
+    order, quote = _payable(session, attempt.subject_id, "card")
+    ensure_fresh(session, quote)
+    order.charge_id = made.id
+    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation")
 
 
 def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
@@ -218,10 +250,38 @@ def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
 
 def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
            force: bool = False) -> OrderRow:
-    """Refund a fulfilled order (60 days, later only with force); an unpaid one is canceled."""
-    order = get_order(session, order_id, for_update=True)
+    """Refund a fulfilled order (60 days, later only with force); an unpaid one is canceled.
+
+    The processor is asked with no transaction open (the refund's key is derived from the
+    order, so asking again after a crash answers the same refund), then the order is updated.
+    """
+    order = _refundable(session, order_id, now, force)
     if order.status == "awaiting_payment":
         return cancel(ctx, session, order.id, now=now, actor=actor)
+    refund_id = None
+    if order.payment_method == "card" and order.charge_id:
+        charge_id, amount = order.charge_id, total_of(order)
+        session.commit()
+        refund_id = payments.processor_for(ctx).refund(
+            charge_id, amount, idempotency_key=f"order:{order.id}:refund").id
+        order = _refundable(session, order_id, now, force)
+    quote = get_quote(session, order.quote_id)
+    before = snapshot(order)
+    kind_of(quote).refund(ctx, session, order, quote, now)
+    order.refund_id = refund_id
+    order.status, order.refunded_at = "refunded", now
+    session.flush()
+    audit.record(session, actor=actor, action="order.refunded", entity_type="order",
+                 entity_id=order.id, before=before,
+                 after={**snapshot(order), "forced": force}, now=now)
+    events.emit(ctx, session, now, "order.refunded", order=order, quote=quote)
+    return order
+
+
+def _refundable(session: Session, order_id: str, now: datetime, force: bool) -> OrderRow:
+    order = get_order(session, order_id, for_update=True)
+    if order.status == "awaiting_payment":
+        return order
     if order.status != "fulfilled":
         raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
                             "only a fulfilled order can be refunded.",
@@ -232,19 +292,6 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
                             "60 days ago; only an administrator can force this refund "
                             "(force: true).", {"order_id": order.id,
                                                "paid_at": paid_at.isoformat()})
-    quote = get_quote(session, order.quote_id)
-    before = snapshot(order)
-    kind_of(quote).refund(ctx, session, order, quote, now)
-    if order.payment_method == "card" and order.charge_id:
-        refunded = processor_for(ctx).refund(order.charge_id, total_of(order),
-                                             idempotency_key=f"{order.id}:refund")
-        order.refund_id = refunded.id
-    order.status, order.refunded_at = "refunded", now
-    session.flush()
-    audit.record(session, actor=actor, action="order.refunded", entity_type="order",
-                 entity_id=order.id, before=before,
-                 after={**snapshot(order), "forced": force}, now=now)
-    events.emit(ctx, session, now, "order.refunded", order=order, quote=quote)
     return order
 
 

@@ -11,6 +11,7 @@ for everyone else), who may restart the subscription, export or delete the site.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,9 +24,9 @@ from licensor.domain.errors import LicensorError
 from licensor.domain.money import Money
 from licensor.domain.periods import Period, period
 from licensor.domain.proration import Line, PlanChange, change_plan, settle
-from licensor.services import audit, catalog, mail
+from licensor.services import audit, catalog, mail, payments
 from licensor.services.jobs import job
-from licensor.services.payments import charge_in_transaction
+from licensor.store.models_payments import PaymentAttemptRow
 from licensor.store.models_subscriptions import (
     AccountRow,
     InvoiceRow,
@@ -204,17 +205,48 @@ def _invoice(session: Session, sub: SubscriptionRow, *, reason: str, lines: list
     return row
 
 
-def _charge(ctx: Any, session: Session, amount: Money, card_token: str | None, *,
-            description: str, key: str) -> str | None:
-    """Charge the card for what the credit balance did not cover; None when nothing is due."""
-    if amount.amount <= 0:
-        return None
-    if not card_token:
+class _NothingDue(Exception):
+    """The thing to pay for was done by someone else while this payer waited its turn."""
+
+
+def _pay(ctx: Any, session: Session, prepare: Callable[[], payments.Intent | None],
+         source: Callable[[], payments.PaymentSource], now: datetime
+         ) -> tuple[PaymentAttemptRow | None, payments.Charge | None]:
+    """Commit the attempt, then charge (see `payments`); (None, None) when nothing is due."""
+    attempt = payments.begin(ctx, session, prepare, now)
+    if attempt is None:
+        return None, None
+    try:
+        card = source()
+    except LicensorError as exc:
+        payments.fail(session, attempt, exc)
+        raise
+    return attempt, payments.charge(ctx, session, attempt, card)
+
+
+def _intent(sub_id: str, lock_key: str, number: int, amount: Money,
+            description: str) -> payments.Intent:
+    return payments.Intent(
+        purpose="subscription", subject_id=sub_id, lock_key=lock_key,
+        key_stem=f"subscription:{sub_id}:invoice:{number}", amount=amount,
+        description=description,
+        metadata={"subscription_id": sub_id, "invoice_number": str(number)})
+
+
+def _saved_card(ctx: Any, customer: str | None, email: str,
+                card_token: str) -> payments.SavedCard:
+    """The card behind a checkout's token, saved at the processor for renewals (called with
+    no transaction open: the processor may be slow)."""
+    return payments.processor_for(ctx).save_card(card_token, customer_id=customer, email=email)
+
+
+def _card_on_file(sub: SubscriptionRow, *, off_session: bool) -> payments.PaymentSource:
+    if not sub.payment_method_id or not sub.customer_id:
         raise LicensorError("CARD_DECLINED", "There is no card on file; pass card_token.",
                             {"card_token": None})
-    # Refunded by itself if this transaction then rolls back instead of committing.
-    return charge_in_transaction(ctx, session, amount, card_token, description=description,
-                                 idempotency_key=key).id
+    return payments.PaymentSource(
+        saved=payments.SavedCard(sub.customer_id, sub.payment_method_id),
+        off_session=off_session)
 
 
 def _mail_owner(session: Session, sub: SubscriptionRow, subject: str, body: str,
@@ -242,7 +274,7 @@ def create_site(session: Session, account: AccountRow, *, name: str, product_cod
                           current_period_start=now, current_period_end=trial_end,
                           cancel_at_period_end=False,
                           currency=product.plans[0].monthly_price.currency, basis_amount=0,
-                          credit_balance=0, card_token=None, created_at=now)
+                          credit_balance=0, created_at=now)
     session.add(sub)
     session.flush()
     audit.record(session, actor=f"account:{account.id}", action="site.created",
@@ -396,6 +428,49 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
               now: datetime) -> SubscriptionRow:
     """A paid subscription whose first period starts now (a site's trial or restart, or a new
     Google Drive subscription). Nothing changes when the card is declined."""
+    new_id = str(uuid.uuid4())
+    saved: list[payments.SavedCard] = []
+    customer = SubscriptionRepository(session).customer_of(account.id)
+    email = account.email
+
+    def prepare() -> payments.Intent | None:
+        sub, product, plan = _subscribable(session, account, req, new_id, now)
+        price = plan.price(req.interval)
+        if sub.credit_balance:
+            _same_currency(sub, plan, price)
+        paid = settle(price, money(sub.credit_balance, price.currency))
+        if paid.amount_due.amount <= 0:
+            return None
+        lock = f"subscription:{sub.id}" if sub.site_id else f"google:{req.google_id}"
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        return _intent(sub.id, lock, number, paid.amount_due,
+                       plan_label(product, plan, req.interval))
+
+    def card() -> payments.PaymentSource:
+        saved.append(_saved_card(ctx, customer, email, req.card_token))
+        return payments.PaymentSource(saved=saved[0])
+
+    attempt, made = _pay(ctx, session, prepare, card, now)
+    sub, product, plan = _subscribable(session, account, req, new_id, now)
+    if sub.status == "new":
+        try:
+            with session.begin_nested():  # a twin that got here first fails here
+                session.add(sub)
+        except IntegrityError:
+            raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
+                                "subscription; change its plan instead.",
+                                {"google_id": req.google_id}) from None
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
+    if not saved:
+        saved.append(_saved_card(ctx, customer, email, req.card_token))
+    return _start(session, account, sub, product, plan, req.interval, saved[0],
+                  made.id if made else None, now)
+
+
+def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
+                  now: datetime) -> tuple[SubscriptionRow, Product, Plan]:
+    """The subscription to start (locked; a new, unsaved one for Google Drive), or a refusal."""
     if req.site_id is not None:
         site = site_for(session, req.site_id, account, for_update=True)
         sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
@@ -416,67 +491,55 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
                                 {"subscription_id": sub.id})
         plan = plan_of(product, req.plan)
         _check_fits(session, site, plan)
-    else:
-        product = catalog.get_product(session, req.product or "")
-        if product.model != "subscription":
-            raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
-                                "subscription; choose a subscription product.",
-                                {"field": "product"}, status=422)
-        if not product.single_user:
-            raise LicensorError("INVALID_REQUEST", f"{product.name} is subscribed per site: "
-                                "create a site (POST /v1/sites) and pass site_id.",
-                                {"field": "site_id"}, status=422)
-        if req.quantity not in (None, 1):
-            raise LicensorError("SINGLE_USER_ONLY", f"{product.name} is a single-user "
-                                "subscription for one Google ID: there is no volume or "
-                                "company-wide purchase. Each person subscribes with their own "
-                                "Google ID and quantity 1.", {"quantity": req.quantity})
-        if not req.google_id:
-            raise LicensorError("INVALID_REQUEST", "The field 'google_id' is required for "
-                                f"{product.name}.", {"field": "google_id"}, status=422)
-        existing = SubscriptionRepository(session).live_for_google_id(req.google_id)
-        if existing is not None:
-            raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
-                                "subscription; change its plan instead.",
-                                {"subscription_id": existing.id})
-        plan = plan_of(product, req.plan)
-        price = plan.price(req.interval)
-        sub = SubscriptionRow(id=str(uuid.uuid4()), product=product.code, owner_id=account.id,
-                              site_id=None, google_id=req.google_id, status="new", anchor=now,
-                              period_index=0, current_period_start=now,
-                              current_period_end=now, cancel_at_period_end=False,
-                              currency=price.currency, basis_amount=0, credit_balance=0,
-                              created_at=now)
-        try:
-            with session.begin_nested():  # before any charge: a racing twin fails here
-                session.add(sub)
-        except IntegrityError:
-            raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
-                                "subscription; change its plan instead.",
-                                {"google_id": req.google_id}) from None
-    return _start(ctx, session, account, sub, product, plan, req, now)
+        return sub, product, plan
+    product = catalog.get_product(session, req.product or "")
+    if product.model != "subscription":
+        raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
+                            "subscription; choose a subscription product.",
+                            {"field": "product"}, status=422)
+    if not product.single_user:
+        raise LicensorError("INVALID_REQUEST", f"{product.name} is subscribed per site: "
+                            "create a site (POST /v1/sites) and pass site_id.",
+                            {"field": "site_id"}, status=422)
+    if req.quantity not in (None, 1):
+        raise LicensorError("SINGLE_USER_ONLY", f"{product.name} is a single-user "
+                            "subscription for one Google ID: there is no volume or "
+                            "company-wide purchase. Each person subscribes with their own "
+                            "Google ID and quantity 1.", {"quantity": req.quantity})
+    if not req.google_id:
+        raise LicensorError("INVALID_REQUEST", "The field 'google_id' is required for "
+                            f"{product.name}.", {"field": "google_id"}, status=422)
+    existing = SubscriptionRepository(session).live_for_google_id(req.google_id)
+    if existing is not None:
+        raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
+                            "subscription; change its plan instead.",
+                            {"subscription_id": existing.id})
+    plan = plan_of(product, req.plan)
+    price = plan.price(req.interval)
+    sub = SubscriptionRow(id=new_id, product=product.code, owner_id=account.id,
+                          site_id=None, google_id=req.google_id, status="new", anchor=now,
+                          period_index=0, current_period_start=now,
+                          current_period_end=now, cancel_at_period_end=False,
+                          currency=price.currency, basis_amount=0, credit_balance=0,
+                          created_at=now)
+    return sub, product, plan
 
 
-def _start(ctx: Any, session: Session, account: AccountRow, sub: SubscriptionRow,
-           product: Product, plan: Plan, req: SubscribeRequest,
+def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
+           plan: Plan, interval: str, card: payments.SavedCard, charge_id: str | None,
            now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else _snapshot(sub)
-    price = plan.price(req.interval)
-    if sub.credit_balance:
-        _same_currency(sub, plan, price)
-    first = period(now, req.interval, 0)
+    price = plan.price(interval)
+    first = period(now, interval, 0)
     paid = settle(price, money(sub.credit_balance, price.currency))
-    number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-    charge_id = _charge(ctx, session, paid.amount_due, req.card_token,
-                        description=plan_label(product, plan, req.interval),
-                        key=f"subscription:{sub.id}:invoice:{number}")
-    sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
+    sub.plan, sub.interval, sub.status = plan.code, interval, "active"
     sub.anchor, sub.period_index = now, 0
     sub.current_period_start, sub.current_period_end = first.start, first.end
     sub.cancel_at_period_end, sub.ended_at = False, None
     sub.currency, sub.basis_amount = price.currency, price.amount
-    sub.credit_balance, sub.card_token = paid.credit_balance_after.amount, req.card_token
-    line = Line("charge", plan_label(product, plan, req.interval), price, first.start, first.end)
+    sub.credit_balance = paid.credit_balance_after.amount
+    sub.customer_id, sub.payment_method_id = card.customer_id, card.payment_method_id
+    line = Line("charge", plan_label(product, plan, interval), price, first.start, first.end)
     _invoice(session, sub, reason="subscription_create", lines=[line], net=price,
              credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
              charge_id=charge_id, now=now)
@@ -484,7 +547,7 @@ def _start(ctx: Any, session: Session, account: AccountRow, sub: SubscriptionRow
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
     _mail_owner(session, sub, f"Your {product.name} subscription",
-                f"Thank you: {plan_label(product, plan, req.interval)} runs from "
+                f"Thank you: {plan_label(product, plan, interval)} runs from "
                 f"{first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. Charged to your card: "
                 f"{paid.amount_due.display()}.", now)
     return sub
@@ -543,12 +606,31 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
     advance(ctx, session, sub, now)  # a renewal due before now happens first
+
+    source: list[payments.PaymentSource] = []
+
+    def prepare() -> payments.Intent | None:
+        sub, site = subscription_for(session, subscription_id, account, for_update=True)
+        require_billing(site, sub, account)
+        change = _plan_change(session, sub, site, plan, interval, now)
+        if change.settlement.amount_due.amount <= 0:
+            return None
+        source[:] = [payments.PaymentSource(card_token=card_token) if card_token
+                     else _card_on_file(sub, off_session=False)]
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        return _intent(sub.id, f"subscription:{sub.id}", number, change.settlement.amount_due,
+                       change.lines[-1].description)
+
+    def card() -> payments.PaymentSource:
+        return source[0]
+
+    attempt, made = _pay(ctx, session, prepare, card, now)
+    sub, site = subscription_for(session, subscription_id, account, for_update=True)
+    require_billing(site, sub, account)
     change = _plan_change(session, sub, site, plan, interval, now)
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
     product = catalog.get_product(session, sub.product)
-    number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-    charge_id = _charge(ctx, session, change.settlement.amount_due, card_token or sub.card_token,
-                        description=change.lines[-1].description,
-                        key=f"subscription:{sub.id}:invoice:{number}")
     before = _snapshot(sub)
     sub.plan = plan or sub.plan
     if interval is not None and interval != sub.interval:
@@ -559,8 +641,8 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     sub.credit_balance = change.settlement.credit_balance_after.amount
     s = change.settlement
     _invoice(session, sub, reason="plan_change", lines=list(change.lines), net=s.net,
-             credit_applied=s.credit_applied, amount_paid=s.amount_due, charge_id=charge_id,
-             now=now)
+             credit_applied=s.credit_applied, amount_paid=s.amount_due,
+             charge_id=made.id if made else None, now=now)
     audit.record(session, actor=f"account:{account.id}", action="subscription.plan_changed",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
@@ -615,34 +697,64 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str) -> None
 
 def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
     """Renew as of `due`: credit balance first, then the card on file, at today's list price."""
-    assert sub.plan is not None and sub.interval is not None
-    product = catalog.get_product(session, sub.product)
-    plan = product.plan(sub.plan)
-    price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
-    if price.currency != sub.currency:  # repriced in another currency: keep the last price
-        price = money(sub.basis_amount, sub.currency)
-    paid = settle(price, money(sub.credit_balance, sub.currency))
-    number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-    label = plan_label(product, plan, sub.interval) if plan else sub.plan
+    sub_id = sub.id
+
+    def price_now(sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
+        assert sub.plan is not None and sub.interval is not None
+        product = catalog.get_product(session, sub.product)
+        plan = product.plan(sub.plan)
+        price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
+        if price.currency != sub.currency:  # repriced in another currency: keep the last price
+            price = money(sub.basis_amount, sub.currency)
+        return product, plan, price, plan_label(product, plan, sub.interval) if plan else sub.plan
+
+    def still_due() -> SubscriptionRow:
+        sub = SubscriptionRepository(session).get(sub_id, for_update=True)
+        if sub is None or sub.status != "active" or sub.current_period_end != due:
+            raise _NothingDue  # renewed or ended by someone else while we waited
+        return sub
+
+    source: list[payments.PaymentSource] = []
+
+    def prepare() -> payments.Intent | None:
+        sub = still_due()
+        _product, _plan, price, label = price_now(sub)
+        paid = settle(price, money(sub.credit_balance, sub.currency))
+        if paid.amount_due.amount <= 0:
+            return None
+        source[:] = [_card_on_file(sub, off_session=True)]
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        return _intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
+
     try:
-        charge_id = _charge(ctx, session, paid.amount_due, sub.card_token, description=label,
-                            key=f"subscription:{sub.id}:invoice:{number}")
+        attempt, made = _pay(ctx, session, prepare, lambda: source[0], due)
+    except _NothingDue:
+        return
     except LicensorError as exc:
         if exc.status != 402:
             raise
+        sub = SubscriptionRepository(session).get(sub_id, for_update=True) or sub
+        _product, _plan, price, label = price_now(sub)
+        amount = settle(price, money(sub.credit_balance, sub.currency)).amount_due
         _mail_owner(session, sub, "Your subscription payment failed",
-                    f"We could not charge {paid.amount_due.display()} for {label}.", due)
+                    f"We could not charge {amount.display()} for {label}.", due)
         _end(session, sub, due, "payment_failed")
         return
+    sub = still_due()
+    product, _plan, price, label = price_now(sub)
+    paid = settle(price, money(sub.credit_balance, sub.currency))
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
     before = _snapshot(sub)
     sub.period_index += 1
+    assert sub.interval is not None
     nxt = period(sub.anchor, sub.interval, sub.period_index)
     sub.current_period_start, sub.current_period_end = nxt.start, nxt.end
     sub.basis_amount, sub.credit_balance = price.amount, paid.credit_balance_after.amount
     _invoice(session, sub, reason="renewal",
              lines=[Line("charge", label, price, nxt.start, nxt.end)], net=price,
              credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
-             charge_id=charge_id, now=due)
+             charge_id=made.id if made else None, now=due)
     audit.record(session, actor="job:subscriptions", action="subscription.renewed",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=due)

@@ -83,14 +83,20 @@ class AdminTokenRow(Base):
 
 
 class IdempotencyKeyRow(Base):
+    """A client's Idempotency-Key and the answer it was given, sealed with that key."""
+
     __tablename__ = "idempotency_keys"
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(method path auth)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # sha256 of the client's key
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical request
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = running
+    # base64 of the answer encrypted with a key derived from the client's Idempotency-Key,
+    # which is not stored: the database alone cannot read the tokens an answer may hold.
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # A running request renews this; past it, the holder is taken for dead and the key freed.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MailRow(Base):

@@ -89,7 +89,9 @@ class SubscriptionRow(Base):
     # What a whole current period is paid at: the credit basis of a plan change.
     basis_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     credit_balance: Mapped[int] = mapped_column(BigInteger, default=0)
-    card_token: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The card saved at the payment processor for renewals (never a single-use card token).
+    customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    payment_method_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

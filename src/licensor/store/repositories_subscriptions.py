@@ -112,6 +112,12 @@ class SubscriptionRepository:
                                      InvoiceRow.number > after_number)
             .order_by(InvoiceRow.number).limit(limit)).all()
 
+    def customer_of(self, account_id: str) -> str | None:
+        """The account's customer at the payment processor, once it has saved a card."""
+        return self.session.scalar(select(SubscriptionRow.customer_id).where(
+            SubscriptionRow.owner_id == account_id,
+            SubscriptionRow.customer_id.is_not(None)).limit(1))
+
     def last_invoice_number(self, subscription_id: str) -> int:
         return self.session.scalar(select(func.max(InvoiceRow.number)).where(
             InvoiceRow.subscription_id == subscription_id)) or 0
