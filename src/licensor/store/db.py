@@ -43,7 +43,12 @@ def create_owner_only(url: str) -> None:
     path = make_url(url).database
     if not url.startswith("sqlite") or not path or path == ":memory:" or path.startswith("file:"):
         return
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    # Only a file that does not exist yet is opened here: closing any descriptor of a database
+    # file drops every POSIX lock this process's SQLite connections hold on it, which lets
+    # another process write at the same time and corrupts the database.
+    if not os.path.exists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     for name in (path, f"{path}-wal", f"{path}-shm"):
         with contextlib.suppress(FileNotFoundError):
             if stat.S_IMODE(os.stat(name).st_mode) & 0o077:
