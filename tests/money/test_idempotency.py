@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from licensor.services import idempotency
 from licensor.services.context import Context
-from licensor.store.models import IdempotencyKeyRow, LicenseRow
+from licensor.store.models import IdempotencyKeyRow
 from licensor.store.models_orders import OrderRow
 from tests.money.server import running_server
 
@@ -88,16 +88,23 @@ def test_a_failed_commit_answers_500_and_frees_the_key(ctx: Context, client: Tes
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    def fail(session: Session) -> None:
-        if any(isinstance(o, LicenseRow) for o in session.identity_map.values()):
+    def mark(session: Session, *_args: object) -> None:  # the answer is written...
+        if any(isinstance(o, IdempotencyKeyRow) and o.status_code == 201
+               for o in [*session.new, *session.dirty]):
+            session.info["answer-written"] = True
+
+    def fail(session: Session) -> None:  # ...and its transaction cannot commit
+        if session.info.pop("answer-written", False):
             raise RuntimeError("the database went away")
 
     headers = {**admin, "Idempotency-Key": "commit-fails-1"}
+    event.listen(Session, "before_flush", mark)
     event.listen(Session, "before_commit", fail)
     try:
         r = client.post("/v1/licenses", headers=headers, json=NEW_LICENSE)
     finally:
         event.remove(Session, "before_commit", fail)
+        event.remove(Session, "before_flush", mark)
     assert r.status_code == 500 and r.json()["error"]["code"] == "INTERNAL"
     assert client.get("/v1/licenses", headers=admin).json()["data"] == []  # nothing committed
     again = client.post("/v1/licenses", headers=headers, json=NEW_LICENSE)

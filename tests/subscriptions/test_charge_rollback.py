@@ -20,7 +20,7 @@ def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClie
     site = shop.site(owner)
 
     def fail(session: Session) -> None:
-        if session.info.get("licensor.compensations"):
+        if session.info.get("licensor.payments.unsettled"):
             raise RuntimeError("the database went away")
 
     event.listen(Session, "before_commit", fail)

@@ -53,7 +53,6 @@ def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[s
     row, token = accounts.create_account(session, email=body.email, name=body.name,
                                          password=body.password, now=now_for(ctx, session),
                                          session_now=ctx.clock.real_now())
-    commit(ctx, session)
     return {"id": row.id, "email": row.email, "name": row.name, "token": token}
 
 
@@ -66,7 +65,6 @@ def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[s
         # A wrong password is remembered (lockout) although the answer is a refusal.
         commit(ctx, session)
         raise
-    commit(ctx, session)
     return {"token": token}
 
 
@@ -75,7 +73,6 @@ def end_session(request: Request, ctx: Ctx, session: WriteSession,
                 _account: Account) -> dict[str, Any]:
     """Sign out: this token stops working at once."""
     accounts.end_session(session, bearer_token(request) or "", ctx.clock.real_now())
-    commit(ctx, session)
     return {"status": "ended"}
 
 
@@ -83,5 +80,4 @@ def end_session(request: Request, ctx: Ctx, session: WriteSession,
 def end_all_sessions(ctx: Ctx, session: WriteSession, account: Account) -> dict[str, Any]:
     """Sign out everywhere (e.g. after a password was seen by someone else)."""
     ended = accounts.end_all_sessions(session, account.id, ctx.clock.real_now())
-    commit(ctx, session)
     return {"status": "ended", "sessions_ended": ended}

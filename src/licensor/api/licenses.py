@@ -13,7 +13,6 @@ from licensor.api.deps import (
     Ctx,
     ReadSession,
     WriteSession,
-    commit,
     deliver_mail,
     now_for,
     page_limit,
@@ -71,7 +70,6 @@ def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
         ctx, session, product=product, seats=body.seats, license_name=body.license_name,
         email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
         now=now, actor=admin)
-    commit(ctx, session)
     return license_view(row, [])
 
 
@@ -132,7 +130,6 @@ def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
            admin: Admin) -> dict[str, Any]:
     row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),
                           actor=admin)
-    commit(ctx, session)
     return license_view(row)
 
 
