@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # The vendor's page where a customer confirms a payment their bank holds (3-D Secure) when
+    # Stripe gives no link of its own; "{payment_intent}" is replaced by the PaymentIntent id.
+    payment_action_url: str | None = None
     # How often `serve` runs due jobs in real time (seconds); 0 turns the loop off.
     jobs_interval: int = 60
     # Rate limits per client address (services/rate_limits.py): "" for the defaults, "off", or

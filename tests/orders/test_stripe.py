@@ -1,28 +1,32 @@
-"""Stripe: webhook signatures checked as Stripe documents; PaymentIntents requests as sent.
+"""Stripe: webhook signatures checked as Stripe documents; orders paid by PaymentIntents
+through the real app, 3-D Secure completed by the webhook, reconciliation by search.
 
 No network: the webhook's Stripe-Signature is computed here with HMAC-SHA256, and the
-processor talks to a local stand-in for Stripe's HTTP endpoint (the `stripe` package's own
-HTTP client interface), which records the requests and answers like Stripe.
+processor talks to a local stand-in for Stripe's HTTP API (tests/orders/stripe_standin.py).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 
 import pytest
-import stripe
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from licensor.domain.errors import LicensorError
 from licensor.domain.money import Money
-from licensor.services import audit
+from licensor.services import audit, payments
 from licensor.services.context import Context
-from licensor.services.payments import processor_for
+from licensor.services.payments import Charge, PaymentSource, processor_for
 from licensor.services.payments_stripe import StripeProcessor, signature_header, verify_webhook
-from tests.orders.helpers import error
+from licensor.store.models_payments import PaymentAttemptRow
+from tests.conftest import ADMIN
+from tests.orders.helpers import buy, error, order, pay, quote
+from tests.orders.stripe_standin import StripeStandIn
 
 SECRET = "whsec_test_secret"
 
@@ -77,61 +81,139 @@ def test_verify_accepts_any_of_several_v1_signatures() -> None:
     assert verify_webhook(payload, header, SECRET, 1_700_000_100)["id"] == "evt_1"
 
 
-class FakeStripeHTTP(stripe.HTTPClient):
-    """Answers Stripe's API locally, as Stripe would for these test cards."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[tuple[str, str, dict[str, list[str]], dict[str, str]]] = []
-
-    def request(self, method: str, url: str, headers: Any, post_data: Any = None,
-                **_kw: Any) -> tuple[str, int, dict[str, str]]:
-        form = parse_qs(post_data.decode() if isinstance(post_data, bytes) else post_data or "")
-        self.requests.append((method, url, form, dict(headers or {})))
-        if url.endswith("/v1/payment_intents"):
-            token = (form.get("payment_method_data[card][token]") or [""])[0]
-            if token == "tok_chargeDeclined":
-                return json.dumps({"error": {"type": "card_error", "code": "card_declined",
-                                             "message": "Your card was declined."}}), 402, {}
-            return json.dumps({"id": "pi_123", "object": "payment_intent",
-                               "status": "succeeded", "amount": int(form["amount"][0]),
-                               "currency": form["currency"][0]}), 200, {}
-        if url.endswith("/v1/refunds"):
-            return json.dumps({"id": "re_123", "object": "refund", "status": "succeeded",
-                               "payment_intent": form["payment_intent"][0]}), 200, {}
-        return json.dumps({"error": {"type": "invalid_request_error"}}), 404, {}
-
-    def close(self) -> None:
-        pass
+@pytest.fixture
+def stripe_http(ctx: Context) -> Iterator[StripeStandIn]:
+    """The real app taking card payments through StripeProcessor and the stand-in."""
+    http = StripeStandIn()
+    ctx.settings.stripe_webhook_secret = SECRET
+    ctx.extras["payments"] = StripeProcessor("sk_test_123", http_client=http)
+    yield http
+    ctx.extras.pop("payments", None)
 
 
-def test_stripe_processor_confirms_a_payment_intent_with_the_card_token() -> None:
-    http = FakeStripeHTTP()
-    processor = StripeProcessor("sk_test_123", http_client=http)
-    charge = processor.charge(Money(34000, "USD"), "tok_visa", description="Order LIC-000001",
-                              idempotency_key="ord_1:charge:x")
-    assert charge.id == "pi_123" and charge.amount == Money(34000, "USD")
-    method, url, form, headers = http.requests[0]
-    assert method == "post" and url.endswith("/v1/payment_intents")
-    assert form["amount"] == ["34000"] and form["currency"] == ["usd"]
-    assert form["confirm"] == ["true"]
-    assert form["payment_method_data[card][token]"] == ["tok_visa"]
-    assert headers["Idempotency-Key"] == "ord_1:charge:x"
+def send_event(client: TestClient, kind: str, obj: dict[str, Any]) -> None:
+    """Stripe's webhook, signed, stamped with the business clock's time (the endpoint's)."""
+    payload = json.dumps({"id": f"evt_{obj['id']}", "type": kind,
+                          "data": {"object": obj}}).encode()
+    now = datetime.fromisoformat(client.get("/v1/sandbox/clock").json()["now"])
+    r = client.post("/v1/webhooks/stripe", content=payload, headers={
+        "Stripe-Signature": signature_header(payload, SECRET, int(now.timestamp())),
+        "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+
+
+def get_order(client: TestClient, order_id: str) -> dict[str, Any]:
+    r = client.get(f"/v1/orders/{order_id}", headers=ADMIN)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def new_order(client: TestClient) -> dict[str, Any]:
+    return order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
+
+
+def test_an_order_is_a_confirmed_payment_intent_found_by_its_key(
+        client: TestClient, stripe_http: StripeStandIn) -> None:
+    paid = buy(client, kind="new", product="desktop", seats=2)
+    assert paid["status"] == "fulfilled"
+    [(form, headers)] = stripe_http.posts("/v1/payment_intents")
+    key = f"order:{paid['id']}:pay:1"
+    assert headers["Idempotency-Key"] == key
     assert headers["Authorization"] == "Bearer sk_test_123"
-    refund = processor.refund("pi_123", Money(34000, "USD"), idempotency_key="ord_1:refund")
-    assert refund.id == "re_123"
-    _m, url, form, _h = http.requests[1]
-    assert url.endswith("/v1/refunds") and form["payment_intent"] == ["pi_123"]
+    assert form["amount"] == str(paid["total"]["amount"]) and form["confirm"] == "true"
+    assert form["currency"] == paid["total"]["currency"].lower()
+    assert form["payment_method_data[card][token]"] == "tok_visa"
+    assert form["metadata[order_id]"] == paid["id"] and form["metadata[licensor_key]"] == key
+    assert "off_session" not in form and "customer" not in form
+    assert paid["charge_id"] == stripe_http.payment_intents()[0]["id"]
 
 
-def test_stripe_processor_declined_card() -> None:
-    processor = StripeProcessor("sk_test_123", http_client=FakeStripeHTTP())
-    with pytest.raises(LicensorError) as exc:
-        processor.charge(Money(100, "USD"), "tok_chargeDeclined", description="x",
-                         idempotency_key="k")
-    assert exc.value.code == "CARD_DECLINED" and exc.value.status == 402
+def test_stripe_processor_refunds_and_finds_a_refunded_charge() -> None:
+    http = StripeStandIn()
+    processor = StripeProcessor("sk_test_123", http_client=http)
+    made = processor.charge(Money(34000, "USD"), PaymentSource(card_token="tok_visa"),
+                            description="Order LIC-000001", idempotency_key="order:o1:pay:1",
+                            metadata={"order_id": "o1"})
+    assert processor.find_charge("order:o1:pay:1") == made
+    assert processor.find_charge("order:o1:pay:2") is None
+    refund = processor.refund(made.id, made.amount, idempotency_key="order:o1:refund")
+    [(form, headers)] = http.posts("/v1/refunds")
+    assert form == {"payment_intent": made.id, "amount": "34000"}
+    assert headers["Idempotency-Key"] == "order:o1:refund" and refund.charge_id == made.id
+    assert processor.find_charge("order:o1:pay:1") == Charge(made.id, made.amount, "refunded")
+    # the same key answers the same PaymentIntent, as Stripe does
+    again = processor.charge(Money(34000, "USD"), PaymentSource(card_token="tok_visa"),
+                             description="x", idempotency_key="order:o1:pay:1", metadata={})
+    assert again.id == made.id and len(http.payment_intents()) == 1
+
+
+def test_declined_card_answers_card_declined_and_changes_nothing(
+        client: TestClient, stripe_http: StripeStandIn) -> None:
+    o = new_order(client)
+    error(client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_chargeDeclined"}),
+          402, "CARD_DECLINED")
+    assert get_order(client, o["id"])["status"] == "awaiting_payment"
+    assert stripe_http.payment_intents() == []
+
+
+def test_3d_secure_at_checkout_then_the_webhook_fulfils_the_order(
+        client: TestClient, stripe_http: StripeStandIn) -> None:
+    o = new_order(client)
+    body = error(client.post(f"/v1/orders/{o['id']}/pay",
+                             json={"card_token": "tok_threeDSecure"}),
+                 402, "PAYMENT_ACTION_REQUIRED")
+    [intent] = stripe_http.payment_intents()
+    assert body["details"] == {"payment_intent": intent["id"],
+                               "url": f"https://hooks.stripe.test/3ds/{intent['id']}"}
+    assert get_order(client, o["id"])["status"] == "awaiting_payment"
+    send_event(client, "payment_intent.succeeded", stripe_http.confirm(intent["id"]))
+    done = get_order(client, o["id"])
+    assert done["status"] == "fulfilled" and done["charge_id"] == intent["id"]
+    send_event(client, "payment_intent.succeeded", intent)  # a repeated delivery: no change
+    assert stripe_http.posts("/v1/refunds") == []
+
+
+def test_3d_secure_confirmed_after_paying_with_another_card_is_refunded(
+        client: TestClient, stripe_http: StripeStandIn) -> None:
+    o = new_order(client)
+    client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_threeDSecure"})
+    pay(client, o["id"], "tok_visa")
+    held = stripe_http.payment_intents()[0]
+    send_event(client, "payment_intent.succeeded", stripe_http.confirm(held["id"]))
+    [(form, _h)] = stripe_http.posts("/v1/refunds")
+    assert form["payment_intent"] == held["id"]
+    assert get_order(client, o["id"])["charge_id"] != held["id"]
+
+
+class CrashAfterCharge:
+    """The process dies right after Stripe took the money, before Licensor recorded it."""
+
+    def __init__(self, real: StripeProcessor) -> None:
+        self.real = real
+
+    def charge(self, *args: Any, **kwargs: Any) -> Charge:
+        self.real.charge(*args, **kwargs)
+        raise RuntimeError("killed")
+
+
+def test_reconciliation_finds_the_charge_by_its_key_after_a_crash(
+        ctx: Context, client: TestClient, stripe_http: StripeStandIn) -> None:
+    real = ctx.extras["payments"]
+    o = new_order(client)
+    ctx.extras["payments"] = CrashAfterCharge(real)
+    r = client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_visa"})
+    assert r.status_code == 500
+    ctx.extras["payments"] = real
+    with ctx.db.reader() as session:
+        attempt = session.scalar(select(PaymentAttemptRow).where(
+            PaymentAttemptRow.subject_id == o["id"]))
+        assert attempt is not None and attempt.status == "pending"
+    assert payments.reconcile(ctx, attempt.id) == "succeeded"
+    [intent] = stripe_http.payment_intents()
+    done = get_order(client, o["id"])
+    assert done["status"] == "fulfilled" and done["charge_id"] == intent["id"]
+    search = [url for method, url, _f, _h in stripe_http.requests if "search" in url]
+    assert len(search) == 1 and "licensor_key" in unquote(search[0])
 
 
 def test_stripe_is_chosen_when_the_secret_key_is_set(ctx: Context) -> None:

@@ -16,6 +16,10 @@ the processor by the attempt's key whether money moved, then fulfils (orders) or
 (everything else, whose request is simply retried), or marks it `abandoned` when nothing was
 charged. It runs at start-up, in the jobs loop, and whenever a payer finds the attempt in its
 way, so a retried request gets its final answer soon after a restart.
+
+A payment the customer's bank holds for their confirmation (3-D Secure) settles the attempt as
+`requires_action`. If the processor later reports the money taken (`complete`, from Stripe's
+webhook), what was paid for is fulfilled if it still can be, else the money goes back.
 """
 
 from __future__ import annotations
@@ -114,7 +118,8 @@ def processor_for(ctx: Context) -> PaymentProcessor:
         if ctx.settings.stripe_secret_key:
             from licensor.services.payments_stripe import StripeProcessor
 
-            processor = StripeProcessor(ctx.settings.stripe_secret_key)
+            processor = StripeProcessor(ctx.settings.stripe_secret_key,
+                                        action_url=ctx.settings.payment_action_url)
         else:
             from licensor.services.payments_sandbox import SandboxProcessor
 
@@ -212,7 +217,11 @@ def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
             description=attempt.request.get("description", ""),
             idempotency_key=attempt.processor_key, metadata=attempt.request.get("metadata", {}))
     except LicensorError as exc:
-        _close(session, attempt.id, "declined", error=exc.code)
+        if exc.code == "PAYMENT_ACTION_REQUIRED":  # the customer may still confirm it
+            _close(session, attempt.id, "requires_action", error=exc.code,
+                   charge_id=exc.details.get("payment_intent"))
+        else:
+            _close(session, attempt.id, "declined", error=exc.code)
         session.commit()
         raise
     session.info.setdefault(_COMPENSATIONS, []).append((ctx, attempt.id, made))
@@ -280,7 +289,7 @@ def refund_attempt(ctx: Context, attempt_id: str, made: Charge) -> None:
                                          idempotency_key=f"{key}:refund")
     with ctx.db.writer() as s:
         row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
-        if row is not None and row.status == "pending":
+        if row is not None and row.status in ("pending", *PAID_LATER):
             _close(s, attempt_id, "refunded", charge_id=made.id, refund_id=refunded.id)
         s.commit()
 
@@ -342,6 +351,49 @@ def reconcile(ctx: Context, attempt_id: str) -> str:
     refund_attempt(ctx, attempt_id, made)
     log.warning("reconciled payment %s: refunded", attempt_id)
     return "refunded"
+
+
+# An attempt Licensor stopped waiting for whose money may still move: the customer's bank
+# held it for their confirmation (3-D Secure), or reconciliation found no charge yet (the
+# processor's search lags a little behind its charges).
+PAID_LATER = ("requires_action", "abandoned")
+
+
+def complete(ctx: Context, processor_key: str, charge_id: str) -> str:
+    """The processor reports money taken for an attempt in PAID_LATER (Stripe's webhook): fulfil
+    what it was for if that is still possible, else give the money back. Returns the status."""
+    from licensor.services import load_capabilities
+
+    load_capabilities()
+    with ctx.db.writer() as s:
+        row = s.scalar(select(PaymentAttemptRow).where(
+            PaymentAttemptRow.processor_key == processor_key).with_for_update())
+        if row is None or row.status not in PAID_LATER:
+            return row.status if row is not None else "missing"
+        attempt_id, made = row.id, Charge(charge_id, Money(row.amount, row.currency))
+        fulfil = _FULFILLERS.get(row.purpose)
+        if fulfil is not None:
+            try:
+                with s.begin_nested():
+                    fulfil(ctx, s, row, made)
+            except LicensorError as exc:
+                log.info("payment %s came too late (%s); refunding", attempt_id, exc.code)
+            else:
+                _close(s, attempt_id, "succeeded", charge_id=made.id)
+                s.commit()
+                return "succeeded"
+        s.rollback()
+    refund_attempt(ctx, attempt_id, made)
+    return "refunded"
+
+
+def held_for_customer(session: Session, purpose: str,
+                      subject_id: str) -> PaymentAttemptRow | None:
+    """The latest attempt for this subject if it waits for the customer's confirmation."""
+    row = session.scalar(select(PaymentAttemptRow).where(
+        PaymentAttemptRow.purpose == purpose, PaymentAttemptRow.subject_id == subject_id)
+        .order_by(PaymentAttemptRow.created_at.desc(), PaymentAttemptRow.id.desc()).limit(1))
+    return row if row is not None and row.status == "requires_action" else None
 
 
 def reconcile_in_doubt(ctx: Context) -> int:

@@ -42,6 +42,9 @@ from licensor.store.repositories_subscriptions import (
 )
 
 DELETE_AFTER = timedelta(days=90)
+# A renewal whose payment the bank holds for the owner's confirmation keeps the subscription
+# active this long after its due time; unconfirmed, it then ends as a failed payment.
+ACTION_GRACE = timedelta(days=7)
 ROLES = ("staff", "member")
 INTERVAL_WORD = {"month": "monthly", "year": "yearly"}
 
@@ -567,6 +570,10 @@ def _require_active(sub: SubscriptionRow) -> None:
 def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
                  plan_code: str | None, interval: str | None, at: datetime) -> PlanChange:
     _require_active(sub)
+    if _awaiting_confirmation(session, sub):
+        raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "The renewal's payment waits for your "
+                            "confirmation (follow the link we mailed you); change the plan "
+                            "after that.", {"status": "awaiting_confirmation"})
     assert sub.plan is not None and sub.interval is not None
     product = catalog.get_product(session, sub.product)
     new_plan = plan_of(product, plan_code or sub.plan)
@@ -695,18 +702,20 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str) -> None
     _mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
 
 
+def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
+    """What the next period costs: today's list price, or the last one if repriced elsewhere."""
+    assert sub.plan is not None and sub.interval is not None
+    product = catalog.get_product(session, sub.product)
+    plan = product.plan(sub.plan)
+    price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
+    if price.currency != sub.currency:  # repriced in another currency: keep the last price
+        price = money(sub.basis_amount, sub.currency)
+    return product, plan, price, plan_label(product, plan, sub.interval) if plan else sub.plan
+
+
 def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
     """Renew as of `due`: credit balance first, then the card on file, at today's list price."""
     sub_id = sub.id
-
-    def price_now(sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
-        assert sub.plan is not None and sub.interval is not None
-        product = catalog.get_product(session, sub.product)
-        plan = product.plan(sub.plan)
-        price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
-        if price.currency != sub.currency:  # repriced in another currency: keep the last price
-            price = money(sub.basis_amount, sub.currency)
-        return product, plan, price, plan_label(product, plan, sub.interval) if plan else sub.plan
 
     def still_due() -> SubscriptionRow:
         sub = SubscriptionRepository(session).get(sub_id, for_update=True)
@@ -718,13 +727,15 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
 
     def prepare() -> payments.Intent | None:
         sub = still_due()
-        _product, _plan, price, label = price_now(sub)
+        _product, _plan, price, label = _price_now(session, sub)
         paid = settle(price, money(sub.credit_balance, sub.currency))
         if paid.amount_due.amount <= 0:
             return None
         source[:] = [_card_on_file(sub, off_session=True)]
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-        return _intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
+        intent = _intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
+        intent.request["renewal_due"] = due.isoformat()
+        return intent
 
     try:
         attempt, made = _pay(ctx, session, prepare, lambda: source[0], due)
@@ -734,17 +745,31 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
         if exc.status != 402:
             raise
         sub = SubscriptionRepository(session).get(sub_id, for_update=True) or sub
-        _product, _plan, price, label = price_now(sub)
+        _product, _plan, price, label = _price_now(session, sub)
         amount = settle(price, money(sub.credit_balance, sub.currency)).amount_due
+        if exc.code == "PAYMENT_ACTION_REQUIRED":
+            _mail_owner(session, sub, "Please confirm your subscription payment",
+                        f"Your bank asks you to confirm the renewal payment of "
+                        f"{amount.display()} for {label}. Confirm it here: "
+                        f"{exc.details.get('url') or '(ask us for the link)'}\n"
+                        f"Your subscription continues until {due + ACTION_GRACE:%Y-%m-%d}; "
+                        "without the confirmation it ends then.", due)
+            return  # `advance` keeps it active for the grace period (`_awaiting_confirmation`)
         _mail_owner(session, sub, "Your subscription payment failed",
                     f"We could not charge {amount.display()} for {label}.", due)
         _end(session, sub, due, "payment_failed")
         return
     sub = still_due()
-    product, _plan, price, label = price_now(sub)
-    paid = settle(price, money(sub.credit_balance, sub.currency))
     if attempt is not None and made is not None:
         payments.settle(ctx, session, attempt, made)
+    _renewed(session, sub, due, made)
+
+
+def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
+             made: payments.Charge | None) -> None:
+    """The next period, paid as of `due` by credit and `made` (None: credit alone)."""
+    product, _plan, price, label = _price_now(session, sub)
+    paid = settle(price, money(sub.credit_balance, sub.currency))
     before = _snapshot(sub)
     sub.period_index += 1
     assert sub.interval is not None
@@ -764,12 +789,43 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
                 f"{paid.amount_due.display()}.", due)
 
 
+def _awaiting_confirmation(session: Session, sub: SubscriptionRow) -> bool:
+    """Whether the renewal due now waits for the owner to confirm its payment (3-D Secure)."""
+    held = payments.held_for_customer(session, "subscription", sub.id)
+    return held is not None and held.request.get("renewal_due") == \
+        sub.current_period_end.isoformat()
+
+
+@payments.fulfiller("subscription")
+def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
+                        made: payments.Charge) -> None:
+    """A renewal's money arrived after all: the owner confirmed it within the grace period, or
+    its process died after the charge. Anything else (a start or plan change) is refunded."""
+    due = attempt.request.get("renewal_due")
+    sub = SubscriptionRepository(session).get(attempt.subject_id, for_update=True)
+    if due is None or sub is None or sub.status != "active" or \
+            sub.current_period_end.isoformat() != due:
+        raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "This payment no longer renews the "
+                            "subscription; it is refunded.", {"subscription_id":
+                                                               attempt.subject_id})
+    _product, _plan, price, _label = _price_now(session, sub)
+    if made.amount != settle(price, money(sub.credit_balance, sub.currency)).amount_due:
+        raise LicensorError("PAYMENT_FAILED", "The price or the credit changed since this "
+                            "payment was asked for; it is refunded.",
+                            {"subscription_id": sub.id}, status=409)
+    _renewed(session, sub, sub.current_period_end, made)
+
+
 def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> int:
     """Everything due on this subscription up to `now`, each step as of when it fell due."""
     steps = 0
     while True:
         due = sub.current_period_end
-        if sub.status in ("trialing", "active", "canceled") and due <= now:
+        if sub.status == "active" and due <= now and _awaiting_confirmation(session, sub):
+            if due + ACTION_GRACE > now:
+                return steps  # the owner may still confirm the renewal's payment
+            _end(session, sub, due + ACTION_GRACE, "payment_failed")
+        elif sub.status in ("trialing", "active", "canceled") and due <= now:
             if sub.status == "active":
                 _renew(ctx, session, sub, due)
             else:

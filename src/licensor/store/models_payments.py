@@ -32,6 +32,7 @@ class PaymentAttemptRow(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     # pending (committed, processor maybe called) | succeeded | declined | refunded | abandoned
+    # | requires_action (held by the bank for the customer's confirmation; charge_id names it)
     status: Mapped[str] = mapped_column(String(16), index=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON)  # what fulfilment needs
     charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
