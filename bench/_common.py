@@ -59,11 +59,11 @@ def seed_licenses(home: Path, url: str, count: int, sample: int) -> list[dict[st
     from nacl.signing import SigningKey  # noqa: F401  (imported for its side effect: libsodium)
     from sqlalchemy import insert
 
-    from licensor.api.app import prepare
+    from licensor.app import prepare
     from licensor.config import Settings
-    from licensor.services.context import build_context
-    from licensor.services.licenses import new_license_id
-    from licensor.store.models import LicenseRow
+    from licensor.core.context import build_context
+    from licensor.licenses.models import LicenseRow
+    from licensor.licenses.service import new_license_id
     from licensor.verify import Claims, encode_claims, format_key
 
     os.environ.update(licensor_env(home, url))

@@ -6,13 +6,14 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from licensor.domain.money import Money
-from licensor.services import catalog, licenses
-from licensor.services.context import Context
-from licensor.services.payments import Charge, PaymentSource, Refund
-from licensor.services.payments_sandbox import SandboxProcessor
-from licensor.store.db import Database
-from licensor.store.models import LicenseRow
+from licensor.catalog import service as catalog
+from licensor.core.context import Context
+from licensor.core.db import Database
+from licensor.core.money import Money
+from licensor.core.payments import Charge, PaymentSource, Refund
+from licensor.core.payments_sandbox import SandboxProcessor
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
 
 
 def create_license(ctx: Context, *, product: str = "desktop", seats: int | None = 3,

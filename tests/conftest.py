@@ -15,13 +15,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from licensor.api.app import create_app, seed
+import licensor.models  # noqa: F401  (every table)
+from licensor.app import create_app, seed
 from licensor.cli import app as cli_app
 from licensor.config import Settings
-from licensor.services.context import Context, build_context
-from licensor.store import all_models  # noqa: F401
-from licensor.store.db import Base, Database
-from licensor.store.migrate import upgrade
+from licensor.core.context import Context, build_context
+from licensor.core.db import Base, Database
+from licensor.core.migrate import upgrade
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -11,10 +11,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from licensor import capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.config import Settings
-from licensor.domain.errors import LicensorError
-from licensor.services.context import Context, build_context
-from licensor.services.mail import deliver_all_due
+from licensor.core import mail_commands
+from licensor.core.context import Context, build_context
+from licensor.core.errors import LicensorError
+from licensor.core.mail import deliver_all_due
+from licensor.maintenance import commands as releases_commands
+from licensor.maintenance import update_commands
+from licensor.marketplace import commands as marketplace_commands
+from licensor.orders import commands as orders_commands
+from licensor.orders import quote_commands
+from licensor.subscriptions import commands as subscriptions_commands
 
 app = typer.Typer(help="Licensor: licensing, upgrade and subscription back office.",
                   no_args_is_help=True)
@@ -32,18 +40,10 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(jobs_app, name="jobs")
 
-def _add_command_groups() -> None:
-    import importlib
-    import pkgutil
-
-    from licensor import commands
-
-    for module in pkgutil.iter_modules(commands.__path__):
-        group = importlib.import_module(f"licensor.commands.{module.name}")
-        app.add_typer(group.app, name=group.NAME)
-
-
-_add_command_groups()
+# Each capability's command group, as `licensor NAME ...`.
+for _group in (mail_commands, marketplace_commands, orders_commands, quote_commands,
+               releases_commands, subscriptions_commands, update_commands):
+    app.add_typer(_group.app, name=_group.NAME)
 
 console = Console()
 err = Console(stderr=True)
@@ -51,7 +51,7 @@ err = Console(stderr=True)
 
 def context() -> Context:
     """A prepared context: migrations applied, catalog loaded, a signing key present."""
-    from licensor.api.app import prepare
+    from licensor.app import prepare
 
     ctx = build_context(Settings())
     prepare(ctx)
@@ -90,14 +90,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     except LicensorError as exc:
         fail(exc)
     console.print(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s)")
-    uvicorn.run("licensor.api.app:create_app_from_env", factory=True, host=host, port=port,
+    uvicorn.run("licensor.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="info", access_log=access_log)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations."""
-    from licensor.store.migrate import upgrade
+    from licensor.core.migrate import upgrade
 
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -122,8 +122,9 @@ def licenses_issue(product: str, seats: Annotated[int, typer.Option(min=1)],
                    email: Annotated[str, typer.Option("--email")],
                    channel: str = "direct", sen: str | None = None) -> None:
     """Issue a license and print its License Information."""
-    from licensor.api.views import license_view
-    from licensor.services import catalog, licenses
+    from licensor.catalog import service as catalog
+    from licensor.licenses import service as licenses
+    from licensor.licenses.schemas import license_view
 
     def work(ctx: Context, session: Any, now: Any) -> dict[str, Any]:
         row = licenses.issue_license(ctx, session, product=catalog.get_product(session, product),
@@ -138,8 +139,8 @@ def licenses_issue(product: str, seats: Annotated[int, typer.Option(min=1)],
 @licenses_app.command("show")
 def licenses_show(license_id: str) -> None:
     """Show a license with its registrations."""
-    from licensor.api.views import license_view
-    from licensor.services import licenses
+    from licensor.licenses import service as licenses
+    from licensor.licenses.schemas import license_view
 
     _print_license(run_command(lambda ctx, s, now: license_view(licenses.get_license(s,
                                                                                      license_id))))
@@ -149,7 +150,7 @@ def licenses_show(license_id: str) -> None:
 def licenses_list(email: str | None = None, product: str | None = None,
                   q: str | None = None, limit: int = 50) -> None:
     """Search licenses."""
-    from licensor.store.repositories import LicenseRepository
+    from licensor.licenses.repository import LicenseRepository
 
     def work(ctx: Context, session: Any, now: Any) -> list[Any]:
         return [(r.id, r.product, r.seats, r.license_name, r.email, r.status, r.channel)
@@ -165,7 +166,7 @@ def licenses_list(email: str | None = None, product: str | None = None,
 @licenses_app.command("revoke")
 def licenses_revoke(license_id: str, reason: str) -> None:
     """Revoke a license: its key stops validating."""
-    from licensor.services import licenses
+    from licensor.licenses import service as licenses
 
     run_command(lambda ctx, s, now: licenses.revoke(ctx, s, license_id, reason, now=now,
                                                     actor="cli"))
@@ -177,7 +178,7 @@ def licenses_verify(name: Annotated[str, typer.Option("--name", help="License Na
                     key: Annotated[str, typer.Option("--key", help="License Key, or - for stdin")],
                     offline: bool = typer.Option(False, help="Only check the signature")) -> None:
     """Check License Information, online (with the license's status) or offline."""
-    from licensor.services import licenses
+    from licensor.licenses import service as licenses
 
     if key == "-":
         key = sys.stdin.read()
@@ -198,7 +199,7 @@ def licenses_verify(name: Annotated[str, typer.Option("--name", help="License Na
 def _bulk(kind: str, file: Path, channel: str, keys_out: Path | None, batch_size: int) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from licensor.services import bulk
+    from licensor.bulk import service as bulk
 
     ctx = context()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -298,7 +299,7 @@ def keys_export() -> None:
 def tokens_create(name: str, expires_in: Annotated[str | None, typer.Option(
         help="Lifetime, e.g. 30d, 12h, 15m (default: until revoked)")] = None) -> None:
     """Create an admin API token (shown once; stored hashed)."""
-    from licensor.services.tokens import create_token, parse_duration
+    from licensor.core.tokens import create_token, parse_duration
 
     def work(ctx: Context, session: Any, now: Any) -> str:
         lifetime = parse_duration(expires_in) if expires_in is not None else None
@@ -310,7 +311,7 @@ def tokens_create(name: str, expires_in: Annotated[str | None, typer.Option(
 @tokens_app.command("list")
 def tokens_list() -> None:
     """List admin tokens (never their secrets) and whether each still works."""
-    from licensor.services.tokens import list_tokens, status
+    from licensor.core.tokens import list_tokens, status
 
     def work(ctx: Context, session: Any, now: Any) -> list[tuple[str, ...]]:
         real_now = ctx.clock.real_now()
@@ -328,7 +329,7 @@ def tokens_list() -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token: Annotated[str, typer.Argument(help="The token's id or name")]) -> None:
     """Revoke an admin token: it stops working at once."""
-    from licensor.services.tokens import revoke_token
+    from licensor.core.tokens import revoke_token
 
     row = run_command(lambda ctx, s, now: revoke_token(s, token, ctx.clock.real_now()))
     console.print(f"Revoked admin token {row.name} ({row.id}).")
@@ -338,7 +339,7 @@ def tokens_revoke(token: Annotated[str, typer.Argument(help="The token's id or n
 def backup_command(path: Path, force: Annotated[bool, typer.Option(
         help="Replace PATH if it exists")] = False) -> None:
     """Back up the database and the signing keys into one owner-only file (docs/security.md)."""
-    from licensor.services import backup
+    from licensor.core import backup
 
     settings = Settings()
     try:
@@ -353,7 +354,7 @@ def backup_command(path: Path, force: Annotated[bool, typer.Option(
 @app.command("restore")
 def restore_command(path: Path) -> None:
     """Restore a backup into an empty data directory and an empty database."""
-    from licensor.services import backup
+    from licensor.core import backup
 
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -369,7 +370,7 @@ def restore_command(path: Path) -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain end to end."""
-    from licensor.services.audit import verify_chain
+    from licensor.core.audit import verify_chain
 
     report = run_command(lambda ctx, s, now: verify_chain(s))
     if report.ok:
@@ -383,7 +384,7 @@ def audit_verify() -> None:
 @jobs_app.command("run")
 def jobs_run() -> None:
     """Run every job that has fallen due now."""
-    from licensor.services import jobs
+    from licensor.core import jobs
 
     done = run_command(lambda ctx, s, now: jobs.run_due(ctx, s, now))
     print_json(done)

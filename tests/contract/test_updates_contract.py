@@ -107,8 +107,8 @@ def test_sandbox_clock_and_outbox(client: TestClient, admin: dict[str, str]) -> 
 def test_sandbox_is_404_outside_sandbox_mode(ctx: Any, admin: dict[str, str]) -> None:
     from dataclasses import replace
 
-    from licensor.api.app import create_app
-    from licensor.services.context import build_context
+    from licensor.app import create_app
+    from licensor.core.context import build_context
 
     settings = ctx.settings.model_copy(update={"sandbox": False}) if hasattr(
         ctx.settings, "model_copy") else replace(ctx.settings, sandbox=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import Run
 

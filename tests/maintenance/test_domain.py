@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licensor.domain.calendar import add_months
-from licensor.domain.errors import LicensorError
-from licensor.domain.maintenance import (
+from licensor.core.calendar import add_months
+from licensor.core.errors import LicensorError
+from licensor.maintenance.rules import (
     ALLOWED,
     MAINTENANCE_EXPIRED,
     MAJOR_UPGRADE_REQUIRED,
@@ -23,7 +23,7 @@ from licensor.domain.maintenance import (
     renewed_end,
     shortened_end,
 )
-from licensor.domain.versions import Version, parse_version
+from licensor.maintenance.versions import Version, parse_version
 
 
 def at(y: int, m: int, d: int, h: int = 12) -> datetime:

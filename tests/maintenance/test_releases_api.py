@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from licensor.services.context import Context
-from licensor.services.maintenance import load_default_releases
+from licensor.core.context import Context
+from licensor.maintenance.service import load_default_releases
 
 
 def test_default_catalog_ships_a_release_history(client: TestClient) -> None:

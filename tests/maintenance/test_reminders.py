@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from licensor.services import catalog, licenses, maintenance
-from licensor.services.context import Context
+from licensor.catalog import service as catalog
+from licensor.core.context import Context
+from licensor.licenses import service as licenses
+from licensor.maintenance import service as maintenance
 
 EMAIL = "ops@acme.test"
 
@@ -136,7 +138,7 @@ def test_concurrent_runs_send_each_reminder_once(ctx: Context) -> None:
 
     from sqlalchemy import func, select
 
-    from licensor.store.models import MailRow
+    from licensor.core.models import MailRow
     from tests.builders import create_license
 
     create_license(ctx, product="jira-server", seats=10, email=EMAIL,

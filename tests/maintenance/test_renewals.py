@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from licensor.services import audit
-from licensor.services.context import Context
-from licensor.store.models import LicenseRow
+from licensor.core import audit
+from licensor.core.context import Context
+from licensor.licenses.models import LicenseRow
 
 BUYER = {"name": "Jane Buyer", "email": "jane@acme.test", "company": "Acme Inc"}
 HOLDER = "it@acme.test"

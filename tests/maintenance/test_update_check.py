@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from licensor.services import catalog, licenses, maintenance
-from licensor.services.context import Context
-from licensor.store.models import AuditRow
+from licensor.catalog import service as catalog
+from licensor.core.context import Context
+from licensor.core.models import AuditRow
+from licensor.licenses import service as licenses
+from licensor.maintenance import service as maintenance
 from tests.builders import create_license, license_info
 
 BOUGHT = datetime(2015, 3, 11, 16, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from licensor.store.models import LicenseRow
+from licensor.licenses.models import LicenseRow
 from tests.builders import license_info
 
 ADDRESS = {"line1": "1 Harbour St", "city": "Bordeaux", "postal_code": "33000", "country": "FR"}

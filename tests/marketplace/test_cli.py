@@ -7,7 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import Run
 from tests.marketplace.helpers import migration_body, outbox

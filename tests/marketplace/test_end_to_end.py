@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from licensor.services import audit
-from licensor.services.context import Context
-from licensor.store.models import LicenseRow
+from licensor.core import audit
+from licensor.core.context import Context
+from licensor.licenses.models import LicenseRow
 from tests.builders import create_license, license_info
 from tests.marketplace.helpers import error, migration_body, outbox
 

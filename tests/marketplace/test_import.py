@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from licensor.cli import app
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.marketplace.helpers import error
 
 CSV = ("product,seats,license_name,email,sen,purchased_at\n"

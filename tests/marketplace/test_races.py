@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from licensor.domain.errors import LicensorError
-from licensor.services import marketplace
-from licensor.services.context import Context
-from licensor.store.repositories_marketplace import MigrationRepository
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.marketplace import service as marketplace
+from licensor.marketplace.repository import MigrationRepository
 from tests.builders import create_license
 from tests.marketplace.helpers import migration_body
 

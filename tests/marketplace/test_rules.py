@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licensor.domain import marketplace as rules
-from licensor.domain.catalog import parse_product
-from licensor.domain.errors import LicensorError
-from licensor.services.catalog import default_catalog
+from licensor.catalog.rules import parse_product
+from licensor.catalog.service import default_catalog
+from licensor.core.errors import LicensorError
+from licensor.marketplace import rules
 
 PRODUCTS = {doc["code"]: parse_product(doc) for doc in default_catalog()}
 TIERS = [10, 25, 50, 100, 250, 500, 2000, None]

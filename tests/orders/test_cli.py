@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import Run
 from tests.orders.helpers import BUYER, order, quote

@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from licensor.domain.errors import LicensorError
-from licensor.services import orders
-from licensor.services.context import Context
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.orders import service as orders
 from tests.builders import RecordingProcessor, create_license, license_info
 from tests.orders.helpers import order, quote
 
@@ -109,7 +109,7 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
 
 def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client: TestClient,
                                                            admin: dict[str, str]) -> None:
-    from licensor.services import events
+    from licensor.core import events
 
     processor = RecordingProcessor(ctx.db)
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from licensor.services import audit, events
-from licensor.services.context import Context
-from licensor.store.models import MailRow
+from licensor.core import audit, events
+from licensor.core.context import Context
+from licensor.core.models import MailRow
 from tests.builders import create_license, license_info
 from tests.orders.helpers import BUYER, buy, error, order, pay, quote
 
@@ -179,7 +179,7 @@ def test_quote_stale_is_not_charged(ctx: Context, client: TestClient) -> None:
                  409, "QUOTE_STALE")
     assert body["details"]["license_id"] == old.id
     with ctx.db.reader() as session:
-        from licensor.services.orders import get_order
+        from licensor.orders.service import get_order
 
         assert get_order(session, o2["id"]).charge_id is None
     # and ordering a stale quote is refused up front

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licensor.domain.catalog import parse_product
-from licensor.domain.errors import LicensorError
-from licensor.domain.money import Money
-from licensor.domain.pricing import new_license_price, upgrade_price, upgrade_table
-from licensor.services.catalog import default_catalog
+from licensor.catalog.rules import parse_product
+from licensor.catalog.service import default_catalog
+from licensor.core.errors import LicensorError
+from licensor.core.money import Money
+from licensor.orders.rules import new_license_price, upgrade_price, upgrade_table
 
 
 def product(code: str):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import create_license, license_info
 from tests.orders.helpers import buy, error, quote
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import create_license, license_info
 from tests.orders.helpers import buy, error, order, quote
 
@@ -97,7 +97,7 @@ def test_refund_of_unpaid_order_cancels_it(client: TestClient, admin: dict[str, 
 
 def test_card_refund_goes_through_the_processor(ctx: Context, client: TestClient,
                                                 admin: dict[str, str]) -> None:
-    from licensor.services.orders import get_order
+    from licensor.orders.service import get_order
 
     done = buy(client, kind="new", product="desktop", seats=1)
     client.post(f"/v1/orders/{done['id']}/refund", headers=admin)

@@ -18,12 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from licensor.domain.money import Money
-from licensor.services import audit, payments
-from licensor.services.context import Context
-from licensor.services.payments import Charge, PaymentSource, processor_for
-from licensor.services.payments_stripe import StripeProcessor, signature_header, verify_webhook
-from licensor.store.models_payments import PaymentAttemptRow
+from licensor.core import audit, payments
+from licensor.core.context import Context
+from licensor.core.money import Money
+from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payments import Charge, PaymentSource, processor_for
+from licensor.core.payments_stripe import StripeProcessor, signature_header, verify_webhook
 from tests.conftest import ADMIN
 from tests.orders.helpers import buy, error, order, pay, quote
 from tests.orders.stripe_standin import StripeStandIn

@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from licensor.bulk import service as bulk
+from licensor.bulk.models import ImportJobRow, ImportJobRowRow
 from licensor.cli import app
-from licensor.domain.errors import LicensorError
-from licensor.services import bulk, licenses
-from licensor.services.context import Context
-from licensor.store.models import AuditRow, LicenseRow
-from licensor.store.models_bulk import ImportJobRow, ImportJobRowRow
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.core.models import AuditRow
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
 
 HEADER = "product,seats,license_name,email,sen,purchased_at,maintenance_until\n"
 

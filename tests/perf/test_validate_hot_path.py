@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text, update
 
-from licensor.services import validation
-from licensor.services.context import Context
-from licensor.store.models import LicenseRow
+from licensor.core.context import Context
+from licensor.licenses import validation
+from licensor.licenses.models import LicenseRow
 from tests.builders import create_license, license_info
 
 URL = "/v1/licenses/validate"
@@ -146,7 +146,7 @@ def test_validation_never_writes(ctx: Context, client: TestClient,
 
 
 def test_the_hot_path_connection_is_closed_with_the_app(ctx: Context) -> None:
-    from licensor.api.app import create_app
+    from licensor.app import create_app
 
     row = create_license(ctx)
     with TestClient(create_app(ctx, run_prepare=False)) as client:

@@ -12,9 +12,9 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from licensor.api.app import create_app
-from licensor.services.context import Context, build_context
-from licensor.store.db import Database
+from licensor.app import create_app
+from licensor.core.context import Context, build_context
+from licensor.core.db import Database
 from tests.conftest import make_settings
 
 REDIS_URL = os.environ.get("LICENSOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from licensor.api.app import create_app
+from licensor.app import create_app
 from licensor.cli import app as cli_app
-from licensor.services.context import Context, build_context
-from licensor.store.db import Database
+from licensor.core.context import Context, build_context
+from licensor.core.db import Database
 from tests.conftest import ADMIN, Run, make_settings
 from tests.orders.helpers import buy, order, quote
 

@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from licensor.api.app import create_app
-from licensor.services.context import Context
+from licensor.app import create_app
+from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import ADMIN
 

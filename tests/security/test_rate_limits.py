@@ -8,10 +8,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from licensor.api.app import create_app
-from licensor.services.context import Context, build_context
-from licensor.services.rate_limits import DEFAULTS, RateLimitConfigError, parse_setting
-from licensor.store.db import Database
+from licensor.app import create_app
+from licensor.core.context import Context, build_context
+from licensor.core.db import Database
+from licensor.core.rate_limits import DEFAULTS, RateLimitConfigError, parse_setting
 from tests.builders import create_license, license_info
 from tests.conftest import make_settings
 from tests.security.conftest import MakeClient

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from licensor.services.accounts import token_hash
-from licensor.services.context import Context
-from licensor.store.models_subscriptions import AccountTokenRow
+from licensor.accounts.models import AccountTokenRow
+from licensor.accounts.service import token_hash
+from licensor.core.context import Context
 from tests.conftest import Run
 
 

@@ -50,7 +50,7 @@ def test_bad_sign_up_input_is_422(client: TestClient) -> None:
 
 
 def test_passwords_and_tokens_are_not_stored_in_clear(shop: Shop, ctx: object) -> None:
-    from licensor.store.models_subscriptions import AccountRow, AccountTokenRow
+    from licensor.accounts.models import AccountRow, AccountTokenRow
 
     _, body = shop.account("dan@example.test")
     with ctx.db.reader() as session:  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from licensor.services.context import Context
+from licensor.core.context import Context
 from tests.builders import RecordingProcessor
 from tests.subscriptions.conftest import Shop
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from licensor.domain.errors import LicensorError
-from licensor.services import subscriptions as subs
-from licensor.services.context import Context
-from licensor.store.models_subscriptions import AccountRow
+from licensor.accounts.models import AccountRow
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.subscriptions import service as subs
 from tests.builders import RecordingProcessor
 from tests.subscriptions.conftest import Shop
 

@@ -85,7 +85,7 @@ def test_owner_restarts_a_suspended_site(shop: Shop, client: TestClient) -> None
 
 def test_failed_renewal_suspends_and_mails_the_owner(shop: Shop, client: TestClient,
                                                      ctx: Any) -> None:
-    from licensor.store.models_subscriptions import SubscriptionRow
+    from licensor.subscriptions.models import SubscriptionRow
 
     owner, acc = shop.account()
     sid = shop.site(owner)["id"]

@@ -216,7 +216,7 @@ def test_a_retried_subscribe_or_change_charges_once(shop: Shop, client: TestClie
 
 
 def test_changes_are_audited_and_mailed(shop: Shop, client: TestClient, ctx: Any) -> None:
-    from licensor.services.audit import entries_for, verify_chain
+    from licensor.core.audit import entries_for, verify_chain
 
     owner, _, sub_id = paid_site(shop, "small")
     shop.advance(DAY)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licensor.domain.money import Money
-from licensor.domain.periods import Period, boundary, period
-from licensor.domain.proration import change_plan, fraction_left, settle
+from licensor.core.money import Money
+from licensor.subscriptions.periods import Period, boundary, period
+from licensor.subscriptions.rules import change_plan, fraction_left, settle
 
 JUNE = Period(datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC))
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text
 
-from licensor.services.context import Context
-from licensor.services.payments_stripe import StripeProcessor
-from licensor.store.models_payments import PaymentAttemptRow
-from licensor.store.models_subscriptions import SubscriptionRow
+from licensor.core.context import Context
+from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payments_stripe import StripeProcessor
+from licensor.subscriptions.models import SubscriptionRow
 from tests.orders.stripe_standin import StripeStandIn
 from tests.orders.test_stripe import SECRET, send_event
 from tests.subscriptions.conftest import Shop

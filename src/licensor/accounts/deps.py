@@ -1,0 +1,28 @@
+"""`Account`: the dependency for calls made by a customer (other capabilities use it too)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from licensor.accounts import service as accounts
+from licensor.accounts.models import AccountRow
+from licensor.core.web.deps import Ctx, bearer_token
+
+
+def require_account(request: Request, ctx: Ctx) -> AccountRow:
+    """The calling customer's account; 401 UNAUTHENTICATED without a live session token."""
+    token = bearer_token(request)
+    if not token:
+        raise accounts.unauthenticated("missing")
+    now = ctx.clock.real_now()
+    with ctx.db.reader() as session:
+        row, account = accounts.authenticate(session, token, now)
+    if accounts.needs_touch(row, now):
+        with ctx.db.transaction() as session:
+            accounts.touch(session, row.token_hash, now)
+    return account
+
+
+Account = Annotated[AccountRow, Depends(require_account)]

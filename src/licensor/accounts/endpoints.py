@@ -1,0 +1,64 @@
+"""Customer accounts and sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from licensor.accounts import service as accounts
+from licensor.accounts.deps import Account
+from licensor.core.errors import LicensorError
+from licensor.core.web.deps import NO_NUL, Ctx, WriteSession, bearer_token, commit, now_for
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
+
+
+class AccountBody(BaseModel):
+    email: str = Field(max_length=320, pattern=EMAIL)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    # API.md sets no password policy, so any non-empty password is accepted.
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SessionBody(BaseModel):
+    email: str = Field(max_length=320, pattern=NO_NUL)
+    password: str = Field(max_length=200)
+
+
+@router.post("/accounts", status_code=201)
+def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    row, token = accounts.create_account(session, email=body.email, name=body.name,
+                                         password=body.password, now=now_for(ctx, session),
+                                         session_now=ctx.clock.real_now())
+    return {"id": row.id, "email": row.email, "name": row.name, "token": token}
+
+
+@router.post("/sessions")
+def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    try:
+        token = accounts.log_in(session, email=body.email, password=body.password,
+                                now=now_for(ctx, session), session_now=ctx.clock.real_now())
+    except LicensorError:
+        # A wrong password is remembered (lockout) although the answer is a refusal.
+        commit(ctx, session)
+        raise
+    return {"token": token}
+
+
+@router.delete("/sessions/current")
+def end_session(request: Request, ctx: Ctx, session: WriteSession,
+                _account: Account) -> dict[str, Any]:
+    """Sign out: this token stops working at once."""
+    accounts.end_session(session, bearer_token(request) or "", ctx.clock.real_now())
+    return {"status": "ended"}
+
+
+@router.delete("/sessions")
+def end_all_sessions(ctx: Ctx, session: WriteSession, account: Account) -> dict[str, Any]:
+    """Sign out everywhere (e.g. after a password was seen by someone else)."""
+    ended = accounts.end_all_sessions(session, account.id, ctx.clock.real_now())
+    return {"status": "ended", "sessions_ended": ended}

@@ -1,0 +1,144 @@
+"""The FastAPI application: routers per capability, one error handler, idempotency."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
+from licensor.accounts import endpoints as accounts_endpoints
+from licensor.catalog import endpoints as catalog_endpoints
+from licensor.catalog.service import load_default
+from licensor.config import Settings
+from licensor.core import jobs, payments
+from licensor.core.context import Context, build_context
+from licensor.core.migrate import upgrade
+from licensor.core.web import errors, sandbox, webhooks
+from licensor.core.web.idempotency import RequestBoundary
+from licensor.core.web.limits import BodyLimit
+from licensor.core.web.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
+from licensor.licenses import endpoints as licenses_endpoints
+from licensor.licenses import registration_endpoints, signing_key_endpoints
+from licensor.licenses.hot_path import ValidateHotPath
+from licensor.maintenance import endpoints as releases_endpoints
+from licensor.maintenance import update_endpoints
+from licensor.maintenance.service import load_default_releases
+from licensor.marketplace import endpoints as marketplace_endpoints
+from licensor.orders import endpoints as orders_endpoints
+from licensor.orders import pricing_endpoints
+from licensor.subscriptions import endpoints as subscriptions_endpoints
+
+log = logging.getLogger("licensor")
+
+def routers(sandbox_mode: bool) -> list[APIRouter]:
+    """Every capability's router, in the order their routes are matched; the sandbox's only in
+    sandbox mode."""
+    return [
+        accounts_endpoints.router,
+        catalog_endpoints.router,
+        licenses_endpoints.router,
+        marketplace_endpoints.router,
+        orders_endpoints.router,
+        pricing_endpoints.router,
+        registration_endpoints.router,
+        releases_endpoints.router,
+        *([sandbox.router] if sandbox_mode else []),
+        signing_key_endpoints.router,
+        subscriptions_endpoints.router,
+        update_endpoints.router,
+        webhooks.router,
+    ]
+
+
+def prepare(ctx: Context) -> None:
+    """First start and every start: migrations, default catalog, a signing key."""
+    upgrade(ctx.db.url)
+    seed(ctx)
+
+
+def seed(ctx: Context) -> None:
+    """The default catalog (and its release history) on an empty database, and an active signing
+    key."""
+    with ctx.db.transaction() as session:
+        now = ctx.clock.now(session)
+        load_default(session, now)
+        load_default_releases(session, now)
+        ctx.keyring.ensure_active(session, now)
+
+
+def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
+    while not stop.wait(ctx.settings.jobs_interval):
+        try:
+            payments.reconcile_in_doubt(ctx)
+            with ctx.db.transaction() as session:
+                jobs.run_due(ctx, session, ctx.clock.now(session))
+            ctx.mailer.wake(ctx)  # what jobs queued, and retries that fell due
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("jobs run failed")
+
+
+def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
+    """Payments a killed process left in doubt: those already in doubt now, and those that
+    become so (their process may have died just before this one started)."""
+    for delay in (0.0, payments.DOUBT_AFTER.total_seconds() + 1):
+        if stop.wait(delay):
+            return
+        try:
+            payments.reconcile_in_doubt(ctx)
+        except Exception:  # the jobs loop and retried requests reconcile later
+            log.exception("reconciling payments at start-up failed")
+
+
+def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastAPI:
+    ctx = ctx or build_context(Settings())
+    if run_prepare:
+        prepare(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
+                         name="licensor-reconcile").start()
+        if ctx.settings.jobs_interval > 0:
+            worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
+                                      name="licensor-jobs")
+            worker.start()
+        yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=5)
+        ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
+
+    app = FastAPI(title="Licensor", version=__version__, lifespan=lifespan,
+                  description="Licensing, upgrade and subscription back office (API v1).")
+    app.state.ctx = ctx
+    errors.install(app)
+    app.add_middleware(RequestBoundary)
+    app.add_middleware(ValidateHotPath)  # validation skips the stack
+    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
+    if limiter is not None:  # outermost: counted before anything else runs, validation too
+        app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                           trusted=trusted_networks(ctx.settings.trusted_proxies))
+    # Outermost of all: an oversized body is refused before anything reads or parses it.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    for router in routers(ctx.settings.sandbox):
+        app.include_router(router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` workers; `licensor serve` has already prepared the DB."""
+    ctx = build_context(Settings())
+    ctx.keyring.check_private_files()
+    return create_app(ctx, run_prepare=False)

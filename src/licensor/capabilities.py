@@ -1,0 +1,21 @@
+"""The capabilities this server is made of, named once for the app and the CLI.
+
+Importing a capability's service modules registers what it adds to core's registries: jobs,
+event handlers, payment fulfillers and quote kinds.
+"""
+
+from licensor.accounts import lockout
+from licensor.accounts import service as accounts
+from licensor.bulk import service as bulk
+from licensor.catalog import service as catalog
+from licensor.licenses import registrations, validation
+from licensor.licenses import service as licenses
+from licensor.maintenance import renewals
+from licensor.maintenance import service as maintenance
+from licensor.marketplace import service as marketplace
+from licensor.orders import quotes
+from licensor.orders import service as orders
+from licensor.subscriptions import service as subscriptions
+
+SERVICES = (catalog, licenses, registrations, validation, accounts, lockout, orders, quotes,
+            maintenance, renewals, subscriptions, marketplace, bulk)

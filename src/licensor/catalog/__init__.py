@@ -1,0 +1,1 @@
+"""Products, their plans and prices."""

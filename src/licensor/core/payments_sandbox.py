@@ -1,0 +1,113 @@
+"""The sandbox card processor: Stripe's test cards, with a ledger of its own.
+
+Its records are committed in transactions of their own, independent of Licensor's, as a real
+processor's are: a charge made just before Licensor's process dies stays charged, and
+`GET /v1/sandbox/charges` shows what a vendor would reconcile against. `tok_visa` (and any
+`tok_*` but the declined ones) succeeds; `tok_declined`, `tok_chargeDeclined` and
+`tok_insufficient_funds` are declined. A saved card is the test PaymentMethod of the same name
+(`tok_visa` → `pm_card_visa`), which declines when its token would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from licensor.core.db import Database
+from licensor.core.errors import LicensorError
+from licensor.core.money import Money
+from licensor.core.payment_models import SandboxChargeRow
+from licensor.core.payments import Charge, PaymentSource, Refund, SavedCard, declined
+
+DECLINED = frozenset({"declined", "chargeDeclined", "insufficient_funds"})
+
+
+def _card_name(source: PaymentSource) -> str | None:
+    """The test card's name (`visa`), or None for something that is not a test card."""
+    if source.saved is not None:
+        pm = source.saved.payment_method_id
+        return pm.removeprefix("pm_card_") if pm.startswith("pm_card_") else None
+    token = source.card_token or ""
+    return token.removeprefix("tok_") if token.startswith("tok_") else None
+
+
+def _id(prefix: str, key: str) -> str:
+    return prefix + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+class SandboxProcessor:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def save_card(self, card_token: str, *, customer_id: str | None, email: str) -> SavedCard:
+        name = _card_name(PaymentSource(card_token=card_token))
+        if card_token.startswith("pm_card_"):
+            name = card_token.removeprefix("pm_card_")
+        if not name:
+            raise declined(card_token)
+        return SavedCard(customer_id or _id("cus_sandbox_", email.lower()), f"pm_card_{name}")
+
+    def charge(self, amount: Money, source: PaymentSource, *, description: str,
+               idempotency_key: str, metadata: dict[str, str]) -> Charge:
+        name = _card_name(source)
+        if name is None or name in DECLINED:
+            raise declined(source.label)
+        found = self.find_charge(idempotency_key)
+        if found is not None:  # a repeated request answers the first charge, as Stripe does
+            return found
+        row = SandboxChargeRow(
+            id=_id("ch_sandbox_", idempotency_key), idempotency_key=idempotency_key,
+            amount=amount.amount, currency=amount.currency, status="succeeded",
+            payment_method=source.label[:200],
+            customer=source.saved.customer_id if source.saved else None,
+            description=description[:300], meta=dict(metadata), created_at=datetime.now(UTC))
+        with self.db.writer() as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:  # the same key at the same instant: one charge
+                session.rollback()
+                again = self.find_charge(idempotency_key)
+                assert again is not None
+                return again
+        return Charge(row.id, amount)
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        with self.db.reader() as session:
+            row = session.scalar(select(SandboxChargeRow).where(
+                SandboxChargeRow.idempotency_key == idempotency_key))
+            if row is None:
+                return None
+            return Charge(row.id, Money(row.amount, row.currency), row.status)
+
+    def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:
+        with self.db.writer() as session:
+            row = session.get(SandboxChargeRow, charge_id, with_for_update=True)
+            if row is None:
+                raise LicensorError("PAYMENT_FAILED", "The processor has no such charge to "
+                                    "refund; check the order's charge_id.",
+                                    {"charge_id": charge_id}, status=409)
+            if row.refund_id is None:
+                row.status, row.refund_id = "refunded", _id("re_sandbox_", idempotency_key)
+                row.refunded_at = datetime.now(UTC)
+            refund_id = row.refund_id
+            session.commit()
+        return Refund(refund_id, charge_id, amount)
+
+    def ledger(self, *, limit: int, after: str | None) -> list[SandboxChargeRow]:
+        """Charges oldest first; `after` is the id of the last charge of the previous page."""
+        with self.db.reader() as session:
+            query = select(SandboxChargeRow).order_by(SandboxChargeRow.created_at,
+                                                      SandboxChargeRow.id)
+            if after:
+                last = session.get(SandboxChargeRow, after)
+                if last is None:
+                    raise LicensorError("INVALID_REQUEST", "cursor is not one this list "
+                                        "returned; start again without it.", {"field": "cursor"})
+                query = query.where(or_(SandboxChargeRow.created_at > last.created_at,
+                                        and_(SandboxChargeRow.created_at == last.created_at,
+                                             SandboxChargeRow.id > last.id)))
+            return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,162 @@
+"""Signing keys: generated on first start, private halves on disk (owner-only), rotatable.
+
+New License Keys are signed with the active key; older keys keep validating ("verifying")
+until an administrator retires their signing key. Public keys are published for verifiers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from nacl.signing import SigningKey
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from licensor.core import audit
+from licensor.core.errors import LicensorError
+from licensor.core.models import SigningKeyRow
+from licensor.verify import Verifier
+
+RELOAD_SECONDS = 30.0
+
+
+def kid_for(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).hexdigest()[:8]
+
+
+def _check_owner_only(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise LicensorError("SIGNING_KEY_EXPOSED", f"The signing key file {path} can be read or "
+                            f"changed by other users (mode {mode:o}); make it owner-only with "
+                            f"`chmod 600 {path}` and start again.",
+                            {"path": str(path), "mode": f"{mode:o}"}, status=500)
+
+
+class Keyring:
+    def __init__(self, keys_dir: Path) -> None:
+        self.keys_dir = keys_dir
+        self._lock = threading.Lock()
+        self._signers: dict[str, SigningKey] = {}
+        self._verifier: Verifier | None = None
+        self._loaded_at = 0.0
+
+    # -- private keys on disk -------------------------------------------------------------
+    def _path(self, kid: str) -> Path:
+        return self.keys_dir / f"{kid}.ed25519"
+
+    def _write_private(self, key: SigningKey) -> str:
+        self.keys_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.keys_dir, 0o700)
+        kid = kid_for(bytes(key.verify_key))
+        path = self._path(kid)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(base64.b64encode(bytes(key)) + b"\n")
+        return kid
+
+    def check_private_files(self) -> None:
+        """Refuse to work with a private key that other users can read (and sign with) or
+        change; the server and the CLI check before they sign."""
+        if not self.keys_dir.is_dir():
+            return
+        for path in sorted(self.keys_dir.glob("*.ed25519")):
+            _check_owner_only(path)
+
+    def _load_private(self, kid: str) -> SigningKey:
+        key = self._signers.get(kid)
+        if key is None:
+            path = self._path(kid)
+            if not path.exists():
+                raise LicensorError("SIGNING_KEY_NOT_FOUND", f"The private signing key {kid} is "
+                                    f"missing from {self.keys_dir}; restore it from backup or "
+                                    "rotate to a new key.", {"kid": kid}, status=500)
+            _check_owner_only(path)
+            key = SigningKey(base64.b64decode(path.read_bytes().strip()))
+            self._signers[kid] = key
+        return key
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def _new_key(self, session: Session, now: datetime) -> SigningKeyRow:
+        key = SigningKey.generate()
+        kid = self._write_private(key)
+        self._signers[kid] = key
+        row = SigningKeyRow(kid=kid, public_key=base64.b64encode(bytes(key.verify_key)).decode(),
+                            status="active", created_at=now)
+        session.add(row)
+        session.flush()
+        return row
+
+    def active(self, session: Session) -> SigningKeyRow | None:
+        return session.scalars(select(SigningKeyRow).where(SigningKeyRow.status == "active")
+                               .order_by(SigningKeyRow.created_at.desc())).first()
+
+    def ensure_active(self, session: Session, now: datetime) -> SigningKeyRow:
+        row = self.active(session)
+        if row is None:
+            row = self._new_key(session, now)
+            audit.record(session, actor="system", action="signing_key.created",
+                         entity_type="signing_key", entity_id=row.kid, before=None,
+                         after={"kid": row.kid, "status": "active"}, now=now)
+            self.invalidate()
+        return row
+
+    def rotate(self, session: Session, now: datetime, actor: str) -> SigningKeyRow:
+        old = self.active(session)
+        if old is not None:
+            old.status = "verifying"
+        row = self._new_key(session, now)
+        audit.record(session, actor=actor, action="signing_key.rotated", entity_type="signing_key",
+                     entity_id=row.kid, before={"active": old.kid if old else None},
+                     after={"active": row.kid}, now=now)
+        self.invalidate()
+        return row
+
+    def retire(self, session: Session, kid: str, now: datetime, actor: str) -> SigningKeyRow:
+        row = session.get(SigningKeyRow, kid)
+        if row is None:
+            raise LicensorError("SIGNING_KEY_NOT_FOUND", f"No signing key {kid}; list them with "
+                                "GET /v1/signing-keys.", {"kid": kid})
+        if row.status == "active":
+            raise LicensorError("SIGNING_KEY_ACTIVE", "The active signing key cannot be retired; "
+                                "rotate first, then retire the old key.", {"kid": kid})
+        before = row.status
+        row.status, row.retired_at = "retired", now
+        audit.record(session, actor=actor, action="signing_key.retired", entity_type="signing_key",
+                     entity_id=kid, before={"status": before}, after={"status": "retired"},
+                     now=now)
+        self.invalidate()
+        return row
+
+    def all(self, session: Session) -> list[SigningKeyRow]:
+        return list(session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at)))
+
+    # -- signing and verifying ---------------------------------------------------------------
+    def signer(self, session: Session) -> tuple[str, SigningKey]:
+        row = self.active(session)
+        if row is None:
+            raise LicensorError("SIGNING_KEY_NOT_FOUND", "No active signing key; start the "
+                                "server once or run `licensor keys rotate`.", status=500)
+        return row.kid, self._load_private(row.kid)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._verifier = None
+
+    def verifier(self, session: Session | Connection, *, refresh: bool = False) -> Verifier:
+        """Public keys that still validate, cached; reloaded every 30 s (other workers rotate)."""
+        verifier = self._verifier
+        if verifier is None or refresh or time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+            rows = session.execute(select(SigningKeyRow.kid, SigningKeyRow.public_key)
+                                   .where(SigningKeyRow.status != "retired")).all()
+            verifier = Verifier({kid: base64.b64decode(pk) for kid, pk in rows})
+            with self._lock:
+                self._verifier, self._loaded_at = verifier, time.monotonic()
+        return verifier

@@ -1,0 +1,85 @@
+"""Sandbox-only controls (LICENSOR_SANDBOX=1): a test clock that runs due jobs, and the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from licensor.core import audit, jobs, mail, payments
+from licensor.core.payments_sandbox import SandboxProcessor
+from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.views import iso
+
+router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
+
+TEN_YEARS = 10 * 366 * 24 * 3600
+OUTBOX_WAIT_SECONDS = 5.0
+
+
+class ClockBody(BaseModel):
+    now: AwareDatetime
+
+
+class AdvanceBody(BaseModel):
+    seconds: int = Field(ge=0, le=TEN_YEARS)
+
+
+@router.get("/clock")
+def get_clock(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+    return {"now": iso(now_for(ctx, session))}
+
+
+@router.put("/clock")
+def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    before = now_for(ctx, session)
+    ctx.clock.set(session, body.now)
+    audit.record(session, actor=admin, action="sandbox.clock_set", entity_type="sandbox_clock",
+                 entity_id="clock", before={"now": iso(before)}, after={"now": iso(body.now)},
+                 now=body.now)
+    return {"now": iso(body.now)}
+
+
+@router.post("/clock/advance")
+def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
+                  admin: Admin) -> dict[str, Any]:
+    now = now_for(ctx, session) + timedelta(seconds=body.seconds)
+    ctx.clock.set(session, now)
+    done = jobs.run_due(ctx, session, now)
+    return {"now": iso(now), "jobs": done}
+
+
+@router.get("/outbox")
+def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
+           to: str | None = Query(default=None, max_length=320), limit: int | None = None,
+           cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """Every message, oldest first; `cursor` is the id of the last message of the previous page."""
+    size = page_limit(limit, default=100, maximum=1000)
+    # Mail goes out after the response that queued it; a test that asks right after should see
+    # it sent (this process's sender; bounded, for a mail server that hangs).
+    ctx.mailer.wait_idle(OUTBOX_WAIT_SECONDS)
+    rows = mail.outbox(session, to=to, limit=size + 1, after=cursor)
+    page = rows[:size]
+    return {"data": [{"id": r.id, "to": r.to, "subject": r.subject, "body": r.body,
+                      "created_at": iso(r.created_at), "sent_at": iso(r.sent_at)} for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}
+
+
+@router.get("/charges")
+def charges(ctx: Ctx, _admin: Admin, limit: int | None = None,
+            cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """The sandbox card processor's own records, oldest first, to reconcile orders and invoices
+    against; `cursor` is the id of the last charge of the previous page."""
+    processor = payments.processor_for(ctx)
+    if not isinstance(processor, SandboxProcessor):
+        return {"data": [], "next_cursor": None}
+    size = page_limit(limit, default=100, maximum=1000)
+    rows = processor.ledger(limit=size + 1, after=cursor)
+    page = rows[:size]
+    return {"data": [{"id": r.id, "amount": {"amount": r.amount, "currency": r.currency},
+                      "status": r.status, "metadata": r.meta,
+                      "idempotency_key": r.idempotency_key, "created_at": iso(r.created_at),
+                      "refunded_at": iso(r.refunded_at)} for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}

@@ -1,0 +1,1 @@
+"""Perpetual licenses, registrations, validation, signing keys, lost keys."""

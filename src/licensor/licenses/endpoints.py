@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from licensor.catalog import service as catalog
+from licensor.catalog.rules import MAX_SEATS
+from licensor.core.context import Context
+from licensor.core.web.deps import (
+    Admin,
+    Ctx,
+    ReadSession,
+    WriteSession,
+    deliver_mail,
+    now_for,
+    page_limit,
+)
+from licensor.core.web.paging import page_of
+from licensor.licenses import service as licenses
+from licensor.licenses import validation
+from licensor.licenses.repository import LicenseRepository, RegistrationRepository
+from licensor.licenses.schemas import license_view, registration_view
+
+log = logging.getLogger("licensor.api")
+
+
+@asynccontextmanager
+async def _hot_path_lifespan(app: Any) -> AsyncIterator[None]:
+    yield
+    validation.close(app.state.ctx)  # the validation connection of this process (hot_path.py)
+
+
+router = APIRouter(prefix="/v1/licenses", tags=["licenses"], lifespan=_hot_path_lifespan)
+
+
+class LicenseCreate(BaseModel):
+    product: str = Field(max_length=64)
+    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS, strict=True,
+                              description="Seats; null for an unlimited tier")
+    license_name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    channel: Literal["direct", "marketplace"] = "direct"
+    sen: str | None = Field(default=None, max_length=64)
+    purchased_at: AwareDatetime | None = None
+
+
+class LicenseInformation(BaseModel):
+    license_name: str = Field(max_length=1000)
+    license_key: str = Field(max_length=4096)
+    product: str | None = Field(default=None, max_length=64)
+
+
+class RevokeBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class LostKeyBody(BaseModel):
+    email: str = Field(max_length=320)
+
+
+@router.post("", status_code=201)
+def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
+                   admin: Admin) -> dict[str, Any]:
+    now = now_for(ctx, session)
+    product = catalog.get_product(session, body.product)
+    row = licenses.issue_license(
+        ctx, session, product=product, seats=body.seats, license_name=body.license_name,
+        email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
+        now=now, actor=admin)
+    return license_view(row, [])
+
+
+@router.get("")
+def search_licenses(session: ReadSession, _admin: Admin, email: str | None = None,
+                    product: str | None = None, q: str | None = None, limit: int | None = None,
+                    cursor: str | None = None) -> dict[str, Any]:
+    size = page_limit(limit)
+    rows = LicenseRepository(session).search(email=email, product=product, q=q, limit=size + 1,
+                                             after_id=cursor)
+    page = list(rows[:size])
+    return {"data": [license_view(r) for r in page],
+            "next_cursor": page[-1].id if len(rows) > size else None}
+
+
+@router.post("/validate")
+def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+    return licenses.validate(ctx, session, body.license_name, body.license_key,
+                             body.product).to_json()
+
+
+@router.post("/lost-key", status_code=202)
+async def lost_key(body: LostKeyBody, ctx: Ctx, background: BackgroundTasks) -> dict[str, Any]:
+    # The answer goes before anything is looked up: the same words in the same time whether or
+    # not the address bought anything. The look-up and the mail follow on their own.
+    background.add_task(_send_lost_keys, ctx, body.email)
+    return {"status": "accepted", "message": "If licenses were bought with this address, their "
+            "License Information is on its way to it."}
+
+
+def _send_lost_keys(ctx: Context, email: str) -> None:
+    try:
+        with ctx.db.transaction() as session:
+            licenses.mail_lost_keys(ctx, session, email, ctx.clock.now(session))
+        deliver_mail(ctx)
+    except Exception:  # nobody is waiting for this answer: log it, as the jobs loop does
+        log.exception("lost-key mail failed")
+
+
+@router.get("/{license_id}")
+def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return license_view(licenses.get_license(session, license_id))
+
+
+@router.get("/{license_id}/registrations")
+def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
+                       limit: int | None = None,
+                       cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    row = licenses.get_license(session, license_id)
+    regs = RegistrationRepository(session).for_license(row.id)
+    page, next_cursor = page_of(regs, lambda r: r.id, limit, cursor)
+    return {"data": [registration_view(r) for r in page], "next_cursor": next_cursor,
+            "seats": row.seats, "registered": len(regs)}
+
+
+@router.post("/{license_id}/revoke")
+def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
+           admin: Admin) -> dict[str, Any]:
+    row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),
+                          actor=admin)
+    return license_view(row)
+
+
+

@@ -1,0 +1,83 @@
+"""`POST /v1/licenses/validate` answered before the rest of the application.
+
+Every launch of a vendor's app validates its License Information, so this one request skips
+the middleware stack, routing and dependency injection that it does not need. It is an ASGI
+middleware placed outside every other one (inside Starlette's error middleware, so a failure
+still gets the API's 500 answer). It answers only a well-formed request: JSON content type, a
+body that `LicenseInformation` accepts, no Idempotency-Key header. Anything else is handed, body
+and all, to the regular FastAPI route in api/licenses.py, so every refusal is the one the API
+has always given.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from licensor.licenses import validation
+
+PATH = "/v1/licenses/validate"
+_JSON_TYPES = (b"application/json", b"application/json; charset=utf-8",
+               b"application/json;charset=utf-8")
+_HEADERS = [(b"content-type", b"application/json")]
+
+
+class ValidateHotPath:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        json_body = False
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                json_body = value.lower() in _JSON_TYPES
+            elif name == b"idempotency-key":  # the idempotency middleware keeps the answer
+                json_body = False
+                break
+        if not json_body:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        from licensor.licenses.endpoints import LicenseInformation
+
+        try:
+            info = LicenseInformation.model_validate(json.loads(body))
+        except (ValueError, ValidationError):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        answer = validation.validate(scope["app"].state.ctx, info.license_name,
+                                     info.license_key, info.product)
+        content = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(content)).encode()), *_HEADERS]})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b""
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The body already read, then whatever the client sends next (its disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await then()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

@@ -1,0 +1,100 @@
+"""Named users on a license: the same user is the same seat; a full license refuses newcomers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from licensor.core import audit
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.licenses.models import LicenseRow, RegistrationRow
+from licensor.licenses.repository import RegistrationRepository
+from licensor.licenses.service import get_license, validate
+
+
+def user_key(user: str) -> str:
+    return " ".join(user.split()).casefold()
+
+
+def check_user(user: str) -> str:
+    cleaned = " ".join(user.split())
+    if not cleaned or len(cleaned) > 320:
+        raise LicensorError("INVALID_REQUEST", "user must name the person (1 to 320 characters), "
+                            "for example their email address.", {"field": "user"})
+    return cleaned
+
+
+def _license_for(ctx: Context, session: Session, license_name: str,
+                 license_key: str) -> tuple[LicenseRow, bool]:
+    """The license where this key's registrations live, locked; and whether the key is current."""
+    result = validate(ctx, session, license_name, license_key)
+    if result.code == "REVOKED":
+        raise LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the "
+                            "vendor's support.", {"license_id": result.license and
+                                                  result.license["id"]})
+    if not result.valid or result.current_license_id is None:
+        raise LicensorError("INVALID_LICENSE", "The License Name and License Key do not match a "
+                            "valid license; copy both exactly from your License Information.",
+                            {"code": result.code})
+    row = get_license(session, result.current_license_id, for_update=True)
+    if row.status == "revoked":
+        raise LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the "
+                            "vendor's support.", {"license_id": row.id})
+    return row, result.code == "VALID"
+
+
+def register(ctx: Context, session: Session, *, license_name: str, license_key: str, user: str,
+             now: datetime, actor: str = "public") -> tuple[RegistrationRow, bool]:
+    """Register `user`; returns (registration, created). The same user again is the same seat."""
+    user = check_user(user)
+    row, current = _license_for(ctx, session, license_name, license_key)
+    repo = RegistrationRepository(session)
+    existing = repo.find(row.id, user_key(user))
+    if existing is not None:
+        return existing, False
+    if not current:
+        raise LicensorError("LICENSE_SUPERSEDED", "This License Key was replaced by a newer one "
+                            "(an upgrade or renewal). Users already registered keep working; "
+                            "register new users with the new License Information.",
+                            {"superseded_by": row.id})
+    taken = repo.count(row.id)
+    if row.seats is not None and taken >= row.seats:
+        raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({row.seats}) is taken. "
+                            "Unregister a user who no longer needs it, or upgrade to more users.",
+                            {"seats": row.seats, "registered": taken})
+    reg = RegistrationRow(id=str(uuid.uuid4()), license_id=row.id, user=user,
+                          user_key=user_key(user), created_at=now)
+    session.add(reg)
+    session.flush()
+    audit.record(session, actor=actor, action="registration.created", entity_type="license",
+                 entity_id=row.id, before=None, after={"user": user, "registration": reg.id},
+                 now=now)
+    return reg, True
+
+
+def unregister(ctx: Context, session: Session, *, license_name: str, license_key: str, user: str,
+               now: datetime, actor: str = "public") -> RegistrationRow:
+    user = check_user(user)
+    row, _current = _license_for(ctx, session, license_name, license_key)
+    reg = RegistrationRepository(session).find(row.id, user_key(user))
+    if reg is None:
+        raise LicensorError("NOT_REGISTERED", f"{user} is not registered on this license; "
+                            "nothing to unregister.", {"user": user})
+    session.delete(reg)
+    session.flush()
+    audit.record(session, actor=actor, action="registration.deleted", entity_type="license",
+                 entity_id=row.id, before={"user": reg.user, "registration": reg.id}, after=None,
+                 now=now)
+    return reg
+
+
+def move_registrations(session: Session, from_license: str, to_license: str) -> int:
+    """An upgrade's users keep working: their seats move to the license for the total."""
+    regs = RegistrationRepository(session).for_license(from_license)
+    for reg in regs:
+        reg.license_id = to_license
+    session.flush()
+    return len(regs)

@@ -1,0 +1,275 @@
+"""Perpetual licenses: issue signed License Information, validate it (read-only), revoke it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session
+
+from licensor.catalog.rules import MAX_SEATS, Product
+from licensor.core import audit, mail
+from licensor.core.calendar import add_months
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.core.jobs import job
+from licensor.licenses.models import LicenseRow
+from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
+from licensor.marketplace.rules import check_sen
+from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+
+
+def new_license_id() -> str:
+    return "lic_" + uuid.uuid4().hex
+
+
+def check_email(email: str, field: str = "email") -> str:
+    email = email.strip()
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        raise LicensorError("INVALID_REQUEST", f"{field} must be an email address such as "
+                            "buyer@example.com.", {"field": field})
+    return email
+
+
+def check_license_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > 200:
+        raise LicensorError("INVALID_REQUEST", "license_name must be 1 to 200 characters, "
+                            "usually the company's name.", {"field": "license_name"})
+    return cleaned
+
+
+def check_seats(product: Product, seats: int | None) -> int | None:
+    """Seats a license of this product may have: any count for volume, a tier for tiered."""
+    if not product.is_perpetual or product.pricing is None:
+        raise LicensorError("PRODUCT_NOT_PERPETUAL", f"{product.name} has no License Key: "
+                            "subscriptions and marketplace products are not licensed by key.",
+                            {"product": product.code})
+    if product.pricing.kind == "tiers":
+        product.pricing.list_price(seats)  # raises INVALID_TIER
+        return seats
+    if seats is None or seats < 1 or seats > MAX_SEATS:
+        raise LicensorError("INVALID_SEATS", f"Seats must be a whole number from 1 to {MAX_SEATS}.",
+                            {"seats": seats})
+    return seats
+
+
+def default_maintenance_end(product: Product, start: datetime) -> datetime | None:
+    if product.maintenance_months is None:
+        return None
+    return add_months(start, product.maintenance_months)
+
+
+def sign_license(ctx: Context, session: Session, row: LicenseRow, now: datetime) -> None:
+    """(Re)issue the License Key of `row` with its current terms, signed by the active key."""
+    issued = now.replace(microsecond=0)
+    if row.issued_at is not None and issued <= row.issued_at:
+        # Keys of one license are told apart by issue time: a re-issue is always later.
+        issued = row.issued_at + timedelta(seconds=1)
+    kid, signing_key = ctx.keyring.signer(session)
+    claims = Claims(
+        license_id=row.id, product=row.product, seats=row.seats,
+        issued_at=int(issued.timestamp()), kid=kid,
+        maintenance_until=(int(row.maintenance_until.timestamp())
+                           if row.maintenance_until is not None else None),
+        major_version=row.major_version)
+    message = encode_claims(claims, row.license_name)
+    signature = signing_key.sign(message).signature
+    row.license_key = format_key(message + signature)
+    row.kid, row.issued_at = kid, issued
+
+
+def issue_license(ctx: Context, session: Session, *, product: Product, seats: int | None,
+                  license_name: str, email: str, now: datetime, actor: str,
+                  channel: str = "direct", sen: str | None = None,
+                  purchased_at: datetime | None = None,
+                  maintenance_until: datetime | None = None,
+                  supersedes: str | None = None) -> LicenseRow:
+    seats = check_seats(product, seats)
+    if channel not in product.channels:
+        raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold through the "
+                            f"{channel} channel; use one of {', '.join(product.channels)}.",
+                            {"field": "channel"})
+    sen = (sen or "").strip() or None
+    if channel == "marketplace":
+        sen = check_sen(sen)
+    if channel == "direct" and sen is not None:
+        raise LicensorError("INVALID_REQUEST", "sen is the marketplace's license number; a direct "
+                            "license has none. Leave it out, or use channel marketplace.",
+                            {"field": "sen"})
+    purchased = purchased_at or now
+    row = LicenseRow(
+        id=new_license_id(), product=product.code, seats=seats,
+        license_name=check_license_name(license_name), email=check_email(email),
+        channel=channel, sen=sen, status="active", purchased_at=purchased, created_at=now,
+        maintenance_until=maintenance_until or default_maintenance_end(product, purchased),
+        major_version=product.major_version, supersedes=supersedes, version=1)
+    sign_license(ctx, session, row, now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="license.issued", entity_type="license",
+                 entity_id=row.id, before=None, after=snapshot(row), now=now)
+    return row
+
+
+def snapshot(row: LicenseRow) -> dict[str, Any]:
+    """What the audit log keeps of a license (the key is left out: it is derived)."""
+    return {"product": row.product, "seats": row.seats, "license_name": row.license_name,
+            "email": row.email, "channel": row.channel, "sen": row.sen, "status": row.status,
+            "superseded_by": row.superseded_by, "kid": row.kid,
+            "maintenance_until": row.maintenance_until, "issued_at": row.issued_at}
+
+
+def get_license(session: Session, license_id: str, *, for_update: bool = False) -> LicenseRow:
+    repo = LicenseRepository(session)
+    row = repo.get_for_update(license_id) if for_update else repo.get(license_id)
+    if row is None:
+        raise LicensorError("LICENSE_NOT_FOUND", f"No license {license_id}; search with "
+                            "GET /v1/licenses?email=…", {"license_id": license_id})
+    return row
+
+
+def revoke(ctx: Context, session: Session, license_id: str, reason: str, *, now: datetime,
+           actor: str) -> LicenseRow:
+    row = get_license(session, license_id, for_update=True)
+    if row.status == "revoked":
+        raise LicensorError("LICENSE_ALREADY_REVOKED", "This license is already revoked.",
+                            {"license_id": license_id})
+    before = snapshot(row)
+    row.status, row.revoked_reason = "revoked", reason
+    row.version += 1
+    audit.record(session, actor=actor, action="license.revoked", entity_type="license",
+                 entity_id=row.id, before=before, after={**snapshot(row), "reason": reason},
+                 now=now)
+    return row
+
+
+# -- validation: the hot path; it only reads ------------------------------------------------
+
+@dataclass(frozen=True)
+class Validation:
+    valid: bool
+    code: str
+    claims: Claims | None
+    license: dict[str, Any] | None
+    current_license_id: str | None = None  # where registrations of this key live now
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "code": self.code, "license": self.license}
+
+
+_LICENSE_FIELDS = (LicenseRow.id, LicenseRow.product, LicenseRow.seats, LicenseRow.status,
+                   LicenseRow.maintenance_until, LicenseRow.major_version,
+                   LicenseRow.superseded_by, LicenseRow.issued_at)
+# Built once: a select() built per call costs more than the lookup itself (SQLAlchemy derives
+# its cache key and adapts the cached result columns to each new statement object).
+_LICENSE_BY_ID = select(*_LICENSE_FIELDS).where(LicenseRow.id == bindparam("license_id"))
+_SUCCESSOR_OF = select(LicenseRow.superseded_by).where(LicenseRow.id == bindparam("license_id"))
+
+
+def verify_signature(ctx: Context, session: Session | Connection, license_name: str,
+                     license_key: str,
+                     product: str | None = None) -> Verdict:
+    verdict = ctx.keyring.verifier(session).verify(license_name, license_key, product)
+    if verdict.code == UNKNOWN_KEY:  # maybe another worker rotated a moment ago
+        verdict = ctx.keyring.verifier(session, refresh=True).verify(
+            license_name, license_key, product)
+    return verdict
+
+
+def validate(ctx: Context, session: Session | Connection, license_name: str, license_key: str,
+             product: str | None = None) -> Validation:
+    """Read-only, on a session or a bare connection (the API's hot path uses one)."""
+    verdict = verify_signature(ctx, session, license_name, license_key, product)
+    if verdict.code != VALID or verdict.claims is None:
+        return Validation(False, verdict.code, verdict.claims, None)
+    claims = verdict.claims
+    found = session.execute(_LICENSE_BY_ID, {"license_id": claims.license_id}).first()
+    if found is None:
+        return Validation(False, UNKNOWN_KEY, claims, None)
+    lid, prod, seats, status, maint, major, superseded_by, issued_at = found
+    if status == "revoked":
+        code, valid = "REVOKED", False
+    elif status == "superseded":
+        code, valid = "SUPERSEDED", True
+    elif int(issued_at.timestamp()) != claims.issued_at:
+        # An earlier key of this same license (a renewal re-issued it): superseded in place.
+        code, valid, superseded_by = "SUPERSEDED", True, lid
+    else:
+        code, valid = "VALID", True
+    info = {"id": lid, "product": prod, "seats": seats, "status": status,
+            "maintenance_until": maint.isoformat().replace("+00:00", "Z") if maint else None,
+            "major_version": major, "superseded_by": superseded_by}
+    current = lid if status != "superseded" else final_successor(session, lid)
+    return Validation(valid, code, claims, info, current)
+
+
+def final_successor(session: Session | Connection, license_id: str) -> str:
+    """Follow superseded_by links to the license that stands now."""
+    seen = {license_id}
+    current = license_id
+    while True:
+        nxt = session.scalar(_SUCCESSOR_OF, {"license_id": current})
+        if nxt is None or nxt in seen:
+            return current
+        seen.add(nxt)
+        current = nxt
+
+
+# -- mail --------------------------------------------------------------------------------------
+
+def license_information_text(row: LicenseRow, product_name: str) -> str:
+    lines = [
+        f"Product:       {product_name}",
+        f"License Name:  {row.license_name}",
+        "License Key:",
+        row.license_key,
+        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+    ]
+    if row.maintenance_until is not None:
+        lines.append(f"Maintenance:   until {row.maintenance_until:%Y-%m-%d}")
+    if row.major_version is not None:
+        lines.append(f"Covers:        every {row.major_version}.x release")
+    if row.channel == "marketplace" and row.sen:
+        lines.append(f"Marketplace SEN: {row.sen}")
+    return "\n".join(lines)
+
+
+# One address receives at most this many lost-key mails an hour, however often it is asked for.
+LOST_KEY_MAILS_PER_HOUR = 3
+
+
+def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) -> int:
+    """Mail every active License Information bought with `email` to that address only, unless
+    it had LOST_KEY_MAILS_PER_HOUR of them in the past hour. Runs after the answer was sent
+    (api/licenses.py), so how long it takes tells the asker nothing."""
+    from licensor.catalog.service import get_product
+
+    email = email.strip()
+    if not EMAIL_RE.match(email):
+        return 0
+    email_key = email.casefold()
+    sent = LostKeyMailRepository(session)
+    if sent.count_since(email_key, now - timedelta(hours=1)) >= LOST_KEY_MAILS_PER_HOUR:
+        return 0
+    rows = LicenseRepository(session).active_by_email(email)
+    if not rows:
+        return 0
+    blocks = [license_information_text(r, get_product(session, r.product).name) for r in rows]
+    body = ("You asked for the License Information bought with this address.\n\n"
+            + "\n\n".join(blocks)
+            + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
+    mail.enqueue(session, to=rows[0].email, subject="Your License Information", body=body, now=now)
+    sent.add(email_key, now)
+    return len(rows)
+
+
+@job("prune_lost_key_mails", order=900)
+def prune_lost_key_mails(ctx: Context, session: Session, now: datetime) -> int:
+    return LostKeyMailRepository(session).prune(now - timedelta(hours=1))

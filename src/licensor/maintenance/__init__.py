@@ -1,0 +1,1 @@
+"""Releases, updates and maintenance renewals."""

@@ -1,0 +1,98 @@
+"""The "renewal" quote kind: one more block of maintenance for a direct server license.
+
+Price = the license's tier at today's list price × the product's renewal_price_ratio (half-
+to-even on the minor unit). Fulfilment adds one block to the previous end (whenever it is
+bought), re-issues the License Key of the same license (the key carries the end; the
+previous key validates as SUPERSEDED) and mails it; a refund gives the block back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from licensor.catalog.service import get_product
+from licensor.core import mail
+from licensor.core.context import Context
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
+from licensor.maintenance import service as maintenance
+from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
+from licensor.orders.quotes import current_license, not_latest
+from licensor.orders.rules import seats_text
+
+
+class RenewalBody(BaseModel):
+    kind: Literal["renewal"]
+    license_name: str = Field(max_length=1000)
+    license_key: str = Field(max_length=4096)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _parse(text: Any) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) else None
+
+
+class Renewal:
+    body_model: type[BaseModel] = RenewalBody
+
+    def build(self, ctx: Context, session: Session, body: dict[str, Any],
+              now: datetime) -> QuoteDraft:
+        # Invalid → INVALID_LICENSE, revoked → LICENSE_REVOKED, an earlier key of this or a
+        # replaced license → LICENSE_SUPERSEDED: a renewal needs the current License Key.
+        row = current_license(ctx, session, body["license_name"], body["license_key"])
+        product = get_product(session, row.product)
+        months = maintenance.check_renewable(product, row)  # NO_MAINTENANCE, marketplace
+        new_end = maintenance.end_after_renewal(product, row)
+        price = maintenance.renewal_price(product, row.seats)
+        line = (f"Maintenance renewal, {product.name}, {seats_text(row.seats, product.seat_unit)}"
+                f": {months} months, until {new_end:%Y-%m-%d}")
+        return QuoteDraft(
+            product=product.code, currency=price.currency, seats=row.seats, license_id=row.id,
+            license_version=row.version, lines=[QuoteLine(line, price)],
+            maintenance_until=new_end,
+            details={"months": months, "maintenance_before": _iso(row.maintenance_until),
+                     "maintenance_after": _iso(new_end)})
+
+    def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> LicenseRow:
+        # The orders service has locked the row and checked that its version is the quote's.
+        row = licenses.get_license(session, quote.license_id or "", for_update=True)
+        product = get_product(session, row.product)
+        maintenance.renew(ctx, session, row, product, now=now, actor=f"order:{order.number}",
+                          order_id=order.id)
+        # The orders service mails the buyer; the license's own contact learns it too.
+        if row.email.casefold() != order.buyer_email.casefold():
+            mail.enqueue(session, to=row.email, subject=f"{product.name} maintenance renewed "
+                         f"until {row.maintenance_until:%Y-%m-%d}", body=(
+                             f"Maintenance was renewed by order {order.number}. Here is the new "
+                             "License Information; the previous key keeps working for users "
+                             "already registered.\n\n"
+                             + licenses.license_information_text(row, product.name) + "\n"),
+                         now=now)
+        return row
+
+    def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> None:
+        row = licenses.get_license(session, order.license_id or quote.license_id or "",
+                                   for_update=True)
+        if row.status == "superseded":
+            raise not_latest(order, row)  # upgraded since: refund the upgrade first
+        if row.status != "active":
+            return  # revoked: the money goes back, there is no maintenance left to take
+        product = get_product(session, row.product)
+        details = quote.details or {}
+        maintenance.give_back_renewal(
+            ctx, session, row, product, renewed_from=_parse(details.get("maintenance_before")),
+            renewed_to=_parse(details.get("maintenance_after")), now=now,
+            actor=f"order:{order.number}", order_id=order.id)
+
+
+register_quote_kind("renewal", Renewal())

@@ -1,0 +1,304 @@
+"""Maintenance and updates: releases, the update check, renewing a license's maintenance,
+and reminders before it ends.
+
+"Update" = installing a newer version (governed by maintenance); "upgrade" = buying more
+users (services/orders). The date rules live in domain/maintenance.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from licensor.catalog import service as catalog
+from licensor.catalog.repository import ProductRepository
+from licensor.catalog.rules import Product
+from licensor.core import audit, events, mail
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.core.jobs import job
+from licensor.core.money import Money
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
+from licensor.maintenance import rules
+from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
+from licensor.maintenance.repository import ReleaseRepository, ReminderRepository
+from licensor.maintenance.versions import parse_version
+
+REMINDER_LEAD = timedelta(days=30)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- releases -----------------------------------------------------------------------------------
+
+def default_releases() -> dict[str, list[dict[str, str]]]:
+    text = resources.files("licensor").joinpath("data/releases.json").read_text("utf-8")
+    releases: dict[str, list[dict[str, str]]] = json.loads(text)["releases"]
+    return releases
+
+
+def load_default_releases(session: Session, now: datetime) -> int:
+    """The default release history, once, into a database without any release; only for
+    products of the catalog (a vendor's own catalog without these codes gets none)."""
+    repo = ReleaseRepository(session)
+    if repo.count():
+        return 0
+    products = ProductRepository(session)
+    loaded = 0
+    for code, items in default_releases().items():
+        if products.get(code) is None:
+            continue
+        for item in items:
+            version = parse_version(item["version"])
+            released = datetime.fromisoformat(item["released_at"])
+            session.add(ReleaseRow(product=code, version=str(version), major=version.major,
+                                   released_at=released, created_at=now, updated_at=now))
+            loaded += 1
+    session.flush()
+    return loaded
+
+
+def release_view(row: ReleaseRow) -> dict[str, Any]:
+    return {"product": row.product, "version": row.version, "released_at": _iso(row.released_at)}
+
+
+def list_releases(session: Session, product_code: str,
+                  after: str | None = None) -> list[ReleaseRow]:
+    """The product's releases, oldest version first (semantic order, not text order), those
+    after version `after` only when given."""
+    catalog.get_product(session, product_code)  # 404 UNKNOWN_PRODUCT
+    rows = sorted(ReleaseRepository(session).for_product(product_code),
+                  key=lambda r: parse_version(r.version))
+    if after is None:
+        return rows
+    cursor = parse_version(after)
+    return [r for r in rows if parse_version(r.version) > cursor]
+
+
+def put_release(session: Session, product_code: str, version_text: str,
+                released_at: datetime, *, now: datetime, actor: str) -> tuple[ReleaseRow, bool]:
+    """Create or replace a release; returns it and whether it is new."""
+    product = catalog.get_product(session, product_code)
+    if not product.is_perpetual:
+        raise LicensorError("PRODUCT_NOT_PERPETUAL", f"{product.name} is not installed from a "
+                            "release with a License Key: subscriptions include every update and "
+                            "marketplace products are updated by the marketplace.",
+                            {"product": product.code})
+    version = parse_version(version_text)
+    released_at = released_at.astimezone(UTC)
+    repo = ReleaseRepository(session)
+    row = repo.get(product.code, str(version))
+    before = release_view(row) if row is not None else None
+    if row is None:
+        row = ReleaseRow(product=product.code, version=str(version), major=version.major,
+                         released_at=released_at, created_at=now, updated_at=now)
+        session.add(row)
+    else:
+        row.released_at, row.updated_at = released_at, now
+    session.flush()
+    audit.record(session, actor=actor, action="release.put", entity_type="release",
+                 entity_id=f"{product.code}@{version}", before=before, after=release_view(row),
+                 now=now)
+    return row, before is None
+
+
+# -- the update check (read-only) ---------------------------------------------------------------
+
+def check_update(ctx: Context, session: Session, license_name: str, license_key: str,
+                 version_text: str) -> dict[str, Any]:
+    """May this License Information install `version`, and what is the newest it may install.
+    A superseded key answers for the license that stands now in its place."""
+    version = parse_version(version_text)
+    row = current_license(ctx, session, license_name, license_key)
+    product = catalog.get_product(session, row.product)
+    releases = [rules.Release(parse_version(r.version), r.released_at)
+                for r in ReleaseRepository(session).for_product(product.code)]
+    terms = rules.UpdateTerms(product.maintenance_months, row.maintenance_until,
+                              row.major_version)
+    decision = rules.check_update(terms, releases, version)
+    return {"version": str(decision.version), "allowed": decision.allowed,
+            "reason": decision.reason,
+            "latest_allowed": str(decision.latest_allowed) if decision.latest_allowed else None,
+            "latest": str(decision.latest) if decision.latest else None,
+            "maintenance_until": _iso(row.maintenance_until),
+            "license_id": row.id, "product": product.code,
+            "major_version": row.major_version}
+
+
+def current_license(ctx: Context, session: Session, license_name: str,
+                    license_key: str) -> LicenseRow:
+    """The license this License Information stands for now (following supersessions);
+    422 INVALID_LICENSE for a key that does not validate, 409 LICENSE_REVOKED."""
+    result = licenses.validate(ctx, session, license_name, license_key)
+    if result.code == "REVOKED":
+        raise revoked_error(result.license["id"] if result.license else None)
+    if not result.valid or result.current_license_id is None:
+        raise LicensorError("INVALID_LICENSE", "This License Information does not validate: "
+                            "copy the License Name and License Key exactly as in the email "
+                            "(POST /v1/licenses/lost-key sends them again).",
+                            {"code": result.code})
+    row = licenses.get_license(session, result.current_license_id)
+    if row.status == "revoked":
+        raise revoked_error(row.id)
+    return row
+
+
+def revoked_error(license_id: str | None) -> LicensorError:
+    return LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the vendor's "
+                         "support if you think this is a mistake.", {"license_id": license_id})
+
+
+# -- renewal ------------------------------------------------------------------------------------
+
+def renewal_price(product: Product, seats: int | None) -> Money:
+    """One 12-month block: the tier's (or seats') list price today × renewal_price_ratio,
+    rounded to the minor unit half-to-even (Money.scaled). No ratio = the full list price."""
+    if product.pricing is None:
+        raise no_maintenance(product)
+    price = product.pricing.list_price(seats)
+    ratio = product.renewal_price_ratio
+    return price if ratio is None else price.scaled(ratio)
+
+
+def no_maintenance(product: Product) -> LicensorError:
+    return LicensorError("NO_MAINTENANCE", f"{product.name} has no maintenance to renew: "
+                         + ("every release of the licensed major version is free; a new major "
+                            "version is a paid upgrade." if product.major_version is not None
+                            else "its updates are not sold in maintenance blocks."),
+                         {"product": product.code})
+
+
+def check_renewable(product: Product, row: LicenseRow) -> int:
+    """The block length in months; refuses products without maintenance and marketplace
+    licenses (renewed at the marketplace)."""
+    if product.maintenance_months is None:
+        raise no_maintenance(product)
+    if row.channel == "marketplace":
+        raise LicensorError("UPGRADE_VIA_MARKETPLACE", "This license was bought through the "
+                            "marketplace: renew its maintenance there.",
+                            {"url": product.marketplace_url, "license_id": row.id})
+    return product.maintenance_months
+
+
+def end_after_renewal(product: Product, row: LicenseRow) -> datetime:
+    months = check_renewable(product, row)
+    end = row.maintenance_until or licenses.default_maintenance_end(product, row.purchased_at)
+    assert end is not None
+    return rules.renewed_end(end, months, anchor=row.purchased_at)
+
+
+def _change_maintenance(ctx: Context, session: Session, row: LicenseRow, end: datetime, *,
+                        action: str, now: datetime, actor: str,
+                        extra: dict[str, Any]) -> None:
+    before = licenses.snapshot(row)
+    row.maintenance_until = end
+    row.version += 1
+    licenses.sign_license(ctx, session, row, now)  # the key carries the end: a new key
+    session.flush()
+    audit.record(session, actor=actor, action=action, entity_type="license", entity_id=row.id,
+                 before=before, after={**licenses.snapshot(row), **extra}, now=now)
+
+
+def renew(ctx: Context, session: Session, row: LicenseRow, product: Product, *, now: datetime,
+          actor: str, order_id: str | None = None) -> datetime | None:
+    """Add one maintenance block to a (locked) license and re-issue its License Key; the
+    previous key then validates as SUPERSEDED. Returns the end before the renewal."""
+    previous = row.maintenance_until
+    end = end_after_renewal(product, row)
+    _change_maintenance(ctx, session, row, end, action="license.maintenance_renewed", now=now,
+                        actor=actor, extra={"order_id": order_id,
+                                            "previous_maintenance_until": _iso(previous)})
+    # license.renewed(license=LicenseRow, previous_end=datetime|None, order_id=str|None)
+    events.emit(ctx, session, now, "license.renewed", license=row, previous_end=previous,
+                order_id=order_id)
+    return previous
+
+
+def give_back_renewal(ctx: Context, session: Session, row: LicenseRow, product: Product, *,
+                      renewed_from: datetime | None, renewed_to: datetime | None,
+                      now: datetime, actor: str, order_id: str | None = None) -> None:
+    """Undo one renewal (a refund): the exact previous end when nothing changed since, else
+    one block less; re-issues the key and mails the customer the new License Information."""
+    months = product.maintenance_months or 12
+    if row.maintenance_until is None:
+        return
+    if renewed_from is not None and row.maintenance_until == renewed_to:
+        end = renewed_from
+    else:
+        end = rules.shortened_end(row.maintenance_until, months, anchor=row.purchased_at)
+    _change_maintenance(ctx, session, row, end, action="license.maintenance_renewal_refunded",
+                        now=now, actor=actor, extra={"order_id": order_id})
+    mail.enqueue(session, to=row.email, subject=f"Your {product.name} maintenance renewal was "
+                 "refunded", body=(
+                     "Your maintenance renewal was refunded, so maintenance now ends on "
+                     f"{end:%Y-%m-%d}. Here is your License Information with that date; the "
+                     "key you had keeps working for your registered users.\n\n"
+                     + licenses.license_information_text(row, product.name) + "\n"), now=now)
+
+
+# -- reminders ----------------------------------------------------------------------------------
+
+def _reminder_mail(row: LicenseRow, product: Product, kind: str) -> tuple[str, str]:
+    end = row.maintenance_until
+    assert end is not None
+    price = renewal_price(product, row.seats)
+    if kind == "30_days":
+        subject = f"Your {product.name} maintenance ends on {end:%Y-%m-%d}"
+        opening = (f"Maintenance (support and updates) of your {product.name} license ends on "
+                   f"{end:%Y-%m-%d}, in 30 days.")
+    else:
+        subject = f"Your {product.name} maintenance ended today"
+        opening = (f"Maintenance (support and updates) of your {product.name} license ended "
+                   f"today, {end:%Y-%m-%d}.")
+    new_end = rules.renewed_end(end, product.maintenance_months or 12, anchor=row.purchased_at)
+    body = "\n".join([
+        opening,
+        "",
+        f"License Name:  {row.license_name}",
+        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+        f"License id:    {row.id}",
+        "",
+        (f"Renewing costs {price.display()} for {product.maintenance_months or 12} more months "
+         f"of updates and support, until {new_end:%Y-%m-%d} (a renewal always adds one block "
+         "from the current end date, whenever you buy it)."),
+        ("To renew, ask for a quote: POST /v1/quotes {\"kind\": \"renewal\", \"license_name\": "
+         "…, \"license_key\": …} and order it."),
+        "",
+        ("Renewal is optional: without it you keep using every version released on or before "
+         f"{end:%Y-%m-%d}."),
+    ]) + "\n"
+    return subject, body
+
+
+@job("maintenance_reminders")
+def send_maintenance_reminders(ctx: Context, session: Session, now: datetime) -> int:
+    """Mail each active direct license 30 days before its maintenance ends and on the end,
+    once each per end date (recorded in maintenance_reminders), each dated when it fell due."""
+    repo = ReminderRepository(session)
+    products: dict[str, Product] = {}
+    sent = 0
+    for row in repo.licenses_ending_by(now + REMINDER_LEAD, kind_last="ended"):
+        end = row.maintenance_until
+        assert end is not None
+        product = products.get(row.product) or catalog.get_product(session, row.product)
+        products[row.product] = product
+        done = repo.kinds_sent(row.id, end)
+        for kind, due in (("30_days", end - REMINDER_LEAD), ("ended", end)):
+            # A reminder falls due only while this end stands: not before the key carrying it
+            # was issued (an end set late, or already near, skips the early reminder).
+            if kind in done or due > now or due < row.issued_at:
+                continue
+            subject, body = _reminder_mail(row, product, kind)
+            mail.enqueue(session, to=row.email, subject=subject, body=body, now=due)
+            session.add(MaintenanceReminderRow(license_id=row.id, kind=kind,
+                                               maintenance_until=end, due_at=due, sent_at=now))
+            sent += 1
+    session.flush()
+    return sent

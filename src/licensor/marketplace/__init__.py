@@ -1,0 +1,1 @@
+"""Marketplace channels and license migrations."""

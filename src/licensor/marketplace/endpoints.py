@@ -1,0 +1,139 @@
+"""Marketplace migration: customers ask (with their License Information), admins complete."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from licensor.catalog.rules import MAX_SEATS
+from licensor.core.errors import LicensorError
+from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.views import iso
+from licensor.licenses.models import LicenseRow
+from licensor.licenses.schemas import license_view
+from licensor.marketplace import service as marketplace
+from licensor.marketplace.models import MigrationRequestRow
+
+router = APIRouter(prefix="/v1/migrations", tags=["marketplace migration"])
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    line1: str = Field(max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(max_length=100)
+    region: str | None = Field(default=None, max_length=100, description="State or province")
+    postal_code: str = Field(max_length=20)
+    country: str = Field(max_length=100, description="Country, e.g. an ISO 3166 code such as US")
+
+
+class MigrationBody(BaseModel):
+    license_name: str = Field(max_length=1000)
+    license_key: str = Field(max_length=4096)
+    hosting: Literal["server", "cloud"]
+    server_user_tier: int | None = Field(
+        default=None, ge=1, le=MAX_SEATS,
+        description="The user tier of the server the license is installed on; null = unlimited. "
+                    "Required for hosting=server.")
+    agree_to_upgrade: bool = False
+    marketplace_email: str = Field(max_length=320)
+    holder_first_name: str = Field(max_length=200)
+    holder_last_name: str = Field(max_length=200)
+    organisation: str = Field(max_length=200)
+    address: Address
+
+
+class CompleteBody(BaseModel):
+    sen: str = Field(max_length=64, description="The marketplace's license number, e.g. SEN-L1234")
+
+
+class RejectBody(BaseModel):
+    reason: str = Field(max_length=2000, description="Told to the customer")
+
+
+def migration_view(row: MigrationRequestRow,
+                   lic: LicenseRow | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": row.id, "status": row.status, "required_seats": row.required_seats,
+        "license_id": row.license_id, "requested_license_id": row.requested_license_id,
+        "product": row.product, "hosting": row.hosting, "license_seats": row.license_seats,
+        "server_user_tier": row.server_user_tier, "marketplace_email": row.marketplace_email,
+        "holder_first_name": row.holder_first_name, "holder_last_name": row.holder_last_name,
+        "organisation": row.organisation, "address": row.address, "sen": row.sen,
+        "reason": row.reason, "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at), "closed_at": iso(row.closed_at),
+    }
+    if lic is not None:
+        view["license"] = license_view(lic, [])
+    return view
+
+
+def _cursor(row: MigrationRequestRow) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, last_id = raw.partition("|")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or not last_id:
+            raise ValueError(raw)
+    except ValueError:
+        raise LicensorError("INVALID_REQUEST", "cursor is not one this list returned; start "
+                            "again without it.", {"field": "cursor"}) from None
+    return moment, last_id
+
+
+@router.post("", status_code=201)
+def request_migration(body: MigrationBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    """Ask to move a direct server license to the marketplace (authenticated by its key)."""
+    if body.hosting == "server" and "server_user_tier" not in body.model_fields_set:
+        raise LicensorError("INVALID_REQUEST", "The field 'server_user_tier' is required: the "
+                            "user tier of your server (null for unlimited).",
+                            {"field": "server_user_tier"})
+    data = marketplace.MigrationInput(**body.model_dump(exclude={"address"}),
+                                      address=body.address.model_dump())
+    row = marketplace.request_migration(ctx, session, data, now=now_for(ctx, session))
+    return migration_view(row)
+
+
+@router.get("")
+def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
+                    limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    """Migration requests, oldest first; by default the open ones (pending, awaiting_upgrade)."""
+    size = page_limit(limit)
+    rows = marketplace.page(session, marketplace.statuses_for(status), limit=size + 1, after=_after(cursor))
+    shown = list(rows[:size])
+    return {"data": [migration_view(r) for r in shown],
+            "next_cursor": _cursor(shown[-1]) if len(rows) > size else None}
+
+
+@router.get("/{migration_id}")
+def get_migration(migration_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return migration_view(marketplace.get_migration(session, migration_id))
+
+
+@router.post("/{migration_id}/complete")
+def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session: WriteSession,
+                       admin: Admin) -> dict[str, Any]:
+    """Record the marketplace's SEN: the license becomes a marketplace license."""
+    row, lic = marketplace.complete(ctx, session, migration_id, body.sen,
+                                    now=now_for(ctx, session), actor=admin)
+    return migration_view(row, lic)
+
+
+@router.post("/{migration_id}/reject")
+def reject_migration(migration_id: str, body: RejectBody, ctx: Ctx, session: WriteSession,
+                     admin: Admin) -> dict[str, Any]:
+    """Close an open request without migrating; the customer is told the reason."""
+    row = marketplace.reject(ctx, session, migration_id, body.reason,
+                             now=now_for(ctx, session), actor=admin)
+    return migration_view(row)

@@ -1,0 +1,16 @@
+"""Every table, so Base.metadata knows them all (Alembic's env and the tests import this)."""
+
+from licensor.accounts import models as accounts_models
+from licensor.bulk import models as bulk_models
+from licensor.catalog import models as catalog_models
+from licensor.core import models as core_models
+from licensor.core import payment_models
+from licensor.licenses import models as licenses_models
+from licensor.maintenance import models as maintenance_models
+from licensor.marketplace import models as marketplace_models
+from licensor.orders import models as orders_models
+from licensor.subscriptions import models as subscriptions_models
+
+MODULES = (core_models, payment_models, catalog_models, licenses_models, accounts_models,
+           orders_models, maintenance_models, subscriptions_models, marketplace_models,
+           bulk_models)

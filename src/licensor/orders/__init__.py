@@ -1,0 +1,1 @@
+"""Quotes, quote kinds, pricing, orders and refunds."""

@@ -1,0 +1,141 @@
+"""Quotes, orders, payment, refunds (API.md "Quotes, orders, payment")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from licensor.core.money import Money
+from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.views import iso
+from licensor.licenses.schemas import license_view
+from licensor.orders import quotes
+from licensor.orders import service as orders
+from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.repository import OrderRepository
+
+router = APIRouter(tags=["orders"])
+
+
+def quote_view(row: QuoteRow) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "product": row.product, "lines": row.lines,
+            "total": Money(row.total_amount, row.currency).to_json(), "currency": row.currency,
+            "expires_at": iso(row.expires_at), "created_at": iso(row.created_at),
+            "license_id": row.license_id, "seats": row.seats,
+            "maintenance_until": iso(row.maintenance_until)}
+
+
+def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
+    return {"id": row.id, "number": row.number, "status": row.status, "kind": row.kind,
+            "product": row.product, "quote_id": row.quote_id,
+            "total": Money(row.total_amount, row.currency).to_json(),
+            "payment_method": row.payment_method, "due_at": iso(row.due_at),
+            "created_at": iso(row.created_at), "paid_at": iso(row.paid_at),
+            "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
+            "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
+            "charge_id": row.charge_id, "refund_id": row.refund_id,
+            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)]}
+
+
+Short = Annotated[str, Field(max_length=500)]
+
+
+class Buyer(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=320)
+    company: str | None = Field(default=None, max_length=200)
+    address: str | dict[str, Short] | None = Field(default=None, max_length=1000)
+    po_number: str | None = Field(default=None, max_length=100)
+
+
+class OrderCreate(BaseModel):
+    quote_id: str = Field(max_length=64)
+    buyer: Buyer
+    payment_method: Literal["card", "invoice"]
+    license_name: str | None = Field(default=None, max_length=200)
+
+
+class PayBody(BaseModel):
+    card_token: str = Field(min_length=1, max_length=255)
+
+
+class RefundBody(BaseModel):
+    force: bool = False
+
+
+QUOTE_EXAMPLES = [
+    {"kind": "new", "product": "desktop", "seats": 5},
+    {"kind": "upgrade", "license_name": "Acme Inc", "license_key": "...", "seats": 10},
+    {"kind": "renewal", "license_name": "Acme Inc", "license_key": "..."}]
+
+
+@router.post("/v1/quotes", status_code=201)
+def create_quote(ctx: Ctx, session: WriteSession,
+                 body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
+                 ) -> dict[str, Any]:
+    row = quotes.create_quote(ctx, session, body, now=now_for(ctx, session))
+    return quote_view(row)
+
+
+@router.get("/v1/quotes/{quote_id}")
+def get_quote(quote_id: str, session: ReadSession) -> dict[str, Any]:
+    return quote_view(quotes.get_quote(session, quote_id))
+
+
+@router.post("/v1/orders", status_code=201)
+def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    row = orders.create_order(ctx, session, quote_id=body.quote_id,
+                              buyer=body.buyer.model_dump(), payment_method=body.payment_method,
+                              license_name=body.license_name, now=now_for(ctx, session))
+    view = order_view(session, row)
+    return view
+
+
+@router.get("/v1/orders")
+def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
+                email: str | None = None, limit: int | None = None,
+                cursor: str | None = None) -> dict[str, Any]:
+    size = page_limit(limit)
+    rows = OrderRepository(session).search(status=status, email=email, limit=size + 1,
+                                           after_number=cursor)
+    page = list(rows[:size])
+    return {"data": [order_view(session, r) for r in page],
+            "next_cursor": page[-1].number if len(rows) > size else None}
+
+
+@router.get("/v1/orders/{order_id}")
+def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return order_view(session, orders.get_order(session, order_id))
+
+
+@router.post("/v1/orders/{order_id}/pay")
+def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    row = orders.pay(ctx, session, order_id, body.card_token, now=now_for(ctx, session))
+    view = order_view(session, row)
+    return view
+
+
+@router.post("/v1/orders/{order_id}/mark-paid")
+def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    row = orders.mark_paid(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
+    view = order_view(session, row)
+    return view
+
+
+@router.post("/v1/orders/{order_id}/refund")
+def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
+           body: RefundBody | None = None) -> dict[str, Any]:
+    row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
+                        force=bool(body and body.force))
+    view = order_view(session, row)
+    return view
+
+
+@router.post("/v1/orders/{order_id}/cancel")
+def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
+    view = order_view(session, row)
+    return view

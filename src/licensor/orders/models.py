@@ -1,0 +1,63 @@
+"""Quotes (estimates), orders and the counter that numbers orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from licensor.core.db import Base, UTCDateTime
+
+
+class QuoteRow(Base):
+    __tablename__ = "quotes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{description, amount}]
+    total_amount: Mapped[int] = mapped_column(BigInteger)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    license_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    # The license's `version` when quoted: payment refuses a quote the license has outlived.
+    license_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seats: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    maintenance_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    quote_id: Mapped[str] = mapped_column(String(40), ForeignKey("quotes.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(64))
+    # awaiting_payment | paid | fulfilled | refunded | canceled
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[str] = mapped_column(String(16))  # card | invoice
+    buyer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    buyer_email: Mapped[str] = mapped_column(String(320), index=True)
+    license_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    license_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    refund_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OrderCounterRow(Base):
+    """One row; locking it hands out order numbers one after another, also on PostgreSQL."""
+
+    __tablename__ = "order_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

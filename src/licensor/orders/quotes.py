@@ -1,0 +1,279 @@
+"""Quotes (estimates) for perpetual licenses: a new license and an upgrade to more seats.
+
+Both kinds register through `quote_kinds`; a renewal kind is registered by the maintenance
+capability. A quote fixes lines, total and currency for 60 days.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from licensor.catalog.rules import MAX_SEATS, Product
+from licensor.catalog.service import get_product
+from licensor.core import audit, events
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.licenses import registrations
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
+from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.quote_kinds import (
+    QuoteDraft,
+    QuoteLine,
+    parse_body,
+    quote_kind,
+    register_quote_kind,
+)
+from licensor.orders.repository import OrderRepository, QuoteRepository
+from licensor.orders.rules import new_license_price, seats_text, upgrade_price
+
+QUOTE_VALIDITY = timedelta(days=60)
+
+
+# -- the refusals shared by every kind ------------------------------------------------------
+
+def marketplace_url_of(product: Product) -> str | None:
+    """Where the marketplace prices this product: its pricing page if the catalog has one."""
+    pricing_url = product.extra.get("pricing_url")
+    return pricing_url if isinstance(pricing_url, str) else product.marketplace_url
+
+
+def ensure_sold_here(product: Product) -> None:
+    """Refuse products this back office does not sell as licenses."""
+    if product.model == "marketplace" or "direct" not in product.channels:
+        raise LicensorError("SOLD_BY_MARKETPLACE", f"{product.name} is sold and priced by the "
+                            "marketplace only; buy it there.",
+                            {"product": product.code, "url": marketplace_url_of(product)})
+    if not product.is_perpetual or product.pricing is None:
+        raise LicensorError("NOT_UPGRADABLE", f"{product.name} is a subscription: it has no "
+                            "License Key to buy or upgrade. Subscribe with POST "
+                            "/v1/subscriptions, and change plan to get more.",
+                            {"product": product.code})
+
+
+def ensure_multi_user(product: Product, seats: int | None) -> None:
+    if product.single_user and seats != 1:
+        raise LicensorError("SINGLE_USER_ONLY", f"{product.name} is for exactly one user: "
+                            "there is no volume or company-wide purchase and no upgrade to "
+                            "more users. Each user buys their own.",
+                            {"product": product.code, "seats": seats})
+
+
+def current_license(ctx: Context, session: Session, license_name: str, license_key: str,
+                    product: str | None = None) -> LicenseRow:
+    """The license of this (current) License Information, or the coded reason it cannot be
+    changed: superseded keys must give way to the current one."""
+    result = licenses.validate(ctx, session, license_name, license_key, product)
+    if result.code == "REVOKED":
+        raise LicensorError("LICENSE_REVOKED", "This license has been revoked and cannot be "
+                            "changed; contact the vendor's support.",
+                            {"license_id": result.license and result.license["id"]})
+    if result.code == "SUPERSEDED":
+        raise LicensorError("LICENSE_SUPERSEDED", "This License Key was replaced by a newer "
+                            "one (an upgrade or renewal). Use your current License "
+                            "Information; lost it? POST /v1/licenses/lost-key.",
+                            {"superseded_by": result.current_license_id})
+    if not result.valid or result.license is None:
+        raise LicensorError("INVALID_LICENSE", "The License Name and License Key do not match "
+                            "a valid license; copy both exactly from your License Information.",
+                            {"code": result.code})
+    return licenses.get_license(session, result.license["id"])
+
+
+def ensure_direct(product: Product, row: LicenseRow) -> None:
+    if row.channel == "marketplace":
+        raise LicensorError("UPGRADE_VIA_MARKETPLACE", "This license was bought through the "
+                            "marketplace: upgrade and renew it there.",
+                            {"license_id": row.id, "url": product.marketplace_url})
+
+
+# -- kind "new" -----------------------------------------------------------------------------
+
+Seats = int | None
+
+
+class NewBody(BaseModel):
+    kind: Literal["new"]
+    product: str = Field(max_length=64)
+    seats: Seats = Field(ge=1, le=MAX_SEATS, description="Seats; null for an unlimited tier")
+
+
+class UpgradeBody(BaseModel):
+    kind: Literal["upgrade"]
+    license_name: str = Field(max_length=1000)
+    license_key: str = Field(max_length=4096)
+    seats: Seats = Field(ge=1, le=MAX_SEATS, description="The new total; null for unlimited")
+    product: str | None = Field(default=None, max_length=64)
+
+
+def buyer_license_name(order: OrderRow) -> str:
+    buyer = order.buyer or {}
+    return order.license_name or buyer.get("company") or buyer["name"]
+
+
+class NewLicense:
+    body_model = NewBody
+
+    def build(self, ctx: Context, session: Session, body: dict[str, Any],
+              now: datetime) -> QuoteDraft:
+        product = get_product(session, body["product"])
+        ensure_multi_user(product, body["seats"])
+        ensure_sold_here(product)
+        assert product.pricing is not None
+        seats = licenses.check_seats(product, body["seats"])
+        price = new_license_price(product.pricing, seats)
+        return QuoteDraft(
+            product=product.code, currency=price.currency, seats=seats,
+            lines=[QuoteLine(f"{product.name}, {seats_text(seats, product.seat_unit)}", price)],
+            maintenance_until=licenses.default_maintenance_end(product, now))
+
+    def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> LicenseRow:
+        product = get_product(session, quote.product)
+        return licenses.issue_license(
+            ctx, session, product=product, seats=quote.seats,
+            license_name=buyer_license_name(order), email=order.buyer_email, now=now,
+            actor=f"order:{order.number}", purchased_at=now)
+
+    def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> None:
+        row = licenses.get_license(session, order.license_id or "", for_update=True)
+        if row.status == "superseded":
+            raise not_latest(order, row)
+        ensure_still_direct(order, row)
+        if row.status == "active":
+            licenses.revoke(ctx, session, row.id, f"order {order.number} refunded", now=now,
+                            actor=f"order:{order.number}")
+
+
+def ensure_still_direct(order: OrderRow, row: LicenseRow) -> None:
+    """A license that moved to the marketplace after this order is the marketplace's now:
+    revoking or restoring it here would take a license the customer holds there."""
+    if row.channel == "marketplace":
+        raise LicensorError("ORDER_NOT_REFUNDABLE", f"The license of order {order.number} has "
+                            f"since moved to the Atlassian Marketplace (SEN {row.sen}); it can no "
+                            "longer be refunded here. Revoke it explicitly if you must.",
+                            {"license_id": row.id, "sen": row.sen})
+
+
+def not_latest(order: OrderRow, row: LicenseRow) -> LicensorError:
+    return LicensorError("ORDER_NOT_REFUNDABLE", f"The license of order {order.number} has "
+                         "since been upgraded or renewed; refund that later order first, then "
+                         "this one.", {"license_id": row.id, "superseded_by": row.superseded_by})
+
+
+# -- kind "upgrade" -------------------------------------------------------------------------
+
+class Upgrade:
+    body_model = UpgradeBody
+
+    def build(self, ctx: Context, session: Session, body: dict[str, Any],
+              now: datetime) -> QuoteDraft:
+        if body.get("product"):
+            named = get_product(session, body["product"])
+            ensure_multi_user(named, body["seats"])
+            ensure_sold_here(named)
+        row = current_license(ctx, session, body["license_name"], body["license_key"],
+                              body.get("product"))
+        product = get_product(session, row.product)
+        ensure_sold_here(product)
+        ensure_direct(product, row)
+        ensure_multi_user(product, body["seats"])
+        assert product.pricing is not None
+        seats = body["seats"]
+        price = upgrade_price(product.pricing, row.seats, seats, product.seat_unit)
+        line = (f"Upgrade {product.name} from {seats_text(row.seats, product.seat_unit)} to "
+                f"{seats_text(seats, product.seat_unit)}")
+        return QuoteDraft(
+            product=product.code, currency=price.currency, seats=seats, license_id=row.id,
+            license_version=row.version, lines=[QuoteLine(line, price)],
+            maintenance_until=licenses.default_maintenance_end(product, now),
+            details={"from_seats": row.seats})
+
+    def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> LicenseRow:
+        old = licenses.get_license(session, quote.license_id or "", for_update=True)
+        product = get_product(session, old.product)
+        actor = f"order:{order.number}"
+        new = licenses.issue_license(
+            ctx, session, product=product, seats=quote.seats, license_name=old.license_name,
+            email=old.email, now=now, actor=actor, channel=old.channel, purchased_at=now,
+            maintenance_until=licenses.default_maintenance_end(product, now),
+            supersedes=old.id)
+        before = licenses.snapshot(old)
+        old.status, old.superseded_by = "superseded", new.id
+        old.version += 1
+        moved = registrations.move_registrations(session, old.id, new.id)
+        audit.record(session, actor=actor, action="license.superseded", entity_type="license",
+                     entity_id=old.id, before=before,
+                     after={**licenses.snapshot(old), "registrations_moved": moved}, now=now)
+        # Listeners: marketplace migrations waiting for this upgrade.
+        events.emit(ctx, session, now, "license.upgraded", old=old, new=new, order=order)
+        return new
+
+    def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
+               now: datetime) -> None:
+        new = licenses.get_license(session, order.license_id or "", for_update=True)
+        if new.status == "superseded" or OrderRepository(session).later_fulfilled_for_license(
+                new.id, order.id):
+            raise not_latest(order, new)
+        ensure_still_direct(order, new)
+        old = licenses.get_license(session, quote.license_id or "", for_update=True)
+        actor = f"order:{order.number}"
+        if new.status == "active":
+            licenses.revoke(ctx, session, new.id, f"upgrade order {order.number} refunded",
+                            now=now, actor=actor)
+        before = licenses.snapshot(old)
+        old.status, old.superseded_by = "active", None
+        old.version += 1
+        # Every user keeps working; newcomers wait until the count is under the old seats.
+        moved = registrations.move_registrations(session, new.id, old.id)
+        audit.record(session, actor=actor, action="license.restored", entity_type="license",
+                     entity_id=old.id, before=before,
+                     after={**licenses.snapshot(old), "registrations_moved": moved}, now=now)
+
+
+register_quote_kind("new", NewLicense())
+register_quote_kind("upgrade", Upgrade())
+
+
+# -- the quotes service ---------------------------------------------------------------------
+
+def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
+                 actor: str = "public") -> QuoteRow:
+    if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
+        raise LicensorError("INVALID_REQUEST", 'The field \'kind\' is required: "new", '
+                            '"upgrade" or "renewal".', {"field": "kind"})
+    kind = quote_kind(body["kind"])
+    if kind is None:
+        raise LicensorError("INVALID_REQUEST", f"Unknown quote kind {body['kind'][:40]!r}; use "
+                            '"new", "upgrade" or "renewal".', {"field": "kind"})
+    draft = kind.build(ctx, session, parse_body(kind, body), now)
+    row = QuoteRow(
+        id="quo_" + uuid.uuid4().hex, kind=body["kind"], product=draft.product,
+        lines=[line.to_json() for line in draft.lines], total_amount=draft.total.amount,
+        currency=draft.currency, license_id=draft.license_id,
+        license_version=draft.license_version, seats=draft.seats,
+        maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,
+        expires_at=now + QUOTE_VALIDITY)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="quote.created", entity_type="quote",
+                 entity_id=row.id, before=None,
+                 after={"kind": row.kind, "product": row.product, "total": row.total_amount,
+                        "currency": row.currency, "license_id": row.license_id,
+                        "seats": row.seats}, now=now)
+    return row
+
+
+def get_quote(session: Session, quote_id: str, *, for_update: bool = False) -> QuoteRow:
+    row = QuoteRepository(session).get(quote_id, for_update=for_update)
+    if row is None:
+        raise LicensorError("QUOTE_NOT_FOUND", f"No quote {quote_id[:60]}; create one with "
+                            "POST /v1/quotes.", {"quote_id": quote_id[:60]})
+    return row

@@ -1,0 +1,317 @@
+"""Orders: a quote bought by card or invoice, paid, fulfilled exactly once, refunded.
+
+A card payment is durable (`payments`): an attempt is committed before the card is charged
+and fulfilment commits after, so a crash in between is settled by reconciliation. For a quote
+about an existing license the license row is locked and its version compared with the quote's
+*before* the card is charged, and one payment per license is open at a time, so of two orders
+racing to upgrade one license exactly one is charged and fulfilled; the other waits its turn,
+then gets 409 QUOTE_STALE, never charged. If fulfilment does not commit (a refusal, a failed
+commit), the charge is refunded at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from licensor.catalog.service import get_product
+from licensor.core import audit, events, mail, payments
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.core.money import MINOR_UNIT_DIGITS, Money
+from licensor.core.payment_models import PaymentAttemptRow
+from licensor.licenses import service as licenses
+from licensor.licenses.models import LicenseRow
+from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.quote_kinds import QuoteKind, quote_kind
+from licensor.orders.quotes import get_quote
+from licensor.orders.repository import OrderRepository
+
+INVOICE_MINIMUM_MAJOR_UNITS = 300  # invoices from 300.00 in the quote's currency
+INVOICE_TERMS = timedelta(days=30)  # Net 30
+REFUND_WINDOW = timedelta(days=60)
+
+
+def format_number(n: int) -> str:
+    return f"LIC-{n:06d}"
+
+
+def invoice_minimum(currency: str) -> Money:
+    return Money(INVOICE_MINIMUM_MAJOR_UNITS * 10 ** MINOR_UNIT_DIGITS.get(currency, 2), currency)
+
+
+def total_of(order: OrderRow | QuoteRow) -> Money:
+    return Money(order.total_amount, order.currency)
+
+
+def snapshot(order: OrderRow) -> dict[str, Any]:
+    return {"number": order.number, "status": order.status, "kind": order.kind,
+            "total": order.total_amount, "currency": order.currency,
+            "payment_method": order.payment_method, "license_id": order.license_id,
+            "charge_id": order.charge_id, "refund_id": order.refund_id}
+
+
+def get_order(session: Session, order_id: str, *, for_update: bool = False) -> OrderRow:
+    repo = OrderRepository(session)
+    row = repo.get(order_id, for_update=for_update)
+    if row is None and order_id.upper().startswith("LIC-"):
+        found = repo.by_number(order_id.upper())
+        if found is not None:
+            row = repo.get(found.id, for_update=for_update)
+    if row is None:
+        raise LicensorError("ORDER_NOT_FOUND", f"No order {order_id[:60]}; list orders with "
+                            "GET /v1/orders.", {"order_id": order_id[:60]})
+    return row
+
+
+def kind_of(quote: QuoteRow) -> QuoteKind:
+    kind = quote_kind(quote.kind)
+    if kind is None:  # a capability was removed after the quote was made
+        raise LicensorError("ORDER_NOT_PAYABLE", f"Quotes of kind {quote.kind!r} cannot be "
+                            "fulfilled by this installation; contact the vendor.",
+                            {"kind": quote.kind})
+    return kind
+
+
+def ensure_fresh(session: Session, quote: QuoteRow) -> LicenseRow | None:
+    """Lock the quoted license and refuse if it changed since the quote (nothing charged)."""
+    if quote.license_id is None:
+        return None
+    row = licenses.get_license(session, quote.license_id, for_update=True)
+    if quote.license_version is not None and row.version != quote.license_version:
+        raise LicensorError("QUOTE_STALE", "The license changed since this quote was made "
+                            "(another upgrade or renewal went through); nothing was charged. "
+                            "Ask for a new quote with your current License Information.",
+                            {"quote_id": quote.id, "license_id": row.id,
+                             "superseded_by": row.superseded_by})
+    return row
+
+
+def ensure_not_expired(quote: QuoteRow, now: datetime) -> None:
+    if now >= quote.expires_at:
+        raise LicensorError("QUOTE_EXPIRED", "This quote has expired (quotes are valid 60 "
+                            "days); ask for a new one at today's prices.",
+                            {"quote_id": quote.id,
+                             "expired_at": quote.expires_at.isoformat().replace("+00:00", "Z")})
+
+
+# -- ordering -------------------------------------------------------------------------------
+
+def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[str, Any],
+                 payment_method: str, license_name: str | None, now: datetime,
+                 actor: str = "public") -> OrderRow:
+    quote = get_quote(session, quote_id, for_update=True)
+    ensure_not_expired(quote, now)
+    existing = OrderRepository(session).by_quote(quote.id)
+    if existing is not None:
+        raise LicensorError("QUOTE_ALREADY_ORDERED", f"This quote is already order "
+                            f"{existing.number}; pay that order, or ask for a new quote.",
+                            {"order_id": existing.id, "number": existing.number})
+    kind_of(quote)
+    ensure_fresh(session, quote)
+    total = total_of(quote)
+    if payment_method == "invoice" and total < invoice_minimum(quote.currency):
+        raise LicensorError("PAYMENT_METHOD_NOT_ALLOWED", "Invoices (check or bank transfer) "
+                            f"are for orders of {invoice_minimum(quote.currency).display()} or "
+                            "more; pay this one by card.",
+                            {"minimum": invoice_minimum(quote.currency).to_json()})
+    email = licenses.check_email(str(buyer.get("email", "")), "buyer.email")
+    name = licenses.check_license_name(license_name) if license_name else None
+    number = format_number(OrderRepository(session).next_number())
+    order = OrderRow(
+        id="ord_" + uuid.uuid4().hex, number=number, quote_id=quote.id, kind=quote.kind,
+        product=quote.product, status="awaiting_payment", total_amount=quote.total_amount,
+        currency=quote.currency, payment_method=payment_method,
+        buyer={k: v for k, v in buyer.items() if v is not None}, buyer_email=email,
+        license_name=name, created_at=now,
+        due_at=now + INVOICE_TERMS if payment_method == "invoice" else None)
+    session.add(order)
+    session.flush()
+    audit.record(session, actor=actor, action="order.created", entity_type="order",
+                 entity_id=order.id, before=None, after=snapshot(order), now=now)
+    if payment_method == "invoice":
+        mail_invoice(session, order, quote, now)
+    return order
+
+
+def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime) -> None:
+    lines = "\n".join(f"  {line['description']}: "
+                      f"{Money(line['amount']['amount'], line['amount']['currency']).display()}"
+                      for line in quote.lines)
+    due = order.due_at.strftime("%Y-%m-%d") if order.due_at else ""
+    body = (f"Invoice {order.number}\n\n{lines}\n\nTotal: {total_of(order).display()}\n"
+            f"Due: {due} (Net 30), by check or bank transfer. Please quote {order.number} "
+            "with your payment.\nYour License Information is sent as soon as the payment "
+            "arrives.\n")
+    mail.enqueue(session, to=order.buyer_email, subject=f"Invoice {order.number}", body=body,
+                 now=now)
+
+
+# -- payment and fulfilment -----------------------------------------------------------------
+
+def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, now: datetime,
+            actor: str) -> LicenseRow:
+    before = snapshot(order)
+    license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
+    order.license_id = license_row.id
+    order.status = "fulfilled"
+    order.paid_at = order.fulfilled_at = now
+    session.flush()
+    audit.record(session, actor=actor, action="order.fulfilled", entity_type="order",
+                 entity_id=order.id, before=before, after=snapshot(order), now=now)
+    product = get_product(session, license_row.product)
+    body = ("Thank you for your order " + order.number + ".\n\n"
+            + licenses.license_information_text(license_row, product.name)
+            + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
+    if order.kind == "upgrade":
+        body += ("\nYour previous License Key is superseded: users already registered keep "
+                 "working; register new users with this License Information.\n")
+    mail.enqueue(session, to=order.buyer_email, subject=f"Your License Information "
+                 f"({order.number})", body=body, now=now)
+    events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
+    return license_row
+
+
+def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, QuoteRow]:
+    order = get_order(session, order_id, for_update=True)
+    if order.status == "fulfilled":  # e.g. a retry of a payment settled after a crash
+        raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is already paid and "
+                            "fulfilled; its License Information was mailed to the buyer. "
+                            "Nothing more was charged.",
+                            {"order_id": order.id, "status": order.status,
+                             "charge_id": order.charge_id})
+    if order.status != "awaiting_payment":
+        raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is {order.status}; only "
+                            "an order awaiting payment can be paid.",
+                            {"order_id": order.id, "status": order.status})
+    if order.payment_method != method:
+        hint = ("it is paid by invoice: an administrator marks it paid when the transfer "
+                "arrives" if order.payment_method == "invoice" else "pay it by card")
+        raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} cannot be paid this "
+                            f"way; {hint}.", {"order_id": order.id,
+                                              "payment_method": order.payment_method})
+    return order, get_quote(session, order.quote_id)
+
+
+def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: datetime,
+        actor: str = "public") -> OrderRow:
+    """Charge the card and fulfil, durably (see `payments`): the attempt is committed before
+    the card is charged, and a charge whose fulfilment does not commit is refunded."""
+    def prepare() -> payments.Intent | None:
+        order, quote = _payable(session, order_id, "card")
+        ensure_not_expired(quote, now)
+        ensure_fresh(session, quote)  # under the row lock, before any money moves
+        if order.total_amount <= 0:
+            return None
+        return payments.Intent(
+            purpose="order", subject_id=order.id,
+            lock_key=f"license:{quote.license_id}" if quote.license_id else f"order:{order.id}",
+            key_stem=f"order:{order.id}:pay", amount=total_of(order),
+            description=f"Order {order.number}", metadata={"order_id": order.id})
+
+    attempt = payments.begin(ctx, session, prepare, now)
+    if attempt is None:  # nothing to charge: fulfil in this transaction
+        order, quote = _payable(session, order_id, "card")
+        _fulfil(ctx, session, order, quote, now, actor)
+        return order
+    if attempt.status != "pending":  # paid while we waited our turn (a retry after a crash)
+        return get_order(session, order_id)
+    made = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
+    order, quote = _payable(session, order_id, "card")
+    ensure_fresh(session, quote)
+    payments.settle(ctx, session, attempt, made)
+    order.charge_id = made.id
+    _fulfil(ctx, session, order, quote, now, actor)
+    return order
+
+
+@payments.fulfiller("order")
+def _fulfil_after_crash(ctx: Context, session: Session, attempt: PaymentAttemptRow,
+                        made: payments.Charge) -> None:
+    """A card order whose process died after the charge: fulfil it as of the payment."""
+    order, quote = _payable(session, attempt.subject_id, "card")
+    ensure_fresh(session, quote)
+    order.charge_id = made.id
+    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation")
+
+
+def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
+              actor: str) -> OrderRow:
+    """An invoice's money arrived: fulfil the order."""
+    order, quote = _payable(session, order_id, "invoice")
+    ensure_fresh(session, quote)
+    _fulfil(ctx, session, order, quote, now, actor)
+    return order
+
+
+# -- refunds --------------------------------------------------------------------------------
+
+def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
+           force: bool = False) -> OrderRow:
+    """Refund a fulfilled order (60 days, later only with force); an unpaid one is canceled.
+
+    The processor is asked with no transaction open (the refund's key is derived from the
+    order, so asking again after a crash answers the same refund), then the order is updated.
+    """
+    order = _refundable(session, order_id, now, force)
+    if order.status == "awaiting_payment":
+        return cancel(ctx, session, order.id, now=now, actor=actor)
+    refund_id = None
+    if order.payment_method == "card" and order.charge_id:
+        charge_id, amount = order.charge_id, total_of(order)
+        session.commit()
+        refund_id = payments.processor_for(ctx).refund(
+            charge_id, amount, idempotency_key=f"order:{order.id}:refund").id
+        order = _refundable(session, order_id, now, force)
+    quote = get_quote(session, order.quote_id)
+    before = snapshot(order)
+    kind_of(quote).refund(ctx, session, order, quote, now)
+    order.refund_id = refund_id
+    order.status, order.refunded_at = "refunded", now
+    session.flush()
+    audit.record(session, actor=actor, action="order.refunded", entity_type="order",
+                 entity_id=order.id, before=before,
+                 after={**snapshot(order), "forced": force}, now=now)
+    events.emit(ctx, session, now, "order.refunded", order=order, quote=quote)
+    return order
+
+
+def _refundable(session: Session, order_id: str, now: datetime, force: bool) -> OrderRow:
+    order = get_order(session, order_id, for_update=True)
+    if order.status == "awaiting_payment":
+        return order
+    if order.status != "fulfilled":
+        raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
+                            "only a fulfilled order can be refunded.",
+                            {"order_id": order.id, "status": order.status})
+    paid_at = order.paid_at or order.created_at
+    if now - paid_at > REFUND_WINDOW and not force:
+        raise LicensorError("REFUND_WINDOW_PASSED", f"Order {order.number} was paid more than "
+                            "60 days ago; only an administrator can force this refund "
+                            "(force: true).", {"order_id": order.id,
+                                               "paid_at": paid_at.isoformat()})
+    return order
+
+
+def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
+           actor: str) -> OrderRow:
+    order = get_order(session, order_id, for_update=True)
+    if order.status != "awaiting_payment":
+        raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
+                            "only an order awaiting payment can be canceled (refund a "
+                            "fulfilled one).", {"order_id": order.id, "status": order.status})
+    before = snapshot(order)
+    order.status, order.canceled_at = "canceled", now
+    session.flush()
+    audit.record(session, actor=actor, action="order.canceled", entity_type="order",
+                 entity_id=order.id, before=before, after=snapshot(order), now=now)
+    return order
+
+
+def order_licenses(session: Session, order: OrderRow) -> list[LicenseRow]:
+    if order.license_id is None:
+        return []
+    return [licenses.get_license(session, order.license_id)]

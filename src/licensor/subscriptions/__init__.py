@@ -1,0 +1,1 @@
+"""Subscriptions: sites, plan changes, invoices."""

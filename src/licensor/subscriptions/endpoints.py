@@ -1,0 +1,295 @@
+"""Sites (members, projects) and subscriptions: subscribe, plan change and its preview,
+cancel, invoices. Every call here is made by a customer account."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from licensor.accounts.deps import Account
+from licensor.accounts.models import AccountRow
+from licensor.accounts.repository import AccountRepository
+from licensor.core.errors import LicensorError
+from licensor.core.money import Money
+from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.views import iso
+from licensor.subscriptions import service as subs
+from licensor.subscriptions.models import (
+    InvoiceRow,
+    ProjectRow,
+    SiteMemberRow,
+    SiteRow,
+    SubscriptionRow,
+)
+from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
+from licensor.subscriptions.rules import PlanChange
+
+router = APIRouter(prefix="/v1", tags=["subscriptions"])
+
+Interval = Literal["month", "year"]
+PathId = Annotated[str, Path(max_length=200, pattern=NO_NUL)]
+
+
+# -- shapes -----------------------------------------------------------------------------------
+
+def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
+    return {"id": sub.id, "product": sub.product, "plan": sub.plan, "interval": sub.interval,
+            "status": sub.status, "current_period_start": iso(sub.current_period_start),
+            "current_period_end": iso(sub.current_period_end),
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "credit_balance": Money(sub.credit_balance, sub.currency).to_json(),
+            "site_id": sub.site_id, "google_id": sub.google_id}
+
+
+def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
+    sub = SubscriptionRepository(session).for_site(site.id)
+    assert sub is not None
+    repo = SiteRepository(session)
+    return {"id": site.id, "name": site.name, "product": site.product,
+            "owner_id": site.owner_id, "billing_admin_id": site.billing_admin_id,
+            "subscription": subscription_view(sub),
+            "active_projects": repo.active_projects(site.id),
+            "project_limit": subs.project_limit(session, sub),
+            "created_at": iso(site.created_at)}
+
+
+def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, Any]:
+    return {"account_id": member.account_id, "email": account.email if account else None,
+            "role": member.role, "added_at": iso(member.created_at)}
+
+
+def project_view(row: ProjectRow) -> dict[str, Any]:
+    return {"id": row.id, "site_id": row.site_id, "name": row.name, "status": row.status,
+            "created_at": iso(row.created_at)}
+
+
+def change_view(change: PlanChange) -> dict[str, Any]:
+    s = change.settlement
+    return {"lines": [{"kind": x.kind, "description": x.description,
+                       "amount": x.amount.to_json(), "period_start": iso(x.period_start),
+                       "period_end": iso(x.period_end)} for x in change.lines],
+            "net": s.net.to_json(), "credit_applied": s.credit_applied.to_json(),
+            "amount_due": s.amount_due.to_json(),
+            "credit_balance_after": s.credit_balance_after.to_json(),
+            "current_period_end_after": iso(change.period_after.end)}
+
+
+def invoice_view(row: InvoiceRow) -> dict[str, Any]:
+    def m(amount: int) -> dict[str, Any]:
+        return Money(amount, row.currency).to_json()
+    return {"id": row.id, "number": row.number, "subscription_id": row.subscription_id,
+            "reason": row.reason, "created_at": iso(row.created_at),
+            "lines": [{**x, "amount": m(x["amount"]),
+                       "period_start": x["period_start"].replace("+00:00", "Z"),
+                       "period_end": x["period_end"].replace("+00:00", "Z")}
+                      for x in row.lines],
+            "net": m(row.net), "credit_applied": m(row.credit_applied),
+            "amount_paid": m(row.amount_paid), "charge_id": row.charge_id}
+
+
+# -- sites ------------------------------------------------------------------------------------
+
+class SiteBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    product: str = Field(default="mybalsamiq", max_length=64, pattern=NO_NUL)
+
+
+class MemberBody(BaseModel):
+    email: str = Field(max_length=320, pattern=NO_NUL)
+    role: Literal["staff", "member"]
+
+
+class BillingAdminBody(BaseModel):
+    account_id: str | None = Field(max_length=64, pattern=NO_NUL)
+
+
+class ProjectBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+
+
+@router.post("/sites", status_code=201)
+def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
+                account: Account) -> dict[str, Any]:
+    site, _ = subs.create_site(session, account, name=body.name, product_code=body.product,
+                               now=now_for(ctx, session))
+    view = site_view(session, site)
+    return view
+
+
+@router.get("/sites/{site_id}")
+def get_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+    return site_view(session, subs.site_for(session, site_id, account))
+
+
+@router.delete("/sites/{site_id}")
+def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
+                account: Account) -> dict[str, Any]:
+    site = subs.delete_site(session, account, site_id, now_for(ctx, session))
+    sub = SubscriptionRepository(session).for_site(site.id)
+    assert sub is not None
+    view = {"id": site.id, "deleted_at": iso(site.deleted_at),
+            "subscription": subscription_view(sub)}
+    return view
+
+
+@router.get("/sites/{site_id}/export")
+def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+    data = subs.export_site(session, account, site_id)
+    accounts = AccountRepository(session)
+    return {"site": site_view(session, data["site"]),
+            "members": [member_view(m, accounts.get(m.account_id)) for m in data["members"]],
+            "projects": [project_view(p) for p in data["projects"]]}
+
+
+@router.get("/sites/{site_id}/members")
+def list_members(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+    site = subs.site_for(session, site_id, account)
+    accounts = AccountRepository(session)
+    return {"data": [member_view(m, accounts.get(m.account_id))
+                     for m in SiteRepository(session).members(site.id)], "next_cursor": None}
+
+
+@router.post("/sites/{site_id}/members", status_code=201)
+def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSession,
+               account: Account, response: Response) -> dict[str, Any]:
+    member, person, created = subs.add_member(session, account, site_id, email=body.email,
+                                              role=body.role, now=now_for(ctx, session))
+    view = member_view(member, person)
+    if not created:
+        response.status_code = 200
+    return view
+
+
+@router.put("/sites/{site_id}/billing-admin")
+def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
+                      account: Account) -> dict[str, Any]:
+    site = subs.set_billing_admin(session, account, site_id, body.account_id,
+                                  now_for(ctx, session))
+    view = site_view(session, site)
+    return view
+
+
+@router.get("/sites/{site_id}/projects")
+def list_projects(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+    site = subs.site_for(session, site_id, account)
+    return {"data": [project_view(p) for p in SiteRepository(session).projects(site.id)],
+            "next_cursor": None}
+
+
+@router.post("/sites/{site_id}/projects", status_code=201)
+def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteSession,
+                   account: Account) -> dict[str, Any]:
+    row = subs.create_project(session, account, site_id, name=body.name,
+                              now=now_for(ctx, session))
+    view = project_view(row)
+    return view
+
+
+def _project_status(site_id: str, project_id: str, status: str, ctx: Any, session: Any,
+                    account: AccountRow) -> dict[str, Any]:
+    row = subs.set_project_status(session, account, site_id, project_id, status=status,
+                                  now=now_for(ctx, session))
+    view = project_view(row)
+    return view
+
+
+@router.post("/sites/{site_id}/projects/{project_id}/archive")
+def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
+                    account: Account) -> dict[str, Any]:
+    return _project_status(site_id, project_id, "archived", ctx, session, account)
+
+
+@router.post("/sites/{site_id}/projects/{project_id}/unarchive")
+def unarchive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
+                      account: Account) -> dict[str, Any]:
+    return _project_status(site_id, project_id, "active", ctx, session, account)
+
+
+# -- subscriptions ----------------------------------------------------------------------------
+
+class SubscribeBody(BaseModel):
+    product: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    plan: str = Field(max_length=64, pattern=NO_NUL)
+    interval: Interval
+    card_token: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    site_id: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    google_id: str | None = Field(default=None, min_length=1, max_length=320, pattern=NO_NUL)
+    # Strict: `true` is not a quantity. Wide bounds, so any count a customer might ask for gets
+    # SINGLE_USER_ONLY (API.md: "quantity other than 1 → 409") rather than a range error.
+    quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
+
+
+class PreviewBody(BaseModel):
+    plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    interval: Interval | None = None
+    at: AwareDatetime | None = None
+
+
+class ChangeBody(BaseModel):
+    plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
+    interval: Interval | None = None
+    card_token: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+
+
+@router.post("/subscriptions", status_code=201)
+def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
+              account: Account) -> dict[str, Any]:
+    if body.site_id is None and body.product is None:
+        raise LicensorError("INVALID_REQUEST", "Give site_id (for a site) or product and "
+                            "google_id (for Balsamiq for Google Drive).", {"field": "product"},
+                            status=422)
+    sub = subs.subscribe(ctx, session, account, subs.SubscribeRequest(**body.model_dump()),
+                         now_for(ctx, session))
+    view = subscription_view(sub)
+    return view
+
+
+@router.get("/subscriptions/{subscription_id}")
+def get_subscription(subscription_id: PathId, session: ReadSession,
+                     account: Account) -> dict[str, Any]:
+    sub, _ = subs.subscription_for(session, subscription_id, account)
+    return subscription_view(sub)
+
+
+@router.post("/subscriptions/{subscription_id}/change/preview")
+def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
+                   account: Account) -> dict[str, Any]:
+    # In UTC, so the lines' times are UTC (API.md) and the new period is computed as the change
+    # computes it: month arithmetic in another offset can land on another instant.
+    at = body.at.astimezone(UTC) if body.at else now_for(ctx, session)
+    return change_view(subs.preview_change(session, account, subscription_id, plan=body.plan,
+                                           interval=body.interval, at=at))
+
+
+@router.post("/subscriptions/{subscription_id}/change")
+def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
+           account: Account) -> dict[str, Any]:
+    result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
+                               interval=body.interval, card_token=body.card_token,
+                               now=now_for(ctx, session))
+    view = change_view(result)
+    return view
+
+
+@router.post("/subscriptions/{subscription_id}/cancel")
+def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
+           account: Account) -> dict[str, Any]:
+    sub = subs.cancel(session, account, subscription_id, now_for(ctx, session))
+    view = subscription_view(sub)
+    return view
+
+
+@router.get("/subscriptions/{subscription_id}/invoices")
+def invoices(subscription_id: PathId, session: ReadSession, account: Account,
+             limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    sub, site = subs.subscription_for(session, subscription_id, account)
+    subs.require_billing(site, sub, account)
+    size = page_limit(limit)
+    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
+    rows = SubscriptionRepository(session).invoices(sub.id, limit=size, after_number=after)
+    more = len(rows) == size
+    return {"data": [invoice_view(r) for r in rows],
+            "next_cursor": str(rows[-1].number) if more and rows else None}

@@ -1,0 +1,104 @@
+"""Queries of accounts, sites, projects, subscriptions and their invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from licensor.subscriptions.models import (
+    InvoiceRow,
+    ProjectRow,
+    SiteMemberRow,
+    SiteRow,
+    SubscriptionRow,
+)
+
+LIVE_GOOGLE = ("active", "canceled")
+
+
+class SiteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, site_id: str, *, for_update: bool = False) -> SiteRow | None:
+        return self.session.get(SiteRow, site_id, with_for_update=for_update or None,
+                                populate_existing=for_update)
+
+    def member(self, site_id: str, account_id: str) -> SiteMemberRow | None:
+        return self.session.get(SiteMemberRow, (site_id, account_id))
+
+    def members(self, site_id: str) -> Sequence[SiteMemberRow]:
+        return self.session.scalars(select(SiteMemberRow).where(SiteMemberRow.site_id == site_id)
+                                    .order_by(SiteMemberRow.created_at)).all()
+
+    def project(self, site_id: str, project_id: str) -> ProjectRow | None:
+        row = self.session.get(ProjectRow, project_id)
+        return row if row is not None and row.site_id == site_id else None
+
+    def projects(self, site_id: str) -> Sequence[ProjectRow]:
+        return self.session.scalars(select(ProjectRow).where(ProjectRow.site_id == site_id)
+                                    .order_by(ProjectRow.created_at, ProjectRow.id)).all()
+
+    def active_projects(self, site_id: str) -> int:
+        return self.session.scalar(select(func.count()).select_from(ProjectRow).where(
+            ProjectRow.site_id == site_id, ProjectRow.status == "active")) or 0
+
+
+class SubscriptionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, subscription_id: str, *, for_update: bool = False) -> SubscriptionRow | None:
+        return self.session.get(SubscriptionRow, subscription_id,
+                                with_for_update=for_update or None, populate_existing=for_update)
+
+    def for_site(self, site_id: str, *, for_update: bool = False) -> SubscriptionRow | None:
+        query = select(SubscriptionRow).where(SubscriptionRow.site_id == site_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def live_for_google_id(self, google_id: str) -> SubscriptionRow | None:
+        return self.session.scalars(select(SubscriptionRow).where(
+            SubscriptionRow.google_id == google_id,
+            SubscriptionRow.status.in_(LIVE_GOOGLE))).first()
+
+    def due(self, now: datetime, deleted_before: datetime) -> Sequence[str]:
+        """Ids of subscriptions with something due: a period end, or a deletion."""
+        return self.session.scalars(select(SubscriptionRow.id).where(or_(
+            (SubscriptionRow.status.in_(("trialing", "active", "canceled"))
+             & (SubscriptionRow.current_period_end <= now)),
+            (SubscriptionRow.status == "suspended") & (SubscriptionRow.site_id.is_not(None))
+            & (SubscriptionRow.ended_at <= deleted_before),
+        )).order_by(SubscriptionRow.current_period_end, SubscriptionRow.id)).all()
+
+    def search(self, *, status: str | None = None, product: str | None = None,
+               limit: int = 50, after_id: str | None = None) -> Sequence[SubscriptionRow]:
+        query = select(SubscriptionRow).order_by(SubscriptionRow.id)
+        if status:
+            query = query.where(SubscriptionRow.status == status)
+        if product:
+            query = query.where(SubscriptionRow.product == product)
+        if after_id:
+            query = query.where(SubscriptionRow.id > after_id)
+        return self.session.scalars(query.limit(limit)).all()
+
+    def invoices(self, subscription_id: str, *, limit: int = 50,
+                 after_number: int = 0) -> Sequence[InvoiceRow]:
+        return self.session.scalars(
+            select(InvoiceRow).where(InvoiceRow.subscription_id == subscription_id,
+                                     InvoiceRow.number > after_number)
+            .order_by(InvoiceRow.number).limit(limit)).all()
+
+    def customer_of(self, account_id: str) -> str | None:
+        """The account's customer at the payment processor, once it has saved a card."""
+        return self.session.scalar(select(SubscriptionRow.customer_id).where(
+            SubscriptionRow.owner_id == account_id,
+            SubscriptionRow.customer_id.is_not(None)).limit(1))
+
+    def last_invoice_number(self, subscription_id: str) -> int:
+        return self.session.scalar(select(func.max(InvoiceRow.number)).where(
+            InvoiceRow.subscription_id == subscription_id)) or 0

@@ -1,0 +1,101 @@
+"""Plan-change arithmetic: credit for the unused time, charge for the new plan's time.
+
+fraction = seconds left in the period / seconds in the period, an exact Fraction. The credit
+line is the period's *paid basis* (what was actually charged for a whole period at the current
+rate) × fraction; the charge line is the new price × fraction. Each line is rounded to the
+minor unit half-to-even on its own; net = charge − credit. The credit balance pays first, the
+card the rest; a negative net goes to the credit balance.
+
+Because the credit is computed from the paid basis, several changes in one period chain: after
+a change the basis becomes the new plan's price, which is exactly what was charged per unit of
+the remaining time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from licensor.core.money import Money, round_half_even
+from licensor.subscriptions.periods import Period
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str  # "credit" | "charge"
+    description: str
+    amount: Money  # always >= 0; the kind says which way it goes
+    period_start: datetime
+    period_end: datetime
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a net amount is paid: credit balance first, then the card."""
+
+    net: Money
+    credit_applied: Money
+    amount_due: Money
+    credit_balance_after: Money
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    lines: tuple[Line, ...]
+    settlement: Settlement
+    period_after: Period
+    basis_after: Money  # the price the remaining period is now paid at
+
+    @property
+    def net(self) -> Money:
+        return self.settlement.net
+
+
+def fraction_left(current: Period, at: datetime) -> Fraction:
+    """Seconds left / seconds in the period, exactly (microseconds count too)."""
+    total = current.end - current.start
+    left = current.end - at
+    whole = total.days * 86_400_000_000 + total.seconds * 1_000_000 + total.microseconds
+    rest = left.days * 86_400_000_000 + left.seconds * 1_000_000 + left.microseconds
+    if whole <= 0 or rest < 0 or rest > whole:
+        raise ValueError("the moment is outside the period")
+    return Fraction(rest, whole)
+
+
+def prorate(price: Money, fraction: Fraction) -> Money:
+    """price × fraction rounded to the minor unit half-to-even."""
+    return Money(round_half_even(Fraction(price.amount) * fraction), price.currency)
+
+
+def settle(net: Money, credit_balance: Money) -> Settlement:
+    """Credit balance pays first, the card the rest; a surplus stays as credit balance."""
+    zero = Money.zero(net.currency)
+    if net.amount <= 0:
+        return Settlement(net, zero, zero, credit_balance - net)
+    applied = Money(min(net.amount, max(credit_balance.amount, 0)), net.currency)
+    return Settlement(net, applied, net - applied, credit_balance - applied)
+
+
+def change_plan(*, current: Period, basis: Money, old_name: str, new_name: str,
+                new_price: Money, new_period: Period | None, at: datetime,
+                credit_balance: Money) -> PlanChange:
+    """The lines and settlement of a change at `at`.
+
+    `new_period` is None for a change of size only (renewal date kept, the new price charged for
+    the time left); otherwise it is the new period starting at `at` (monthly ↔ yearly), charged
+    in full.
+    """
+    fraction = fraction_left(current, at)
+    credit = Line("credit", f"Unused time on {old_name}", prorate(basis, fraction), at,
+                  current.end)
+    if new_period is None:
+        charge = Line("charge", f"Remaining time on {new_name}", prorate(new_price, fraction),
+                      at, current.end)
+        period_after = current
+    else:
+        charge = Line("charge", f"{new_name} from the change", new_price, new_period.start,
+                      new_period.end)
+        period_after = new_period
+    net = charge.amount - credit.amount
+    return PlanChange((credit, charge), settle(net, credit_balance), period_after, new_price)

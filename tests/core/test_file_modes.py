@@ -1,0 +1,78 @@
+"""The data directory is owner-only: the SQLite database and its -wal/-shm files are 0600, and the
+server and signing commands refuse a signing-key file that other users can read or change."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from licensor.app import prepare
+from licensor.cli import app as cli_app
+from licensor.config import Settings
+from licensor.core.context import Context, build_context
+from licensor.core.models import SigningKeyRow
+from tests.builders import create_license
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_sqlite_database_and_its_journal_files_are_owner_only(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ctx = build_context(Settings(home=home, database_url=None, sandbox=True, jobs_interval=0))
+    try:
+        prepare(ctx)
+        create_license(ctx, email="owner@acme.test")
+        db = home / "licensor.db"
+        files = [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert mode(home) == 0o700 and mode(home / "keys") == 0o700
+    finally:
+        ctx.db.dispose()
+
+
+def test_an_existing_database_readable_by_others_is_tightened(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    db.touch(mode=0o644)
+    db.chmod(0o644)
+    ctx = build_context(Settings(home=tmp_path / "home", database_url=f"sqlite:///{db}"))
+    ctx.db.dispose()
+    assert mode(db) == 0o600
+
+
+@pytest.fixture
+def exposed_key(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with ctx.db.reader() as s:
+        kid = s.query(SigningKeyRow.kid).filter(SigningKeyRow.status == "active").scalar()
+    path = ctx.settings.keys_dir / f"{kid}.ed25519"
+    path.chmod(0o644)
+    monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
+    monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
+    return path
+
+
+def refusal(*args: str) -> tuple[str, str]:
+    """The output with line breaks as spaces, and without them (the console folds long paths)."""
+    result = CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    return re.sub(r"\s+", " ", result.output), result.output.replace("\n", "")
+
+
+def test_the_server_refuses_to_start_with_an_exposed_signing_key(exposed_key: Path) -> None:
+    out, unfolded = refusal("serve", "--port", "1")
+    assert "SIGNING_KEY_EXPOSED" in out and "chmod 600" in out and str(exposed_key) in unfolded
+
+
+def test_issuing_refuses_an_exposed_signing_key(exposed_key: Path, cli) -> None:
+    out, _ = refusal("licenses", "issue", "desktop", "--seats", "1", "--name", "Acme",
+                     "--email", "a@acme.test")
+    assert "SIGNING_KEY_EXPOSED" in out and "chmod 600" in out
+    exposed_key.chmod(0o600)  # the fix the message gives
+    assert "license_key" in cli("licenses", "issue", "desktop", "--seats", "1", "--name", "Acme",
+                                "--email", "a@acme.test")
