@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "PRODUCT_NOT_PERPETUAL": 409,
     "SIGNING_KEY_NOT_FOUND": 404,
     "SIGNING_KEY_ACTIVE": 409,
+    "SIGNING_KEY_EXPOSED": 500,
     # Quotes, orders, payment (API.md)
     "UPGRADE_NOT_LARGER": 409,
     "UPGRADE_VIA_MARKETPLACE": 409,
@@ -49,6 +50,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "PAYMENT_INTERRUPTED": 409,
     "REFUND_WINDOW_PASSED": 409,
     "WEBHOOK_SIGNATURE_INVALID": 400,
+    "PAYLOAD_TOO_LARGE": 413,
     # Releases and updates
     "UNKNOWN_VERSION": 404,
     "INVALID_VERSION": 422,
@@ -69,6 +71,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SUBSCRIPTION_NOT_FOUND": 404,
     "SUBSCRIPTION_NOT_ACTIVE": 409,
     "SITE_SUSPENDED": 403,
+    "CURRENCY_MISMATCH": 409,
     # Marketplace migration
     "CLOUD_NOT_ELIGIBLE": 409,
     "TIER_MISMATCH": 409,
@@ -76,6 +79,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "MIGRATION_NOT_FOUND": 404,
     "MIGRATION_ALREADY_OPEN": 409,
     "MIGRATION_NOT_PENDING": 409,
+    "PRODUCT_NOT_MIGRATABLE": 409,
+    "SEN_IN_USE": 409,
     # Abuse defences: rate limits, lockout, sessions, backups
     "RATE_LIMITED": 429,
     "TOKEN_NOT_FOUND": 404,
@@ -88,6 +93,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "PG_TOOLS_MISSING": 409,
     "PG_TOOLS_TOO_OLD": 409,
     "BACKUP_FAILED": 500,
+    # Outgoing mail
+    "MAIL_NOT_FOUND": 404,
+    "MAIL_NOT_FAILED": 409,
     "INTERNAL": 500,
 }
 
