@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from licensor.accounts.models import AccountTokenRow
-from licensor.accounts.service import token_hash
+from licensor.core.tokens import token_hash
 from licensor.core.context import Context
 from tests.conftest import Run
 

@@ -8,7 +8,6 @@ lives on. Their lifetime runs on real time, never the sandbox clock (see Clock.r
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from licensor.accounts.models import AccountRow, AccountTokenRow
 from licensor.accounts.repository import AccountRepository, AccountSessionRepository
 from licensor.core import audit
 from licensor.core.errors import LicensorError
+from licensor.core.tokens import token_hash
 
 SESSION_LIFETIME = timedelta(days=30)
 # A session's last use is written at most this often: not a write on every call.
@@ -33,8 +33,12 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def get_account(session: Session, account_id: str) -> AccountRow | None:
+    return AccountRepository(session).get(account_id)
+
+
+def account_by_email(session: Session, email: str) -> AccountRow | None:
+    return AccountRepository(session).by_email(email)
 
 
 def _new_token(session: Session, account: AccountRow, now: datetime) -> str:
@@ -106,8 +110,10 @@ def unauthenticated(reason: str) -> LicensorError:
                    "POST /v1/sessions and use the new token.",
         "revoked": "This session was ended (signed out); sign in again with POST /v1/sessions "
                    "and use the new token.",
-        "missing": "Sign in first: send Authorization: Bearer <token> from POST /v1/accounts "
-                   "or POST /v1/sessions.",
+        "missing": "This call needs you signed in: send Authorization: Bearer <token> with "
+                   "the token from POST /v1/accounts or POST /v1/sessions.",
+        "unrecognised": "The token sent was not recognised; sign in again with POST "
+                        "/v1/sessions and send the token it answers.",
     }
     return LicensorError("UNAUTHENTICATED", messages[reason], {"reason": reason}, status=401)
 
@@ -117,7 +123,7 @@ def authenticate(session: Session, token: str,
     """The session and account of a bearer token; 401 UNAUTHENTICATED saying why not."""
     found = AccountSessionRepository(session).by_hash(token_hash(token))
     if found is None:
-        raise unauthenticated("missing")
+        raise unauthenticated("unrecognised")
     row, account = found
     if row.revoked_at is not None:
         raise unauthenticated("revoked")

@@ -20,7 +20,7 @@ from licensor.core.web.deps import (
     now_for,
     page_limit,
 )
-from licensor.core.web.paging import page_of
+from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.licenses import service as licenses
 from licensor.licenses import validation
 from licensor.licenses.repository import LicenseRepository, RegistrationRepository
@@ -80,11 +80,10 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
                     product: str | None = None, q: str | None = None, limit: int | None = None,
                     cursor: str | None = None) -> dict[str, Any]:
     size = page_limit(limit)
-    rows = LicenseRepository(session).search(email=email, product=product, q=q, limit=size + 1,
-                                             after_id=cursor)
-    page = list(rows[:size])
-    return {"data": [license_view(r) for r in page],
-            "next_cursor": page[-1].id if len(rows) > size else None}
+    rows = LicenseRepository(session).search(email=email, product=product, q=q,
+                                             limit=fetch_size(size), after_id=cursor)
+    page, next_cursor = keyset_page(rows, size, lambda r: r.id)
+    return {"data": [license_view(r) for r in page], "next_cursor": next_cursor}
 
 
 @router.post("/validate")

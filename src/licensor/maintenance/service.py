@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.catalog import service as catalog
-from licensor.catalog.repository import ProductRepository
 from licensor.catalog.rules import Product
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
@@ -50,10 +49,10 @@ def load_default_releases(session: Session, now: datetime) -> int:
     repo = ReleaseRepository(session)
     if repo.count():
         return 0
-    products = ProductRepository(session)
+    known = {product.code for product in catalog.list_products(session)}
     loaded = 0
     for code, items in default_releases().items():
-        if products.get(code) is None:
+        if code not in known:
             continue
         for item in items:
             version = parse_version(item["version"])

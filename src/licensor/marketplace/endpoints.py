@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from licensor.catalog.rules import MAX_SEATS
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.paging import fetch_size, keyset_page
 from licensor.core.web.views import iso
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.schemas import license_view
@@ -110,10 +111,10 @@ def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
                     limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
     """Migration requests, oldest first; by default the open ones (pending, awaiting_upgrade)."""
     size = page_limit(limit)
-    rows = marketplace.page(session, marketplace.statuses_for(status), limit=size + 1, after=_after(cursor))
-    shown = list(rows[:size])
-    return {"data": [migration_view(r) for r in shown],
-            "next_cursor": _cursor(shown[-1]) if len(rows) > size else None}
+    rows = marketplace.page(session, marketplace.statuses_for(status), limit=fetch_size(size),
+                            after=_after(cursor))
+    page, next_cursor = keyset_page(rows, size, _cursor)
+    return {"data": [migration_view(r) for r in page], "next_cursor": next_cursor}
 
 
 @router.get("/{migration_id}")

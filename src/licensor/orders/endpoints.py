@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from licensor.core.money import Money
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.paging import fetch_size, keyset_page
 from licensor.core.web.views import iso
 from licensor.licenses.schemas import license_view
 from licensor.orders import quotes
@@ -99,11 +100,10 @@ def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
                 email: str | None = None, limit: int | None = None,
                 cursor: str | None = None) -> dict[str, Any]:
     size = page_limit(limit)
-    rows = OrderRepository(session).search(status=status, email=email, limit=size + 1,
+    rows = OrderRepository(session).search(status=status, email=email, limit=fetch_size(size),
                                            after_number=cursor)
-    page = list(rows[:size])
-    return {"data": [order_view(session, r) for r in page],
-            "next_cursor": page[-1].number if len(rows) > size else None}
+    page, next_cursor = keyset_page(rows, size, lambda r: r.number)
+    return {"data": [order_view(session, r) for r in page], "next_cursor": next_cursor}
 
 
 @router.get("/v1/orders/{order_id}")

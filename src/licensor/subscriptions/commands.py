@@ -48,7 +48,7 @@ def list_subscriptions(
 @app.command("show")
 def show_subscription(subscription_id: str) -> None:
     """Show a subscription with its owner, site and invoices, as JSON."""
-    from licensor.accounts.repository import AccountRepository
+    from licensor.accounts.service import get_account
     from licensor.cli import print_json, run_command
     from licensor.core.errors import LicensorError
     from licensor.subscriptions.endpoints import invoice_view, subscription_view
@@ -61,7 +61,7 @@ def show_subscription(subscription_id: str) -> None:
             raise LicensorError("SUBSCRIPTION_NOT_FOUND", "There is no subscription with this "
                                 "id; `licensor subscriptions list` shows them.",
                                 {"subscription_id": subscription_id})
-        owner = AccountRepository(session).get(sub.owner_id)
+        owner = get_account(session, sub.owner_id)
         site = SiteRepository(session).get(sub.site_id) if sub.site_id else None
         return {**subscription_view(sub),
                 "owner": {"id": sub.owner_id, "email": owner.email if owner else None},

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
 from licensor.accounts.models import AccountRow
-from licensor.accounts.repository import AccountRepository
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
 from licensor.subscriptions.models import (
@@ -138,18 +139,22 @@ def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
 @router.get("/sites/{site_id}/export")
 def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     data = subs.export_site(session, account, site_id)
-    accounts = AccountRepository(session)
     return {"site": site_view(session, data["site"]),
-            "members": [member_view(m, accounts.get(m.account_id)) for m in data["members"]],
+            "members": [member_view(m, accounts.get_account(session, m.account_id))
+                        for m in data["members"]],
             "projects": [project_view(p) for p in data["projects"]]}
 
 
 @router.get("/sites/{site_id}/members")
-def list_members(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+def list_members(site_id: PathId, session: ReadSession, account: Account,
+                 limit: int | None = None,
+                 cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """The site's members (one page unless `limit` is given; `cursor` is an account id)."""
     site = subs.site_for(session, site_id, account)
-    accounts = AccountRepository(session)
-    return {"data": [member_view(m, accounts.get(m.account_id))
-                     for m in SiteRepository(session).members(site.id)], "next_cursor": None}
+    page, next_cursor = page_of(SiteRepository(session).members(site.id),
+                                lambda m: m.account_id, limit, cursor)
+    return {"data": [member_view(m, accounts.get_account(session, m.account_id)) for m in page],
+            "next_cursor": next_cursor}
 
 
 @router.post("/sites/{site_id}/members", status_code=201)
@@ -173,10 +178,14 @@ def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session
 
 
 @router.get("/sites/{site_id}/projects")
-def list_projects(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
+def list_projects(site_id: PathId, session: ReadSession, account: Account,
+                  limit: int | None = None,
+                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+    """The site's projects (one page unless `limit` is given; `cursor` is a project id)."""
     site = subs.site_for(session, site_id, account)
-    return {"data": [project_view(p) for p in SiteRepository(session).projects(site.id)],
-            "next_cursor": None}
+    page, next_cursor = page_of(SiteRepository(session).projects(site.id), lambda p: p.id,
+                                limit, cursor)
+    return {"data": [project_view(p) for p in page], "next_cursor": next_cursor}
 
 
 @router.post("/sites/{site_id}/projects", status_code=201)
@@ -289,7 +298,7 @@ def invoices(subscription_id: PathId, session: ReadSession, account: Account,
     subs.require_billing(site, sub, account)
     size = page_limit(limit)
     after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
-    rows = SubscriptionRepository(session).invoices(sub.id, limit=size, after_number=after)
-    more = len(rows) == size
-    return {"data": [invoice_view(r) for r in rows],
-            "next_cursor": str(rows[-1].number) if more and rows else None}
+    rows = SubscriptionRepository(session).invoices(sub.id, limit=fetch_size(size),
+                                                    after_number=after)
+    page, next_cursor = keyset_page(rows, size, lambda r: str(r.number))
+    return {"data": [invoice_view(r) for r in page], "next_cursor": next_cursor}

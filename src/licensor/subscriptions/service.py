@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from licensor.accounts import service as accounts
 from licensor.accounts.models import AccountRow
-from licensor.accounts.repository import AccountRepository
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, mail, payments
@@ -174,7 +174,7 @@ def _same_currency(sub: SubscriptionRow, plan: Plan, price: Money) -> None:
 
 
 def _owner(session: Session, sub: SubscriptionRow) -> AccountRow:
-    owner = AccountRepository(session).get(sub.owner_id)
+    owner = accounts.get_account(session, sub.owner_id)
     assert owner is not None
     return owner
 
@@ -291,7 +291,7 @@ def add_member(session: Session, account: AccountRow, site_id: str, *, email: st
     site = site_for(session, site_id, account, for_update=True)
     require_owner(site, account)
     _not_while_suspended(session, site)
-    person = AccountRepository(session).by_email(email)
+    person = accounts.account_by_email(session, email)
     if person is None:
         raise LicensorError("ACCOUNT_NOT_FOUND", "There is no account with this email; ask "
                             "them to sign up first (POST /v1/accounts), then add them.",

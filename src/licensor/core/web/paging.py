@@ -1,6 +1,10 @@
-"""Paging of short lists held in memory (API.md: every list takes `?limit=&cursor=` and answers
-`{"data": [...], "next_cursor": ...}`). The cursor is the key of the last item of the previous
-page; without `limit` the whole list is one page."""
+"""Paging, one way for every list: it takes `?limit=&cursor=` and answers
+`{"data": [...], "next_cursor": ...}`, where the cursor is the key of the last item shown and
+is given only when another item follows it (never for an empty last page).
+
+Short lists held in memory go through `page_of` (without `limit` the whole list is one page);
+lists read from the database fetch one row more than the page (`fetch_size`) and go through
+`keyset_page`, which learns from that extra row whether a next page exists."""
 
 from __future__ import annotations
 
@@ -26,3 +30,14 @@ def page_of(items: Sequence[T], key: Callable[[T], str], limit: int | None,
     page = list(items[start:start + size])
     more = start + size < len(items)
     return page, (key(page[-1]) if more and page else None)
+
+
+def fetch_size(size: int) -> int:
+    """How many rows to read for a page of `size`: one more tells whether another page follows."""
+    return size + 1
+
+
+def keyset_page(rows: Sequence[T], size: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """The page of `rows` (read with `fetch_size(size)`) and the cursor of the next page."""
+    page = list(rows[:size])
+    return page, (key(page[-1]) if len(rows) > size and page else None)
