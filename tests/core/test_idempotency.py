@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from licensor.core import idempotency
+from licensor.core.clock import wall_clock
 from licensor.core.context import Context
 from licensor.core.models import IdempotencyKeyRow
 from licensor.orders.models import OrderRow
@@ -63,7 +64,7 @@ def test_a_key_held_by_a_dead_process_is_freed_by_its_lease(ctx: Context, client
     assert busy.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
     with ctx.db.writer() as session:  # its lease runs out (LEASE after its last renewal)
         session.execute(update(IdempotencyKeyRow).values(
-            locked_until=idempotency.wall_clock() - timedelta(seconds=1)))
+            locked_until=wall_clock() - timedelta(seconds=1)))
         session.commit()
     done = client.post("/v1/licenses", headers=headers, json=NEW_LICENSE)
     assert done.status_code == 201, done.text
@@ -75,7 +76,7 @@ def test_records_are_forgotten_after_a_day(ctx: Context, client: TestClient,
     assert client.post("/v1/licenses", headers=headers, json=NEW_LICENSE).status_code == 201
     with ctx.db.writer() as session:
         session.execute(update(IdempotencyKeyRow).values(
-            created_at=idempotency.wall_clock() - idempotency.KEEP - timedelta(minutes=1)))
+            created_at=wall_clock() - idempotency.KEEP - timedelta(minutes=1)))
         session.commit()
     with ctx.db.transaction() as session:
         assert idempotency.forget_old_records(ctx, session, ctx.clock.now(session)) == 1

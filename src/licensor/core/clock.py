@@ -13,6 +13,13 @@ from sqlalchemy.orm import Session
 from licensor.core.models import SandboxClockRow
 
 
+def wall_clock() -> datetime:
+    """Real time, even in sandbox mode: for how long a live process may hold something (leases,
+    locks, payment attempts in doubt) and how long credentials live, which a vendor moving the
+    sandbox clock a year ahead must neither end nor stretch."""
+    return datetime.now(UTC)
+
+
 class Clock:
     def __init__(self, sandbox: bool) -> None:
         self.sandbox = sandbox
@@ -26,9 +33,8 @@ class Clock:
 
     @staticmethod
     def real_now() -> datetime:
-        """Real time, even in sandbox mode: for how long credentials live (sessions, admin
-        tokens), which a vendor moving the sandbox clock a year ahead must not end."""
-        return datetime.now(UTC)
+        """Real time, even in sandbox mode (see wall_clock)."""
+        return wall_clock()
 
     def set(self, session: Session, now: datetime) -> None:
         row = session.get(SandboxClockRow, 1, with_for_update=True)

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import nacl.exceptions
 import nacl.secret
@@ -21,6 +21,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from licensor.core.clock import wall_clock
 from licensor.core.db import Database
 from licensor.core.jobs import job
 from licensor.core.models import IdempotencyKeyRow
@@ -28,10 +29,6 @@ from licensor.core.models import IdempotencyKeyRow
 LEASE = timedelta(seconds=30)  # renewed every HEARTBEAT while the request runs
 HEARTBEAT = timedelta(seconds=10)
 KEEP = timedelta(hours=24)
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def canonical_request(body: bytes) -> bytes:

@@ -26,7 +26,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -37,6 +37,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from licensor.core import events
+from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.models import MailRow
 
@@ -135,11 +136,6 @@ def _due(now: datetime, wall_now: datetime) -> ColumnElement[bool]:
                 or_(MailRow.next_attempt_at.is_(None), MailRow.next_attempt_at <= now),
                 or_(MailRow.claimed_until.is_(None), MailRow.claimed_until < wall_now))
 
-
-def wall_clock() -> datetime:
-    # Leases measure how long a live process may take, so they run on real time even when the
-    # sandbox clock is frozen or jumps a year; the retry schedule uses the Licensor clock.
-    return datetime.now(UTC)
 
 
 def any_due(session: Session, now: datetime) -> bool:

@@ -30,13 +30,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
@@ -126,10 +127,6 @@ def processor_for(ctx: Context) -> PaymentProcessor:
             processor = SandboxProcessor(ctx.db)
         ctx.extras["payments"] = processor
     return processor
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- step 1: the attempt, committed before the processor is called ---------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from licensor.catalog.service import get_product
 from licensor.core import mail
 from licensor.core.context import Context
+from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
@@ -30,10 +31,6 @@ class RenewalBody(BaseModel):
     kind: Literal["renewal"]
     license_name: str = Field(max_length=1000)
     license_key: str = Field(max_length=4096)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _parse(text: Any) -> datetime | None:
@@ -58,8 +55,8 @@ class Renewal:
             product=product.code, currency=price.currency, seats=row.seats, license_id=row.id,
             license_version=row.version, lines=[QuoteLine(line, price)],
             maintenance_until=new_end,
-            details={"months": months, "maintenance_before": _iso(row.maintenance_until),
-                     "maintenance_after": _iso(new_end)})
+            details={"months": months, "maintenance_before": iso(row.maintenance_until),
+                     "maintenance_after": iso(new_end)})
 
     def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> LicenseRow:

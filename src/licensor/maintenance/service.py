@@ -21,6 +21,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
+from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import rules
@@ -29,10 +30,6 @@ from licensor.maintenance.repository import ReleaseRepository, ReminderRepositor
 from licensor.maintenance.versions import parse_version
 
 REMINDER_LEAD = timedelta(days=30)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # -- releases -----------------------------------------------------------------------------------
@@ -65,7 +62,7 @@ def load_default_releases(session: Session, now: datetime) -> int:
 
 
 def release_view(row: ReleaseRow) -> dict[str, Any]:
-    return {"product": row.product, "version": row.version, "released_at": _iso(row.released_at)}
+    return {"product": row.product, "version": row.version, "released_at": iso(row.released_at)}
 
 
 def list_releases(session: Session, product_code: str,
@@ -126,7 +123,7 @@ def check_update(ctx: Context, session: Session, license_name: str, license_key:
             "reason": decision.reason,
             "latest_allowed": str(decision.latest_allowed) if decision.latest_allowed else None,
             "latest": str(decision.latest) if decision.latest else None,
-            "maintenance_until": _iso(row.maintenance_until),
+            "maintenance_until": iso(row.maintenance_until),
             "license_id": row.id, "product": product.code,
             "major_version": row.major_version}
 
@@ -213,7 +210,7 @@ def renew(ctx: Context, session: Session, row: LicenseRow, product: Product, *, 
     end = end_after_renewal(product, row)
     _change_maintenance(ctx, session, row, end, action="license.maintenance_renewed", now=now,
                         actor=actor, extra={"order_id": order_id,
-                                            "previous_maintenance_until": _iso(previous)})
+                                            "previous_maintenance_until": iso(previous)})
     # license.renewed(license=LicenseRow, previous_end=datetime|None, order_id=str|None)
     events.emit(ctx, session, now, "license.renewed", license=row, previous_end=previous,
                 order_id=order_id)
