@@ -16,6 +16,15 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_SEATS = 1_000_000
 
 
+def seats_text(seats: int | None, unit: str | None = None) -> str:
+    """"10 seats", "1 user", "unlimited seats": a seat count in the product's unit (None is the
+    unlimited tier)."""
+    word = unit or "seat"
+    if seats is None:
+        return f"unlimited {word}s"
+    return f"{seats} {word}{'' if seats == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class VolumeBand:
     min_seats: int

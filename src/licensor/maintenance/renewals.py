@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from licensor.catalog.rules import seats_text
 from licensor.catalog.service import get_product
 from licensor.core import mail
 from licensor.core.context import Context
@@ -24,7 +25,6 @@ from licensor.maintenance import service as maintenance
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
 from licensor.orders.quotes import current_license, not_latest
-from licensor.orders.rules import seats_text
 
 
 class RenewalBody(BaseModel):

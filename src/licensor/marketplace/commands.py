@@ -25,11 +25,11 @@ def list_requests(
     """List migration requests, oldest first."""
     from rich.table import Table
 
-    from licensor.cli import console, fail, run_command
+    from licensor.core.commands import console, fail, run_command
     from licensor.core.errors import LicensorError
     from licensor.marketplace import service as marketplace
     from licensor.marketplace.endpoints import migration_view
-    from licensor.marketplace.rules import seats_text
+    from licensor.marketplace.rules import users
 
     try:
         statuses = marketplace.statuses_for(status)
@@ -45,7 +45,7 @@ def list_requests(
     table.columns[0].no_wrap = True
     for v in views:
         table.add_row(v["id"], v["status"], v["created_at"][:10], v["product"],
-                      f"{seats_text(v['license_seats'])} → {seats_text(v['required_seats'])}",
+                      f"{users(v['license_seats'])} → {users(v['required_seats'])}",
                       v["organisation"])
     console.print(table)
 
@@ -53,7 +53,7 @@ def list_requests(
 @app.command("show")
 def show(migration_id: str) -> None:
     """Show one migration request."""
-    from licensor.cli import run_command
+    from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
     from licensor.marketplace.endpoints import migration_view
 
@@ -66,7 +66,7 @@ def complete(migration_id: str,
              sen: Annotated[str, typer.Option("--sen", help="The marketplace's license number")]
              ) -> None:
     """Complete a pending request: the license becomes a marketplace license with this SEN."""
-    from licensor.cli import run_command
+    from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
     from licensor.marketplace.endpoints import migration_view
 
@@ -81,7 +81,7 @@ def complete(migration_id: str,
 def reject(migration_id: str,
            reason: Annotated[str, typer.Option("--reason", help="Told to the customer")]) -> None:
     """Reject (cancel) an open request; the customer is mailed the reason."""
-    from licensor.cli import run_command
+    from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
     from licensor.marketplace.endpoints import migration_view
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from licensor.catalog.rules import MAX_SEATS, Product
+from licensor.catalog.rules import MAX_SEATS, Product, seats_text
 from licensor.core.errors import LicensorError
 
 # A marketplace license number such as SEN-L1234567.
@@ -18,8 +18,9 @@ OPEN_STATUSES = (AWAITING_UPGRADE, PENDING)
 STATUSES = (AWAITING_UPGRADE, PENDING, COMPLETED, REJECTED)
 
 
-def seats_text(seats: int | None) -> str:
-    return "unlimited" if seats is None else str(seats)
+def users(seats: int | None) -> str:
+    """A seat count of a server plugin license, which is counted in users."""
+    return seats_text(seats, "user")
 
 
 def _rank(seats: int | None) -> int:
@@ -76,11 +77,11 @@ def status_for(license_seats: int | None, server_user_tier: int | None,
     if _rank(license_seats) > _rank(server_user_tier):
         raise LicensorError(
             "TIER_MISMATCH",
-            f"Your license is for {seats_text(license_seats)} users but your server's user tier "
-            f"is {seats_text(server_user_tier)}. A marketplace license must match the server's "
+            f"Your license is for {users(license_seats)} but your server's user tier "
+            f"is {users(server_user_tier)}. A marketplace license must match the server's "
             "tier and licenses are never downgraded: raise your server's user tier to "
-            f"{seats_text(license_seats)}, or buy a new {seats_text(server_user_tier)}-user "
-            "license on the marketplace.",
+            f"{users(license_seats)}, or buy a new license for {users(server_user_tier)} "
+            "on the marketplace.",
             {**details, "reason": "LICENSE_LARGER_THAN_SERVER",
              "how_to_proceed": "Raise the server's user tier to match the license, then ask "
                                "again; or buy a new license of the server's tier on the "
@@ -89,13 +90,13 @@ def status_for(license_seats: int | None, server_user_tier: int | None,
         return AWAITING_UPGRADE
     raise LicensorError(
         "TIER_MISMATCH",
-        f"Your license is for {seats_text(license_seats)} users but your server's user tier is "
-        f"{seats_text(server_user_tier)}; a marketplace license must match it. Send the request "
+        f"Your license is for {users(license_seats)} but your server's user tier is "
+        f"{users(server_user_tier)}; a marketplace license must match it. Send the request "
         "again with agree_to_upgrade: true, then pay the upgrade to "
-        f"{seats_text(server_user_tier)} users, and the request proceeds by itself.",
+        f"{users(server_user_tier)}, and the request proceeds by itself.",
         {**details, "reason": "LICENSE_SMALLER_THAN_SERVER", "required_seats": server_user_tier,
          "how_to_proceed": "Resend with agree_to_upgrade: true and pay the upgrade to "
-                           f"{seats_text(server_user_tier)} users (POST /v1/quotes "
+                           f"{users(server_user_tier)} (POST /v1/quotes "
                            "kind=upgrade)."})
 
 

@@ -250,8 +250,8 @@ def _follow_upgrade(ctx: Context, session: Session, now: datetime, *, old: Licen
     status = rules.status_after_upgrade(new.seats, row.required_seats)
     row.license_id, row.license_seats, row.updated_at = new.id, new.seats, now
     if status == rules.REJECTED:
-        _close(row, status, f"The license was upgraded to {rules.seats_text(new.seats)} users, "
-               f"more than the server's tier of {rules.seats_text(row.required_seats)}; ask again "
+        _close(row, status, f"The license was upgraded to {rules.users(new.seats)}, "
+               f"more than the server's tier of {rules.users(row.required_seats)}; ask again "
                "with the server's current user tier.", now, "system")
     else:
         row.status, row.open_license_id = status, new.id
@@ -319,14 +319,14 @@ def _mail(session: Session, lic: LicenseRow, row: MigrationRequestRow, subject: 
 
 def _ack_text(lic: LicenseRow, row: MigrationRequestRow, product_name: str) -> str:
     head = (f"We received your request {row.id} to move your {product_name} license "
-            f"\"{lic.license_name}\" ({rules.seats_text(lic.seats)} users) to the marketplace "
+            f"\"{lic.license_name}\" ({rules.users(lic.seats)}) to the marketplace "
             f"account {row.marketplace_email}, held by {row.holder_first_name} "
             f"{row.holder_last_name} of {row.organisation}.\n\n")
     if row.status == rules.AWAITING_UPGRADE:
         return head + (
-            f"Your server's user tier is {rules.seats_text(row.required_seats)} users, and a "
+            f"Your server's user tier is {rules.users(row.required_seats)}, and a "
             "marketplace license must match it. Order the upgrade of this license to "
-            f"{rules.seats_text(row.required_seats)} users with your current License "
+            f"{rules.users(row.required_seats)} with your current License "
             "Information; once it is paid, the request proceeds by itself.\n")
     return head + ("We will complete it with the marketplace and email you the marketplace "
                    "license number (SEN).\n")
@@ -335,7 +335,7 @@ def _ack_text(lic: LicenseRow, row: MigrationRequestRow, product_name: str) -> s
 def _completed_text(lic: LicenseRow, row: MigrationRequestRow, product_name: str,
                     url: str | None) -> str:
     return (f"Your {product_name} license \"{lic.license_name}\" "
-            f"({rules.seats_text(lic.seats)} users) now belongs to the marketplace.\n\n"
+            f"({rules.users(lic.seats)}) now belongs to the marketplace.\n\n"
             f"Marketplace license number (SEN): {row.sen}\n"
             f"Marketplace account: {row.marketplace_email}\n\n"
             "Upgrades and maintenance renewals of this license are now made on the marketplace"

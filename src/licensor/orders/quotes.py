@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from licensor.catalog.rules import MAX_SEATS, Product
+from licensor.catalog.rules import MAX_SEATS, Product, seats_text
 from licensor.catalog.service import get_product
 from licensor.core import audit, events
 from licensor.core.context import Context
@@ -30,7 +30,7 @@ from licensor.orders.quote_kinds import (
     register_quote_kind,
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
-from licensor.orders.rules import new_license_price, seats_text, upgrade_price
+from licensor.orders.rules import new_license_price, upgrade_price
 
 QUOTE_VALIDITY = timedelta(days=60)
 

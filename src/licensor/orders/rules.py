@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from licensor.catalog.rules import Pricing
+from licensor.catalog.rules import Pricing, seats_text
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-
-
-def seats_text(seats: int | None, unit: str | None = None) -> str:
-    word = unit or "seat"
-    if seats is None:
-        return f"unlimited {word}s"
-    return f"{seats} {word}{'' if seats == 1 else 's'}"
 
 
 def larger(a: int | None, b: int | None) -> bool:
