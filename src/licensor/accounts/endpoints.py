@@ -10,15 +10,14 @@ from pydantic import BaseModel, Field
 from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
 from licensor.core.errors import LicensorError
+from licensor.core.mail import EMAIL_MAX_LENGTH, EMAIL_PATTERN
 from licensor.core.web.deps import NO_NUL, Ctx, WriteSession, bearer_token, commit, now_for
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
-EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
-
 
 class AccountBody(BaseModel):
-    email: str = Field(max_length=320, pattern=EMAIL)
+    email: str = Field(max_length=EMAIL_MAX_LENGTH, pattern=EMAIL_PATTERN)
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     # API.md sets no password policy, so any non-empty password is accepted.
     password: str = Field(min_length=1, max_length=200)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import smtplib
 import socket
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("licensor.mail")
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
+# What Licensor takes for an email address, everywhere one is given (accounts, buyers, licenses):
+# a local part and a domain within the RFC 5321 lengths, no spaces, no NUL (PostgreSQL text
+# cannot hold it). Whether it receives mail only delivery can tell.
+EMAIL_PATTERN = r"^[^@\s\x00]{1,64}@[^@\s\x00]{1,255}$"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+EMAIL_MAX_LENGTH = 320
 # After the 1st, 2nd, ... failure the next try waits this long; after one failure more the
 # message is failed.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -96,8 +96,3 @@ def round_half_even(value: Fraction) -> int:
         return floor
     return floor if floor % 2 == 0 else floor + 1
 
-
-def decimal_to_minor(value: Decimal, currency: str) -> int:
-    """A decimal amount (89.00) to minor units (8900), half-to-even on extra digits."""
-    digits = MINOR_UNIT_DIGITS.get(currency, 2)
-    return int((value.scaleb(digits)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

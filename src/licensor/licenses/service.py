@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,17 +11,15 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from licensor.catalog.rules import MAX_SEATS, Product
-from licensor.core import audit, mail
-from licensor.core.calendar import add_months
+from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
+from licensor.maintenance.rules import first_end
 from licensor.marketplace.rules import check_sen
 from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
-
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 
 
 def new_license_id() -> str:
@@ -31,7 +28,7 @@ def new_license_id() -> str:
 
 def check_email(email: str, field: str = "email") -> str:
     email = email.strip()
-    if not EMAIL_RE.match(email) or len(email) > 320:
+    if not mail.EMAIL_RE.match(email) or len(email) > mail.EMAIL_MAX_LENGTH:
         raise LicensorError("INVALID_REQUEST", f"{field} must be an email address such as "
                             "buyer@example.com.", {"field": field})
     return email
@@ -63,7 +60,7 @@ def check_seats(product: Product, seats: int | None) -> int | None:
 def default_maintenance_end(product: Product, start: datetime) -> datetime | None:
     if product.maintenance_months is None:
         return None
-    return add_months(start, product.maintenance_months)
+    return first_end(start, product.maintenance_months)
 
 
 def sign_license(ctx: Context, session: Session, row: LicenseRow, now: datetime) -> None:
@@ -115,6 +112,8 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
     session.flush()
     audit.record(session, actor=actor, action="license.issued", entity_type="license",
                  entity_id=row.id, before=None, after=snapshot(row), now=now)
+    # license.created(license: LicenseRow)
+    events.emit(ctx, session, now, "license.created", license=row)
     return row
 
 
@@ -147,6 +146,8 @@ def revoke(ctx: Context, session: Session, license_id: str, reason: str, *, now:
     audit.record(session, actor=actor, action="license.revoked", entity_type="license",
                  entity_id=row.id, before=before, after={**snapshot(row), "reason": reason},
                  now=now)
+    # license.revoked(license: LicenseRow)
+    events.emit(ctx, session, now, "license.revoked", license=row)
     return row
 
 
@@ -252,7 +253,7 @@ def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) ->
     from licensor.catalog.service import get_product
 
     email = email.strip()
-    if not EMAIL_RE.match(email):
+    if not mail.EMAIL_RE.match(email):
         return 0
     email_key = email.casefold()
     sent = LostKeyMailRepository(session)

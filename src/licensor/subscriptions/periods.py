@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dateutil.relativedelta import relativedelta
+from licensor.core.calendar import add_months
 
 INTERVALS = ("month", "year")
 MONTHS_IN = {"month": 1, "year": 12}
@@ -31,7 +31,7 @@ class Period:
 
 def boundary(anchor: datetime, interval: str, n: int) -> datetime:
     """The start of period n: the anchor moved n intervals, day clamped to the month's end."""
-    return anchor + relativedelta(months=MONTHS_IN[interval] * n)
+    return add_months(anchor, MONTHS_IN[interval] * n)
 
 
 def period(anchor: datetime, interval: str, n: int) -> Period:

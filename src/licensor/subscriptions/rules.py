@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from licensor.core.money import Money, round_half_even
+from licensor.core.money import Money
 from licensor.subscriptions.periods import Period
 
 
@@ -64,8 +64,8 @@ def fraction_left(current: Period, at: datetime) -> Fraction:
 
 
 def prorate(price: Money, fraction: Fraction) -> Money:
-    """price × fraction rounded to the minor unit half-to-even."""
-    return Money(round_half_even(Fraction(price.amount) * fraction), price.currency)
+    """price × fraction, rounded where every rate is (Money.scaled: half-to-even)."""
+    return price.scaled(fraction)
 
 
 def settle(net: Money, credit_balance: Money) -> Settlement:
