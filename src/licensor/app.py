@@ -15,7 +15,7 @@ from licensor.accounts import endpoints as accounts_endpoints
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog.service import load_default
 from licensor.config import Settings
-from licensor.core import jobs, payments
+from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
 from licensor.core.migrate import upgrade
 from licensor.core.web import errors, sandbox, webhooks
@@ -32,6 +32,8 @@ from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pricing_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
+from licensor.webhooks import endpoints as webhook_endpoints
+from licensor.webhooks import service as webhooks_service
 
 log = logging.getLogger("licensor")
 
@@ -51,6 +53,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         signing_key_endpoints.router,
         subscriptions_endpoints.router,
         update_endpoints.router,
+        webhook_endpoints.router,
         webhooks.router,
     ]
 
@@ -78,6 +81,7 @@ def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
             with ctx.db.transaction() as session:
                 jobs.run_due(ctx, session, ctx.clock.now(session))
             ctx.mailer.wake(ctx)  # what jobs queued, and retries that fell due
+            events.committed(ctx)  # the other outboxes too (webhooks)
         except Exception:  # keep the loop alive; the next tick retries
             log.exception("jobs run failed")
 
@@ -109,11 +113,14 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
             worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
                                       name="licensor-jobs")
             worker.start()
+        # Webhook deliveries a stopped or killed process left pending go out now.
+        webhooks_service.wake(ctx)
         yield
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
         ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
+        webhooks_service.close(ctx)
 
     app = FastAPI(title="Licensor", version=__version__, lifespan=lifespan,
                   description="Licensing, upgrade and subscription back office (API v1).")

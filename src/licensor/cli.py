@@ -23,6 +23,7 @@ from licensor.marketplace import commands as marketplace_commands
 from licensor.orders import commands as orders_commands
 from licensor.orders import quote_commands
 from licensor.subscriptions import commands as subscriptions_commands
+from licensor.webhooks import commands as webhooks_commands
 
 app = typer.Typer(help="Licensor: licensing, upgrade and subscription back office.",
                   no_args_is_help=True)
@@ -42,7 +43,8 @@ app.add_typer(jobs_app, name="jobs")
 
 # Each capability's command group, as `licensor NAME ...`.
 for _group in (mail_commands, marketplace_commands, orders_commands, quote_commands,
-               releases_commands, subscriptions_commands, update_commands):
+               releases_commands, subscriptions_commands, update_commands,
+               webhooks_commands):
     app.add_typer(_group.app, name=_group.NAME)
 
 console = Console()

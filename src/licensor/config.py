@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     rate_limit_prefix: str = "licensor"
     # Addresses or networks of reverse proxies whose X-Forwarded-For names the client.
     trusted_proxies: str = ""
+    # Let webhook endpoints in production (sandbox off) resolve to loopback, private or
+    # link-local addresses: for receivers on the vendor's own network, knowingly.
+    webhooks_allow_private: bool = False
+    # Where the vendor hears about problems (a webhook endpoint disabled); default: mail_from.
+    vendor_email: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

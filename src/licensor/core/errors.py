@@ -92,6 +92,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "RESTORE_TARGET_NOT_EMPTY": 409,
     "PG_TOOLS_MISSING": 409,
     "PG_TOOLS_TOO_OLD": 409,
+    # Outbound webhooks
+    "INVALID_URL": 422,
+    "UNKNOWN_EVENT_TYPE": 422,
+    "WEBHOOK_ENDPOINT_NOT_FOUND": 404,
+    "EVENT_NOT_FOUND": 404,
     "BACKUP_FAILED": 500,
     # Outgoing mail
     "MAIL_NOT_FOUND": 404,

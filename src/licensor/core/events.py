@@ -32,6 +32,25 @@ def on(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def emit(ctx: Context, session: Session, now: datetime, name: str, **payload: Any) -> None:
+def emit(ctx: Context | None, session: Session, now: datetime, name: str, **payload: Any
+         ) -> None:
+    """Run the handlers of `name` in the caller's transaction. `ctx` is None only where the
+    emitter has none (a handler of such an event must not need it)."""
     for handler in _HANDLERS.get(name, []):
         handler(ctx, session, now, **payload)
+
+
+# After a commit, outboxes written in the transaction (mail, webhooks) are told to send: the
+# request boundary and the jobs loop call `committed`, and a capability registers its sender.
+Waker = Callable[["Context"], None]
+_AFTER_COMMIT: list[Waker] = []
+
+
+def after_commit(fn: Waker) -> Waker:
+    _AFTER_COMMIT.append(fn)
+    return fn
+
+
+def committed(ctx: Context) -> None:
+    for fn in _AFTER_COMMIT:
+        fn(ctx)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from licensor.core import audit
+from licensor.core import audit, events
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses.models import LicenseRow, RegistrationRow
@@ -72,6 +72,8 @@ def register(ctx: Context, session: Session, *, license_name: str, license_key: 
     audit.record(session, actor=actor, action="registration.created", entity_type="license",
                  entity_id=row.id, before=None, after={"user": user, "registration": reg.id},
                  now=now)
+    # registration.created(registration: RegistrationRow)
+    events.emit(ctx, session, now, "registration.created", registration=reg)
     return reg, True
 
 
@@ -88,6 +90,8 @@ def unregister(ctx: Context, session: Session, *, license_name: str, license_key
     audit.record(session, actor=actor, action="registration.deleted", entity_type="license",
                  entity_id=row.id, before={"user": reg.user, "registration": reg.id}, after=None,
                  now=now)
+    # registration.deleted(registration: RegistrationRow), deleted already (its fields remain)
+    events.emit(ctx, session, now, "registration.deleted", registration=reg)
     return reg
 
 

@@ -293,6 +293,9 @@ def send_maintenance_reminders(ctx: Context, session: Session, now: datetime) ->
                 continue
             subject, body = _reminder_mail(row, product, kind)
             mail.enqueue(session, to=row.email, subject=subject, body=body, now=due)
+            # maintenance.expiring / maintenance.expired (license: LicenseRow), dated when due
+            events.emit(ctx, session, due, "maintenance.expiring" if kind == "30_days"
+                        else "maintenance.expired", license=row)
             session.add(MaintenanceReminderRow(license_id=row.id, kind=kind,
                                                maintenance_until=end, due_at=due, sent_at=now))
             sent += 1

@@ -136,6 +136,8 @@ def request_migration(ctx: Context, session: Session, data: MigrationInput, *, n
                  entity_id=row.id, before=None, after=record_of(row), now=now)
     _mail(session, lic, row, "Your marketplace migration request", _ack_text(lic, row,
                                                                             product.name), now)
+    # migration.requested(migration: MigrationRequestRow)
+    events.emit(ctx, session, now, "migration.requested", migration=row)
     return row
 
 
@@ -191,6 +193,8 @@ def complete(ctx: Context, session: Session, migration_id: str, sen: str | None,
           _completed_text(lic, row, product.name, product.marketplace_url), now)
     # license.moved_to_marketplace(license=LicenseRow, migration=MigrationRequestRow)
     events.emit(ctx, session, now, "license.moved_to_marketplace", license=lic, migration=row)
+    # migration.completed(migration: MigrationRequestRow)
+    events.emit(ctx, session, now, "migration.completed", migration=row)
     return row, lic
 
 
@@ -210,6 +214,8 @@ def reject(ctx: Context, session: Session, migration_id: str, reason: str, *, no
     lic = get_license(session, row.license_id)
     _mail(session, lic, row, "Your marketplace migration request was not completed",
           _rejected_text(lic, row), now)
+    # migration.rejected(migration: MigrationRequestRow)
+    events.emit(ctx, session, now, "migration.rejected", migration=row)
     return row
 
 

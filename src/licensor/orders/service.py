@@ -134,6 +134,8 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
                  entity_id=order.id, before=None, after=snapshot(order), now=now)
     if payment_method == "invoice":
         mail_invoice(session, order, quote, now)
+    # order.created(order: OrderRow)
+    events.emit(ctx, session, now, "order.created", order=order)
     return order
 
 
@@ -308,6 +310,8 @@ def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
     session.flush()
     audit.record(session, actor=actor, action="order.canceled", entity_type="order",
                  entity_id=order.id, before=before, after=snapshot(order), now=now)
+    # order.canceled(order: OrderRow)
+    events.emit(ctx, session, now, "order.canceled", order=order)
     return order
 
 

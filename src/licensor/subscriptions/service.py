@@ -23,7 +23,7 @@ from licensor.accounts import service as accounts
 from licensor.accounts.models import AccountRow
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import Plan, Product
-from licensor.core import audit, mail, payments
+from licensor.core import audit, events, mail, payments
 from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
@@ -203,6 +203,8 @@ def _invoice(session: Session, sub: SubscriptionRow, *, reason: str, lines: list
                      amount_paid=amount_paid.amount, charge_id=charge_id, created_at=now)
     session.add(row)
     session.flush()
+    # invoice.created(invoice: InvoiceRow)
+    events.emit(None, session, now, "invoice.created", invoice=row)
     return row
 
 
@@ -408,6 +410,8 @@ def _delete(session: Session, site: SiteRow, sub: SubscriptionRow, at: datetime,
     session.flush()
     audit.record(session, actor=actor, action="site.deleted", entity_type="site",
                  entity_id=site.id, before=before, after=_snapshot(sub), now=at)
+    # subscription.deleted(subscription: SubscriptionRow)
+    events.emit(None, session, at, "subscription.deleted", subscription=sub)
     _mail_owner(session, sub, f"Your site {site.name} was deleted",
                 f"The site {site.name} and its projects were deleted on {at:%Y-%m-%d}.", at)
 
@@ -547,6 +551,9 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     audit.record(session, actor=f"account:{account.id}", action="subscription.started",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
+    # subscription.created(subscription: SubscriptionRow); a restart of an ended one: updated
+    events.emit(None, session, now, "subscription.created" if before is None
+                else "subscription.updated", subscription=sub)
     _mail_owner(session, sub, f"Your {product.name} subscription",
                 f"Thank you: {plan_label(product, plan, interval)} runs from "
                 f"{first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. Charged to your card: "
@@ -651,6 +658,8 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     audit.record(session, actor=f"account:{account.id}", action="subscription.plan_changed",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
+    # subscription.updated(subscription: SubscriptionRow)
+    events.emit(None, session, now, "subscription.updated", subscription=sub)
     assert sub.plan is not None and sub.interval is not None
     label = plan_label(product, plan_of(product, sub.plan), sub.interval)
     _mail_owner(session, sub, f"Your {product.name} plan changed",
@@ -671,6 +680,8 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
     audit.record(session, actor=f"account:{account.id}", action="subscription.canceled",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
+    # subscription.canceled(subscription: SubscriptionRow)
+    events.emit(None, session, now, "subscription.canceled", subscription=sub)
     _mail_owner(session, sub, "Your subscription is canceled",
                 "No further charges will be made; access continues until "
                 f"{sub.current_period_end:%Y-%m-%d %H:%M} UTC.", now)
@@ -688,6 +699,11 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str) -> None
     audit.record(session, actor="job:subscriptions", action=f"subscription.{sub.status}",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after={**_snapshot(sub), "reason": why}, now=at)
+    # subscription.payment_failed, then subscription.suspended (subscription: SubscriptionRow;
+    # a Google Drive subscription turns view_only: also `suspended`, its status tells which)
+    if why == "payment_failed":
+        events.emit(None, session, at, "subscription.payment_failed", subscription=sub)
+    events.emit(None, session, at, "subscription.suspended", subscription=sub)
     if sub.site_id is None:
         text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
                 "Subscribe again to edit.")
@@ -781,6 +797,8 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     audit.record(session, actor="job:subscriptions", action="subscription.renewed",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=due)
+    # subscription.renewed(subscription: SubscriptionRow)
+    events.emit(None, session, due, "subscription.renewed", subscription=sub)
     _mail_owner(session, sub, f"Your {product.name} subscription renewed",
                 f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
                 f"{paid.credit_applied.display()}, charged to your card "

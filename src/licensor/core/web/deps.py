@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from licensor.core import events
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import admin_name
@@ -86,6 +87,7 @@ def commit(ctx: Context, session: Session) -> None:
 def deliver_mail(ctx: Context) -> None:
     # The process's background sender sends it: the response never waits on SMTP.
     ctx.mailer.wake(ctx)
+    events.committed(ctx)  # and the other outboxes (webhooks)
 
 
 def page_limit(limit: int | None, default: int = 50, maximum: int = 500) -> int:

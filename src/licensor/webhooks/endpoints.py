@@ -1,0 +1,100 @@
+"""Outbound webhooks: endpoints, their deliveries, the event log, redelivery (all admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from licensor.core.web.deps import (
+    NO_NUL,
+    Admin,
+    Ctx,
+    ReadSession,
+    WriteSession,
+    now_for,
+    page_limit,
+)
+from licensor.webhooks import service as webhooks
+from licensor.webhooks.schemas import (
+    EndpointCreate,
+    EndpointPatch,
+    delivery_view,
+    endpoint_view,
+    event_view,
+)
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+PathId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
+Cursor = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
+
+
+@router.post("/webhook-endpoints", status_code=201)
+def create_endpoint(body: EndpointCreate, ctx: Ctx, session: WriteSession,
+                    admin: Admin) -> dict[str, Any]:
+    """A new endpoint; its `secret` is in this answer only (and in rotate-secret's)."""
+    row, secret = webhooks.create_endpoint(ctx, session, url=body.url, events=body.events,
+                                           description=body.description,
+                                           now=now_for(ctx, session), actor=admin)
+    return endpoint_view(row, secret)
+
+
+@router.get("/webhook-endpoints")
+def list_endpoints(session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return {"data": [endpoint_view(r) for r in webhooks.list_endpoints(session)],
+            "next_cursor": None}
+
+
+@router.get("/webhook-endpoints/{endpoint_id}")
+def get_endpoint(endpoint_id: PathId, session: ReadSession, _admin: Admin) -> dict[str, Any]:
+    return endpoint_view(webhooks.get_endpoint(session, endpoint_id))
+
+
+@router.patch("/webhook-endpoints/{endpoint_id}")
+def update_endpoint(endpoint_id: PathId, body: EndpointPatch, ctx: Ctx, session: WriteSession,
+                    admin: Admin) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    row = webhooks.update_endpoint(ctx, session, endpoint_id, changes,
+                                   now=now_for(ctx, session), actor=admin)
+    return endpoint_view(row)
+
+
+@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)
+def delete_endpoint(endpoint_id: PathId, ctx: Ctx, session: WriteSession,
+                    admin: Admin) -> Response:
+    webhooks.delete_endpoint(session, endpoint_id, now=now_for(ctx, session), actor=admin)
+    return Response(status_code=204)
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret")
+def rotate_secret(endpoint_id: PathId, ctx: Ctx, session: WriteSession,
+                  admin: Admin) -> dict[str, Any]:
+    """A new secret; the previous one keeps signing beside it for 24 hours."""
+    return {"secret": webhooks.rotate_secret(session, endpoint_id, now=now_for(ctx, session),
+                                             actor=admin)}
+
+
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries")
+def list_deliveries(endpoint_id: PathId, session: ReadSession, _admin: Admin,
+                    limit: int | None = None, cursor: Cursor = None) -> dict[str, Any]:
+    """Every attempt, newest first."""
+    rows, next_cursor = webhooks.list_deliveries(session, endpoint_id,
+                                                 limit=page_limit(limit), cursor=cursor)
+    return {"data": [delivery_view(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/events")
+def list_events(session: ReadSession, _admin: Admin,
+                type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+                limit: int | None = None, cursor: Cursor = None) -> dict[str, Any]:
+    """The event log, newest first, kept 90 days."""
+    rows, next_cursor = webhooks.list_events(session, type_=type, limit=page_limit(limit),
+                                             cursor=cursor)
+    return {"data": [event_view(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.post("/events/{event_id}/redeliver", status_code=202)
+def redeliver(event_id: PathId, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
+    """Send the event again (same webhook-id) to every enabled endpoint subscribed to it."""
+    made = webhooks.redeliver(session, event_id, now=now_for(ctx, session), actor=admin)
+    return {"event_id": event_id, "deliveries": [delivery_view(r) for r in made]}

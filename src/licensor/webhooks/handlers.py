@@ -1,0 +1,85 @@
+"""The catalog's events, heard from the other capabilities' in-process events and written to
+the webhook outbox in the same transaction, with `data` as the API shows the entity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from licensor.core import events
+from licensor.licenses.models import LicenseRow, RegistrationRow
+from licensor.licenses.schemas import license_view, registration_view
+from licensor.marketplace.models import MigrationRequestRow
+from licensor.marketplace.schemas import migration_view
+from licensor.orders.models import OrderRow
+from licensor.orders.schemas import order_view
+from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
+from licensor.subscriptions.schemas import invoice_view, subscription_view
+from licensor.webhooks.service import record
+
+
+def _license(name: str, event_type: str | None = None, arg: str = "license") -> None:
+    @events.on(name)
+    def _(ctx: Any, session: Session, now: datetime, **kw: Any) -> None:
+        row: LicenseRow = kw[arg]
+        record(session, now, event_type or name, license_view(row))
+
+
+def _order(name: str, event_type: str | None = None) -> None:
+    @events.on(name)
+    def _(ctx: Any, session: Session, now: datetime, *, order: OrderRow, **_: Any) -> None:
+        record(session, now, event_type or name, order_view(session, order))
+
+
+def _subscription(name: str) -> None:
+    @events.on(name)
+    def _(ctx: Any, session: Session, now: datetime, *, subscription: SubscriptionRow,
+          **_: Any) -> None:
+        record(session, now, name, subscription_view(subscription))
+
+
+def _migration(name: str) -> None:
+    @events.on(name)
+    def _(ctx: Any, session: Session, now: datetime, *, migration: MigrationRequestRow,
+          **_: Any) -> None:
+        record(session, now, name, migration_view(migration))
+
+
+for _name in ("license.created", "license.renewed", "license.revoked",
+              "license.moved_to_marketplace", "maintenance.expiring", "maintenance.expired"):
+    _license(_name)
+_license("license.upgraded", arg="new")  # the license for the total, which replaces the old one
+for _name in ("order.created", "order.refunded", "order.canceled"):
+    _order(_name)
+_order("order.fulfilled", "order.paid")  # paid and fulfilled are one step: the licenses exist
+for _name in ("subscription.created", "subscription.updated", "subscription.renewed",
+              "subscription.payment_failed", "subscription.suspended", "subscription.canceled",
+              "subscription.deleted"):
+    _subscription(_name)
+for _name in ("migration.requested", "migration.completed", "migration.rejected"):
+    _migration(_name)
+
+
+def _registration(name: str) -> None:
+    @events.on(name)
+    def _(ctx: Any, session: Session, now: datetime, *, registration: RegistrationRow,
+          **_: Any) -> None:
+        record(session, now, name, registration_view(registration))
+
+
+_registration("registration.created")
+_registration("registration.deleted")
+
+
+@events.on("invoice.created")
+def _invoice(ctx: Any, session: Session, now: datetime, *, invoice: InvoiceRow, **_: Any) -> None:
+    record(session, now, "invoice.created", invoice_view(invoice))
+
+
+@events.after_commit
+def _wake(ctx: Any) -> None:
+    from licensor.webhooks.service import wake
+
+    wake(ctx)

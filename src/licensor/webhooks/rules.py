@@ -1,0 +1,135 @@
+"""Pure rules of outbound webhooks: the catalog, secrets and signatures (Standard Webhooks),
+the retry schedule, and which URLs and addresses may be called. No I/O here."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+# The fixed catalog: names are a contract with the vendor's systems.
+EVENT_TYPES = (
+    "license.created", "license.upgraded", "license.renewed", "license.revoked",
+    "license.moved_to_marketplace",
+    "registration.created", "registration.deleted",
+    "order.created", "order.paid", "order.refunded", "order.canceled",
+    "subscription.created", "subscription.updated", "subscription.renewed",
+    "subscription.payment_failed", "subscription.suspended", "subscription.canceled",
+    "subscription.deleted",
+    "invoice.created",
+    "migration.requested", "migration.completed", "migration.rejected",
+    "maintenance.expiring", "maintenance.expired",
+)
+ALL = "*"
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32  # at least 24
+ROTATION_OVERLAP = timedelta(hours=24)
+
+# After the 1st, 2nd, ... failed attempt the next waits this long; after one failure more the
+# delivery is failed.
+RETRY_DELAYS = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30),
+                timedelta(hours=2), timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
+# A receiver's Retry-After is honoured up to this long (a typo of a year must not park events).
+MAX_RETRY_AFTER = timedelta(hours=24)
+DISABLE_AFTER = timedelta(days=3)  # of nothing but failures
+EVENTS_KEPT = timedelta(days=90)
+TIMEOUT_SECONDS = 10.0
+BODY_KEPT = 2048  # bytes of a receiver's answer kept with the delivery
+
+
+def unknown_types(types: Iterable[str]) -> list[str]:
+    return [t for t in types if t != ALL and t not in EVENT_TYPES]
+
+
+def subscribed(types: Sequence[str], event_type: str) -> bool:
+    return ALL in types or event_type in types
+
+
+# -- secrets and signatures -----------------------------------------------------------------------
+
+def new_secret(random_bytes: bytes) -> str:
+    assert len(random_bytes) >= 24
+    return SECRET_PREFIX + base64.b64encode(random_bytes).decode()
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256>` of "{id}.{timestamp}.{body}" keyed with the secret's bytes."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def live_secrets(secret: str, previous: str | None, previous_until: datetime | None,
+                 now: datetime) -> list[str]:
+    """The secrets that sign now: the current one, and the previous one during its overlap."""
+    if previous and previous_until is not None and now < previous_until:
+        return [secret, previous]
+    return [secret]
+
+
+def signature_header(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
+    return " ".join(signature(s, msg_id, timestamp, body) for s in secrets)
+
+
+# -- retries --------------------------------------------------------------------------------------
+
+def next_attempt(attempt: int, failed_at: datetime, retry_after: timedelta | None = None
+                 ) -> datetime | None:
+    """When to try again after attempt number `attempt` failed; None once the schedule is spent.
+    A receiver's Retry-After replaces the schedule's wait (up to MAX_RETRY_AFTER)."""
+    if attempt > len(RETRY_DELAYS):
+        return None
+    wait = RETRY_DELAYS[attempt - 1]
+    if retry_after is not None:
+        wait = min(max(retry_after, timedelta(0)), MAX_RETRY_AFTER)
+    return failed_at + wait
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))
+
+
+# -- URLs and addresses ---------------------------------------------------------------------------
+
+def url_problem(url: str, *, production: bool) -> str | None:
+    """Why `url` cannot be a webhook endpoint (its form only; addresses are checked apart)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http(s) URL with a host name"
+    if production and parts.scheme != "https":
+        return "must use https://"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    return None
+
+
+def address_refused(address: str) -> bool:
+    """Loopback, private, link-local, multicast, unspecified or reserved: never called in
+    production (the vendor's own network is no place for a webhook to reach)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
+            or ip.is_unspecified or ip.is_reserved or not ip.is_global)
