@@ -131,7 +131,8 @@ def seed_licenses(home: Path, url: str, count: int, sample: int) -> list[dict[st
 # -- servers -------------------------------------------------------------------------------
 
 @contextmanager
-def server(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+def server(args: list[str], port: int,
+           env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process (its own process group), wait until it answers, stop it after."""
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -150,7 +151,7 @@ def server(args: list[str], port: int, env: dict[str, str] | None = None) -> Ite
                     raise RuntimeError("server did not start in 60 s") from None
                 time.sleep(0.2)
         time.sleep(1.0)  # let every worker of a multi-process server come up
-        yield
+        yield proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -162,9 +163,30 @@ def server(args: list[str], port: int, env: dict[str, str] | None = None) -> Ite
         os.unlink(log.name)
 
 
-def licensor_server(home: Path, url: str, port: int, workers: int) -> Any:
+def licensor_server(home: Path, url: str, port: int, workers: int,
+                    http_server: str = "auto") -> Any:
     return server([str(VENV_BIN / "licensor"), "serve", "--port", str(port), "--workers",
-                   str(workers), "--no-access-log"], port, licensor_env(home, url))
+                   str(workers), "--no-access-log", "--server", http_server], port,
+                  licensor_env(home, url))
+
+
+def cpu_ticks(group: int) -> dict[int, int]:
+    """CPU ticks (user + system) of every process in a process group, by pid."""
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields after the command: state ppid pgrp ... utime stime
+            ticks[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_split(before: dict[int, int], after: dict[int, int]) -> list[int]:
+    """Ticks each process spent between two readings, busiest first (the supervisor, idle,
+    comes last)."""
+    return sorted((after[pid] - before.get(pid, 0) for pid in after), reverse=True)
 
 
 def ceiling_server(bodies_file: Path, port: int, home: Path, url: str) -> Any:

@@ -29,6 +29,8 @@ from _common import (
     Load,
     ceiling_server,
     check_answers,
+    cpu_split,
+    cpu_ticks,
     free_port,
     licensor_server,
     require_wrk,
@@ -49,6 +51,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--low-connections", type=int, default=8,
                         help="a second, lighter load for latency below saturation")
+    parser.add_argument("--server", default="auto",
+                        help="licensor serve --server: auto, uvicorn, gunicorn or granian")
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
     require_wrk()
@@ -76,22 +80,25 @@ def main() -> int:
                         results.setdefault((0, conns), []).append(load)
                 for n in workers:
                     port = free_port()
-                    with licensor_server(home, url, port, n):
+                    with licensor_server(home, url, port, n, args.server) as proc:
                         check_answers(port, bodies)
                         wrk(port, script, 2, args.connections)  # warm up every worker
                         for conns in (args.connections, args.low_connections):
+                            before = cpu_ticks(proc.pid)
                             load = wrk(port, script, args.seconds, conns)
+                            split = cpu_split(before, cpu_ticks(proc.pid))
                             results.setdefault((n, conns), []).append(load)
                             print(f"run {run + 1}: {n} worker(s), {conns} connections: "
                                   f"{load.rps:.0f} req/s, p50 {load.p50_ms:.2f} ms, "
-                                  f"p99 {load.p99_ms:.2f} ms", flush=True)
+                                  f"p99 {load.p99_ms:.2f} ms, CPU ticks per process {split}",
+                                  flush=True)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
     print(f"\n{args.licenses:,} licenses on PostgreSQL; wrk -t1 -d{args.seconds}s, random valid "
-          f"keys; medians of {args.runs} runs")
+          f"keys; medians of {args.runs} runs; --server {args.server}")
     print("workers 0 = the ceiling (bench/ceiling.py: Starlette + one Ed25519 verify, no DB)")
     print(f"{'workers':>7} {'connections':>11} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}  errors")
     for (n, conns), loads in sorted(results.items()):

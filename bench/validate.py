@@ -24,6 +24,8 @@ from _common import (
     Load,
     ceiling_server,
     check_answers,
+    cpu_split,
+    cpu_ticks,
     free_port,
     licensor_server,
     require_wrk,
@@ -49,6 +51,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--server", default="auto",
+                        help="licensor serve --server: auto, uvicorn, gunicorn or granian")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     require_wrk()
@@ -66,17 +70,21 @@ def main() -> int:
                 wrk(port, script, 2, args.connections)  # warm up
                 ceiling.append(wrk(port, script, args.seconds, args.connections))
             port = free_port()
-            with licensor_server(home, url, port, args.workers):
+            with licensor_server(home, url, port, args.workers, args.server) as proc:
                 check_answers(port, bodies)
                 wrk(port, script, 2, args.connections)
+                before = cpu_ticks(proc.pid)
                 served.append(wrk(port, script, args.seconds, args.connections))
+                split = cpu_split(before, cpu_ticks(proc.pid))
             print(f"run {run + 1}: ceiling {ceiling[-1].rps:.0f} req/s, "
-                  f"licensor {served[-1].rps:.0f} req/s", flush=True)
+                  f"licensor {served[-1].rps:.0f} req/s, CPU ticks per process {split}",
+                  flush=True)
 
     ratio = (statistics.median(s.rps for s in served)
              / statistics.median(c.rps for c in ceiling))
     print(f"{args.licenses:,} licenses on SQLite, wrk -t1 -c{args.connections} "
-          f"-d{args.seconds}s, random valid keys, {args.workers} worker(s)")
+          f"-d{args.seconds}s, random valid keys, {args.workers} worker(s), "
+          f"--server {args.server}")
     print(describe("ceiling (Starlette+verify)", ceiling))
     print(describe("licensor validate", served))
     print(f"ratio licensor/ceiling: {ratio:.2f}  (target >= {TARGET}) "

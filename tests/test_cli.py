@@ -46,4 +46,4 @@ def test_keys_rotate_and_audit_verify(cli, client: TestClient) -> None:
     assert kid not in before
     assert kid in json.loads(cli("keys", "export"))["keys"]
     assert "Audit log intact" in cli("audit", "verify")
-    assert isinstance(json.loads(cli("jobs", "run")), dict)
+    assert isinstance(json.loads(cli("jobs", "run", "--json")), dict)

@@ -1,4 +1,4 @@
-"""Settings from the environment (LICENSOR_*), as API.md names them."""
+"""Settings from the environment (LICENSOR_*), as README's configuration table names them."""
 
 from __future__ import annotations
 

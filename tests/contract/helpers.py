@@ -1,4 +1,4 @@
-"""Black-box helpers: everything goes through the HTTP API exactly as API.md describes it."""
+"""Black-box helpers: everything goes through the HTTP API exactly as a client uses it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""API.md "Running" and "Conventions", checked over HTTP on every endpoint they apply to."""
+"""The API's conventions (running, errors, paging, idempotency), checked over HTTP on every
+endpoint they apply to."""
 
 from __future__ import annotations
 

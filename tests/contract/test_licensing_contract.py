@@ -1,4 +1,4 @@
-"""API.md "Catalog", "Licenses" and "Registrations", black-box over HTTP."""
+"""The catalog, licenses and registrations contract, black-box over HTTP."""
 
 from __future__ import annotations
 

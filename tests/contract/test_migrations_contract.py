@@ -1,4 +1,4 @@
-"""API.md "Marketplace migration", black-box over HTTP."""
+"""The marketplace migration contract, black-box over HTTP."""
 
 from __future__ import annotations
 

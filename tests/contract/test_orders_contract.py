@@ -1,4 +1,4 @@
-"""API.md "Quotes, orders, payment", black-box over HTTP (sandbox payments and clock)."""
+"""The quotes, orders and payment contract, black-box over HTTP (sandbox payments and clock)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Outside acceptance tests of API.md "Conventions" (accounts) and "Subscriptions", black-box:
+"""Outside acceptance tests of the accounts and subscriptions contract, black-box:
 only HTTP calls, the sandbox clock for time. Field names, types, statuses and error codes are
-checked exactly as API.md writes them."""
+checked exactly as the API documents them."""
 
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ def test_members_billing_admin_and_rights(api: Api, client: TestClient) -> None:
     # the billing admin must be staff
     r = client.put(f"/v1/sites/{sid}/billing-admin", json={"account_id": member_acc["id"]},
                    headers=owner)
-    assert 400 <= r.status_code < 500 and r.json()["error"]["code"]  # API.md names no code
+    assert 400 <= r.status_code < 500 and r.json()["error"]["code"]  # no one code is promised here
     r = client.put(f"/v1/sites/{sid}/billing-admin", json={"account_id": staff_acc["id"]},
                    headers=staff)
     assert r.status_code == 403

@@ -1,4 +1,4 @@
-"""API.md "Releases and updates" and "Sandbox", black-box over HTTP."""
+"""The releases, updates and sandbox contract, black-box over HTTP."""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 class AccountBody(BaseModel):
     email: str = Field(max_length=EMAIL_MAX_LENGTH, pattern=EMAIL_PATTERN)
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    # API.md sets no password policy, so any non-empty password is accepted.
+    # No password policy: any non-empty password is accepted (lockout and rate limits stop
+    # guessing; the vendor's portal may ask for more).
     password: str = Field(min_length=1, max_length=200)
 
 

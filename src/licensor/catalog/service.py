@@ -62,3 +62,23 @@ def put_product(session: Session, code: str, document: Any, *, now: datetime,
                  entity_id=code, before=before, after=after, now=now)
     session.flush()
     return product
+
+
+def put_products(session: Session, documents: list[Any], *, now: datetime,
+                 actor: str) -> list[Product]:
+    """Create or replace several products at once, all or none: every document is checked
+    first, and one INVALID_CATALOG names every product and field to fix."""
+    problems: list[dict[str, Any]] = []
+    for index, document in enumerate(documents):
+        try:
+            parse_product(document)
+        except LicensorError as exc:
+            code = document.get("code") if isinstance(document, dict) else None
+            problems.append({"index": index, "product": code, "message": exc.message,
+                             **exc.details})
+    if problems:
+        raise LicensorError("INVALID_CATALOG", f"{len(problems)} product(s) of the catalog are "
+                            "invalid; fix each field named and load it again (nothing was "
+                            "changed).", {"errors": problems})
+    return [put_product(session, document["code"], document, now=now, actor=actor)
+            for document in documents]

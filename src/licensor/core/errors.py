@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Every code of API.md (and ours, in the same style) with its HTTP status.
+# Every error code the API answers with, and its HTTP status.
 STATUS_BY_CODE: dict[str, int] = {
     "INVALID_REQUEST": 422,
     "NOT_FOUND": 404,
@@ -29,7 +29,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SIGNING_KEY_NOT_FOUND": 404,
     "SIGNING_KEY_ACTIVE": 409,
     "SIGNING_KEY_EXPOSED": 500,
-    # Quotes, orders, payment (API.md)
+    # Quotes, orders, payment
     "UPGRADE_NOT_LARGER": 409,
     "UPGRADE_VIA_MARKETPLACE": 409,
     "SOLD_BY_MARKETPLACE": 409,
@@ -85,6 +85,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "RATE_LIMITED": 429,
     "TOKEN_NOT_FOUND": 404,
     "INVALID_DURATION": 422,
+    # The sandbox clock (CLI)
+    "NOT_SANDBOX": 409,
+    "INVALID_TIME": 422,
     "BACKUP_NOT_FOUND": 404,
     "BACKUP_INVALID": 422,
     "BACKUP_EXISTS": 409,

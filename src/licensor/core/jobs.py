@@ -45,11 +45,15 @@ def registered() -> list[Job]:
     return sorted(_REGISTRY.values(), key=lambda j: (j.order, j.name))
 
 
-def run_due(ctx: Context, session: Session, now: datetime) -> dict[str, int]:
+def run_due(ctx: Context, session: Session, now: datetime,
+            on_job: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Run every registered job once, in order; `on_job(name, count)` after each (progress)."""
     done: dict[str, int] = {}
     for item in registered():
         count = item.fn(ctx, session, now)
         done[item.name] = count
+        if on_job is not None:
+            on_job(item.name, count)
         state = session.get(JobStateRow, item.name)
         if state is None:
             session.add(JobStateRow(name=item.name, last_run_at=now, last_count=count))

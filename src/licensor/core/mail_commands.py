@@ -24,8 +24,8 @@ def failed(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] =
     """List mail whose retries ran out (retry one with `licensor mail retry ID`)."""
     from rich.table import Table
 
-    from licensor.cli import console, print_json, run_command
     from licensor.core import mail
+    from licensor.core.commands import console, print_json, run_command
 
     views = run_command(lambda ctx, s, now: [_failed_view(r) for r in mail.failed(s)])
     if as_json:
@@ -41,8 +41,8 @@ def failed(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] =
 @app.command("retry")
 def retry(mail_id: str) -> None:
     """Send a failed message again now, with a fresh retry schedule."""
-    from licensor.cli import console, run_command
     from licensor.core import mail
+    from licensor.core.commands import console, run_command
 
     run_command(lambda ctx, s, now: mail.retry(s, mail_id))
     console.print(f"Message {mail_id} is queued again.")
@@ -51,7 +51,7 @@ def retry(mail_id: str) -> None:
 @app.command("send")
 def send() -> None:
     """Send every message that is due now (the server does this by itself)."""
-    from licensor.cli import context, print_json
     from licensor.core import mail
+    from licensor.core.commands import context, print_json
 
     print_json({"sent": mail.deliver_all_due(context())})

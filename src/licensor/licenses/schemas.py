@@ -1,4 +1,4 @@
-"""JSON shapes of API.md, built from rows. Times are RFC 3339 UTC with a Z."""
+"""JSON shapes of the licenses API (as /openapi.json gives them), built from rows. Times are RFC 3339 UTC with a Z."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def add(product: Annotated[str, typer.Argument(help="Product code, e.g. jira-ser
         released_at: Annotated[str | None, typer.Option(
             help="When it was released (RFC 3339); default now")] = None) -> None:
     """Create or replace a release."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.maintenance import service as maintenance
 
     moment = parse_moment(released_at) if released_at else None
@@ -47,7 +47,7 @@ def list_releases(product: Annotated[str, typer.Argument(help="Product code")],
     """List a product's releases, oldest version first."""
     from rich.table import Table
 
-    from licensor.cli import console, print_json, run_command
+    from licensor.core.commands import console, print_json, run_command
     from licensor.maintenance import service as maintenance
 
     views = run_command(lambda ctx, session, now: [

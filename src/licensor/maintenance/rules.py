@@ -19,7 +19,7 @@ from datetime import datetime
 from licensor.core.calendar import add_months
 from licensor.maintenance.versions import Version
 
-# Reasons of an update check (API.md).
+# Reasons of an update check: the `reason` of its answer, a stable code apps switch on.
 ALLOWED = "ALLOWED"
 MAINTENANCE_EXPIRED = "MAINTENANCE_EXPIRED"
 MAJOR_UPGRADE_REQUIRED = "MAJOR_UPGRADE_REQUIRED"

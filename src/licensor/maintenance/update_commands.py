@@ -18,7 +18,7 @@ def check(name: Annotated[str, typer.Option("--name", help="License Name")],
           version: Annotated[str, typer.Option("--version", help="Version to install")]
           ) -> None:
     """Print the answer as JSON; exit status 1 when the version may not be installed."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.maintenance import service as maintenance
 
     if key == "-":

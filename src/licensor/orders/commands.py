@@ -20,7 +20,7 @@ def list_orders(status: Annotated[str | None, typer.Option(
     """List orders, oldest first."""
     from rich.table import Table
 
-    from licensor.cli import console, print_json, run_command
+    from licensor.core.commands import console, print_json, run_command
     from licensor.core.money import Money
     from licensor.orders.repository import OrderRepository
 
@@ -47,7 +47,7 @@ def list_orders(status: Annotated[str | None, typer.Option(
 @app.command("show")
 def show(order: Annotated[str, typer.Argument(help="Order id or number (LIC-000001)")]) -> None:
     """Show an order as JSON, with its license."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
     from licensor.orders.endpoints import order_view
 
@@ -57,7 +57,7 @@ def show(order: Annotated[str, typer.Argument(help="Order id or number (LIC-0000
 @app.command("mark-paid")
 def mark_paid(order: Annotated[str, typer.Argument(help="Order id or number")]) -> None:
     """An invoice was paid: fulfil the order and mail the License Information."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
     from licensor.orders.endpoints import order_view
 
@@ -70,7 +70,7 @@ def refund(order: Annotated[str, typer.Argument(help="Order id or number")],
            force: Annotated[bool, typer.Option(
                help="Refund even after the 60-day window")] = False) -> None:
     """Refund a fulfilled order (an unpaid one is canceled)."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
     from licensor.orders.endpoints import order_view
 
@@ -81,7 +81,7 @@ def refund(order: Annotated[str, typer.Argument(help="Order id or number")],
 @app.command("cancel")
 def cancel(order: Annotated[str, typer.Argument(help="Order id or number")]) -> None:
     """Cancel an order awaiting payment."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
     from licensor.orders.endpoints import order_view
 

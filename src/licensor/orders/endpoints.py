@@ -1,4 +1,4 @@
-"""Quotes, orders, payment, refunds (API.md "Quotes, orders, payment")."""
+"""Quotes, orders, payment, refunds over HTTP (docs/orders.md tells the vendor's side)."""
 
 from __future__ import annotations
 

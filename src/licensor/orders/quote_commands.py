@@ -19,7 +19,7 @@ def create(kind: Annotated[str, typer.Option(help="new, upgrade or renewal")] = 
            name: Annotated[str | None, typer.Option("--name", help="License Name")] = None,
            key: Annotated[str | None, typer.Option("--key", help="License Key")] = None) -> None:
     """Create a quote, valid 60 days, and print it as JSON."""
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.orders import quotes
     from licensor.orders.endpoints import quote_view
 

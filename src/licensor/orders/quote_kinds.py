@@ -133,7 +133,7 @@ def parse_body(kind: QuoteKind, body: dict[str, Any]) -> dict[str, Any]:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
         if where == "seats" and first.get("type") in ("greater_than_equal", "less_than_equal"):
-            # API.md: a seat count out of range is 422 INVALID_SEATS (not a malformed body).
+            # A seat count out of range is 422 INVALID_SEATS, as everywhere (not a malformed body).
             raise LicensorError("INVALID_SEATS", f"Seats must be a whole number from 1 to "
                                 f"{MAX_SEATS}.", {"field": "seats",
                                                   "seats": first.get("input")}) from None

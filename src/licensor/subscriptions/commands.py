@@ -21,7 +21,7 @@ def list_subscriptions(
     """List subscriptions by id."""
     from rich.table import Table
 
-    from licensor.cli import console, print_json, run_command
+    from licensor.core.commands import console, print_json, run_command
     from licensor.core.money import Money
     from licensor.subscriptions.endpoints import subscription_view
     from licensor.subscriptions.repository import SubscriptionRepository
@@ -49,7 +49,7 @@ def list_subscriptions(
 def show_subscription(subscription_id: str) -> None:
     """Show a subscription with its owner, site and invoices, as JSON."""
     from licensor.accounts.service import get_account
-    from licensor.cli import print_json, run_command
+    from licensor.core.commands import print_json, run_command
     from licensor.core.errors import LicensorError
     from licensor.subscriptions.endpoints import invoice_view, subscription_view
     from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository

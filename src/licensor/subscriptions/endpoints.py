@@ -227,7 +227,7 @@ class SubscribeBody(BaseModel):
     site_id: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     google_id: str | None = Field(default=None, min_length=1, max_length=320, pattern=NO_NUL)
     # Strict: `true` is not a quantity. Wide bounds, so any count a customer might ask for gets
-    # SINGLE_USER_ONLY (API.md: "quantity other than 1 → 409") rather than a range error.
+    # SINGLE_USER_ONLY (a quantity other than 1 is a 409) rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
 
 
@@ -266,7 +266,7 @@ def get_subscription(subscription_id: PathId, session: ReadSession,
 @router.post("/subscriptions/{subscription_id}/change/preview")
 def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
                    account: Account) -> dict[str, Any]:
-    # In UTC, so the lines' times are UTC (API.md) and the new period is computed as the change
+    # In UTC, so the lines' times are UTC (as every time the API answers) and the new period is computed as the change
     # computes it: month arithmetic in another offset can land on another instant.
     at = body.at.astimezone(UTC) if body.at else now_for(ctx, session)
     return change_view(subs.preview_change(session, account, subscription_id, plan=body.plan,

@@ -25,7 +25,7 @@ _HEADER = struct.Struct(">B4s16s8sIIIHB")
 UNLIMITED = 0xFFFFFFFF
 GROUP = 5
 
-# Codes of a verdict, as in API.md's validate answer.
+# Codes of a verdict: the same as the online validate answer's, so an app handles both alike.
 VALID = "VALID"
 MALFORMED = "MALFORMED"
 UNKNOWN_KEY = "UNKNOWN_KEY"

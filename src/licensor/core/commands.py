@@ -1,0 +1,71 @@
+"""What every `licensor` command shares: the prepared context, one unit of work per command,
+coded refusals, JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from licensor.config import Settings
+from licensor.core.context import Context, build_context
+from licensor.core.errors import LicensorError
+from licensor.core.mail import deliver_all_due
+
+console = Console()
+err = Console(stderr=True)
+
+# How a context is made ready before a command runs (migrations, the default catalog, a
+# signing key). Core knows no capability, so the composition (cli.py) hands it in.
+_prepare: Callable[[Context], None] | None = None
+
+
+def set_prepare(fn: Callable[[Context], None]) -> None:
+    global _prepare
+    _prepare = fn
+
+
+def context() -> Context:
+    """A prepared context: migrations applied, catalog loaded, a signing key present."""
+    ctx = build_context(Settings())
+    if _prepare is not None:
+        _prepare(ctx)
+    return ctx
+
+
+def fail(exc: LicensorError) -> NoReturn:
+    """Print the code and the sentence, then each listed problem (e.g. every invalid product
+    of a catalog file, with its field), and exit 2."""
+    err.print(f"[red]{exc.code}[/red]: {exc.message}")
+    problems = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    for problem in problems if isinstance(problems, list) else []:
+        if isinstance(problem, dict):
+            where = problem.get("product") or problem.get("index", "")
+            field = f" ({problem['field']})" if problem.get("field") else ""
+            err.print(f"  {where}{field}: {problem.get('message', '')}", markup=False,
+                      highlight=False)
+    raise typer.Exit(2)
+
+
+def run_command(fn: Callable[[Context, Any, Any], Any]) -> Any:
+    """Run one unit of work: commit on success, print a coded error on refusal."""
+    ctx = context()
+    try:
+        with ctx.db.transaction() as session:
+            result = fn(ctx, session, ctx.clock.now(session))
+        # In the foreground: the process is about to exit, and nobody waits on a response.
+        deliver_all_due(ctx)
+        return result
+    except LicensorError as exc:
+        fail(exc)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON, never wrapped by Rich."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+JSON_OPTION = typer.Option("--json", help="Print JSON")

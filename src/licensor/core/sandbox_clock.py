@@ -1,0 +1,71 @@
+"""The sandbox clock's controls, for the API and the CLI alike: read, freeze, advance (which runs
+every job that fell due). Production has no such controls: its time is the real time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from licensor.core import audit, jobs
+from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.core.models import SandboxClockRow
+
+# Far enough for any test of yearly renewals, near enough that dates stay in range.
+MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 3600
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def require_sandbox(ctx: Context) -> None:
+    if not ctx.settings.sandbox:
+        raise LicensorError("NOT_SANDBOX", "The clock can be shown, set and advanced only in "
+                            "sandbox mode (LICENSOR_SANDBOX=1); in production Licensor runs on "
+                            "the real time.")
+
+
+def show(ctx: Context, session: Session) -> dict[str, Any]:
+    require_sandbox(ctx)
+    row = session.get(SandboxClockRow, 1)
+    return {"now": _iso(ctx.clock.now(session)), "frozen": row is not None and row.now is not None}
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time with its offset: '2016-01-31T00:00:00Z'; 422 INVALID_TIME otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise LicensorError("INVALID_TIME", f"'{text}' is not a time with its offset; write it "
+                            "as ISO 8601, for example 2016-01-31T00:00:00Z.", {"value": text})
+    return moment.astimezone(UTC)
+
+
+def set_time(ctx: Context, session: Session, now: datetime, *, actor: str) -> dict[str, Any]:
+    """Freeze the clock at `now` (jobs do not run: advance runs them)."""
+    require_sandbox(ctx)
+    before = ctx.clock.now(session)
+    ctx.clock.set(session, now)
+    audit.record(session, actor=actor, action="sandbox.clock_set", entity_type="sandbox_clock",
+                 entity_id="clock", before={"now": _iso(before)}, after={"now": _iso(now)},
+                 now=now)
+    return {"now": _iso(now)}
+
+
+def advance(ctx: Context, session: Session, seconds: int,
+            on_job: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+    """Move the clock `seconds` ahead and run every job that fell due by then."""
+    require_sandbox(ctx)
+    if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise LicensorError("INVALID_DURATION", f"Advance the clock by 0 to "
+                            f"{MAX_ADVANCE_SECONDS} seconds (ten years), not {seconds}.",
+                            {"value": seconds})
+    now = ctx.clock.now(session) + timedelta(seconds=seconds)
+    ctx.clock.set(session, now)
+    return {"now": _iso(now), "jobs": jobs.run_due(ctx, session, now, on_job=on_job)}
