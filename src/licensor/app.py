@@ -23,7 +23,7 @@ from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
 from licensor.licenses import endpoints as licenses_endpoints
-from licensor.licenses import registration_endpoints, signing_key_endpoints
+from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
 from licensor.licenses.hot_path import ValidateHotPath
 from licensor.maintenance import endpoints as releases_endpoints
 from licensor.maintenance import update_endpoints
@@ -49,6 +49,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         pricing_endpoints.router,
         registration_endpoints.router,
         releases_endpoints.router,
+        revocation_endpoints.router,
         *([sandbox.router] if sandbox_mode else []),
         signing_key_endpoints.router,
         subscriptions_endpoints.router,

@@ -20,6 +20,7 @@ from licensor.core.commands import (  # noqa: F401  (re-exported for older impor
 )
 from licensor.core.context import Context
 from licensor.licenses import commands as licenses_commands
+from licensor.licenses import revocation_commands
 from licensor.maintenance import commands as releases_commands
 from licensor.maintenance import update_commands
 from licensor.marketplace import commands as marketplace_commands
@@ -54,7 +55,7 @@ for name, command in bulk_commands.COMMANDS.items():
 
 # Each capability's command group, as `licensor NAME ...`.
 for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_commands,
-               orders_commands, quote_commands, releases_commands,
+               orders_commands, quote_commands, releases_commands, revocation_commands,
                subscriptions_commands, update_commands):
     app.add_typer(_group.app, name=_group.NAME)
 

@@ -20,7 +20,10 @@ BOUGHT = datetime(2015, 3, 11, 16, 0, tzinfo=UTC)
 def check(client: TestClient, info: dict, version: str) -> dict:
     r = client.post("/v1/updates/check", json={**info, "version": version})
     assert r.status_code == 200, r.text
-    return r.json()
+    answer = r.json()
+    # What signs the answer (tests/licenses/test_signed_answers.py) is not the verdict.
+    assert answer.pop("nonce") is None and answer.pop("issued_at")
+    return answer
 
 
 def put_release(client: TestClient, admin: dict, product: str, version: str, at: str) -> None:

@@ -25,6 +25,9 @@ from licensor.core.models import SigningKeyRow
 from licensor.verify import Verifier
 
 RELOAD_SECONDS = 30.0
+# Built once: the validation hot path's connection compiles each statement object once.
+_ACTIVE_KID = (select(SigningKeyRow.kid).where(SigningKeyRow.status == "active")
+               .order_by(SigningKeyRow.created_at.desc()).limit(1))
 
 
 def kid_for(public_key: bytes) -> str:
@@ -47,6 +50,8 @@ class Keyring:
         self._signers: dict[str, SigningKey] = {}
         self._verifier: Verifier | None = None
         self._loaded_at = 0.0
+        self._answer_signer: tuple[str, SigningKey] | None = None
+        self._answer_signer_at = 0.0
 
     # -- private keys on disk -------------------------------------------------------------
     def _path(self, kid: str) -> Path:
@@ -149,6 +154,21 @@ class Keyring:
     def invalidate(self) -> None:
         with self._lock:
             self._verifier = None
+            self._answer_signer = None
+
+    def answer_signer(self, session: Session | Connection) -> tuple[str, SigningKey]:
+        """The active key for signing answers (validate, update check), cached like the
+        verifier: every answer is signed, so the key is not looked up for each one."""
+        held = self._answer_signer
+        if held is None or time.monotonic() - self._answer_signer_at > RELOAD_SECONDS:
+            kid = session.execute(_ACTIVE_KID).first()
+            if kid is None:
+                raise LicensorError("SIGNING_KEY_NOT_FOUND", "No active signing key; start the "
+                                    "server once or run `licensor keys rotate`.", status=500)
+            held = (kid[0], self._load_private(kid[0]))
+            with self._lock:
+                self._answer_signer, self._answer_signer_at = held, time.monotonic()
+        return held
 
     def verifier(self, session: Session | Connection, *, refresh: bool = False) -> Verifier:
         """Public keys that still validate, cached; reloaded every 30 s (other workers rotate)."""

@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import MAX_SEATS
+from licensor.core import signed_answers
 from licensor.core.context import Context
 from licensor.core.web.deps import (
     Admin,
@@ -53,6 +54,8 @@ class LicenseInformation(BaseModel):
     license_name: str = Field(max_length=1000)
     license_key: str = Field(max_length=4096)
     product: str | None = Field(default=None, max_length=64)
+    nonce: str | None = Field(default=None, max_length=signed_answers.MAX_NONCE,
+                              description="Echoed in the signed answer (at most 128 characters)")
 
 
 class RevokeBody(BaseModel):
@@ -86,10 +89,15 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
     return {"data": [license_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/validate")
-def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> dict[str, Any]:
-    return licenses.validate(ctx, session, body.license_name, body.license_key,
-                             body.product).to_json()
+@router.post("/validate", response_class=Response)
+def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> Response:
+    """The verdict, signed (`Licensor-Signature`); usually answered by hot_path.py."""
+    answer = licenses.validate(ctx, session, body.license_name, body.license_key,
+                               body.product).to_json()
+    content, signature = signed_answers.sign(ctx.keyring, session, validation.PATH, answer,
+                                             body.nonce)
+    return Response(content, media_type="application/json",
+                    headers={signed_answers.HEADER: signature})
 
 
 @router.post("/lost-key", status_code=202)

@@ -61,3 +61,18 @@ class LostKeyMailRow(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_lost_key_mails_email_sent", "email_key", "sent_at"),)
+
+
+class RevocationListRow(Base):
+    """The signed revocation list as served (one row, id 1), stored so every worker and host
+    serves the same document. `changes` grows whenever a license's status changes in a way the
+    list shows; the document is re-signed (and `sequence` grows) when `signed_changes` lags."""
+
+    __tablename__ = "revocation_lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    signed_changes: Mapped[int] = mapped_column(Integer, default=-1)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    kid: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    document: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from licensor.licenses.models import LicenseRow, LostKeyMailRow, RegistrationRow
+from licensor.core.models import SigningKeyRow
+from licensor.licenses.models import (
+    LicenseRow,
+    LostKeyMailRow,
+    RegistrationRow,
+    RevocationListRow,
+)
 
 
 class LicenseRepository:
@@ -92,3 +99,53 @@ class LostKeyMailRepository:
         result = self.session.execute(delete(LostKeyMailRow)
                                       .where(LostKeyMailRow.sent_at < before))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+class RevocationListRepository:
+    """The one row of the signed revocation list, and the ids it lists."""
+
+    ROW_ID = 1
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def state(self) -> tuple[int, int, datetime | None, str | None] | None:
+        """(changes, signed_changes, issued_at, status of the signing key) without the
+        document: what a server reads to know whether its copy is current."""
+        row = self.session.execute(
+            select(RevocationListRow.changes, RevocationListRow.signed_changes,
+                   RevocationListRow.issued_at, SigningKeyRow.status)
+            .outerjoin(SigningKeyRow, SigningKeyRow.kid == RevocationListRow.kid)
+            .where(RevocationListRow.id == self.ROW_ID)).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def document(self) -> str | None:
+        return self.session.scalar(select(RevocationListRow.document)
+                                   .where(RevocationListRow.id == self.ROW_ID))
+
+    def get_for_update(self) -> RevocationListRow | None:
+        return self.session.get(RevocationListRow, self.ROW_ID, with_for_update=True,
+                                populate_existing=True)
+
+    def create(self) -> RevocationListRow:
+        """The row, inserted in a savepoint; if another process inserted it first, theirs."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(RevocationListRow(id=self.ROW_ID, changes=0,
+                                                   signed_changes=-1, sequence=0))
+        except IntegrityError:
+            pass
+        row = self.get_for_update()
+        assert row is not None
+        return row
+
+    def count_change(self) -> None:
+        """One more change for the list to show (no row yet: the first document shows it)."""
+        self.session.execute(update(RevocationListRow)
+                             .where(RevocationListRow.id == self.ROW_ID)
+                             .values(changes=RevocationListRow.changes + 1))
+
+    def revoked_license_ids(self) -> list[str]:
+        return list(self.session.scalars(select(LicenseRow.id)
+                                          .where(LicenseRow.status == "revoked")
+                                          .order_by(LicenseRow.id)))

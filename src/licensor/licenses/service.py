@@ -15,6 +15,7 @@ from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
+from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
 from licensor.maintenance.rules import first_end
@@ -143,6 +144,7 @@ def revoke(ctx: Context, session: Session, license_id: str, reason: str, *, now:
     before = snapshot(row)
     row.status, row.revoked_reason = "revoked", reason
     row.version += 1
+    revocations.license_status_changed(ctx, session)  # the signed list is re-signed
     audit.record(session, actor=actor, action="license.revoked", entity_type="license",
                  entity_id=row.id, before=before, after={**snapshot(row), "reason": reason},
                  now=now)

@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 
+from licensor.core import signed_answers
 from licensor.core.context import Context
 from licensor.licenses import service as licenses
 
+PATH = "/v1/licenses/validate"
 _EXTRA = "validation.connection"
 _Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[Any]]
 
@@ -123,6 +125,14 @@ def validate(ctx: Context, license_name: str, license_key: str,
         _drop(ctx)
         return licenses.validate(ctx, _connection(ctx), license_name,  # type: ignore[arg-type]
                                  license_key, product).to_json()
+
+
+def validate_signed(ctx: Context, license_name: str, license_key: str, product: str | None,
+                    nonce: str | None) -> tuple[bytes, str]:
+    """The signed answer: (body bytes, Licensor-Signature value)."""
+    answer = validate(ctx, license_name, license_key, product)
+    return signed_answers.sign(ctx.keyring, _connection(ctx), PATH,  # type: ignore[arg-type]
+                               answer, nonce)
 
 
 def close(ctx: Context) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from licensor.core import signed_answers
 from licensor.core.web.deps import Ctx, ReadSession
 from licensor.maintenance import service as maintenance
 
@@ -17,11 +16,20 @@ class UpdateCheckBody(BaseModel):
     license_name: str = Field(max_length=1000)
     license_key: str = Field(max_length=4096)
     version: str = Field(max_length=200)
+    nonce: str | None = Field(default=None, max_length=signed_answers.MAX_NONCE,
+                              description="Echoed in the signed answer (at most 128 characters)")
 
 
-@router.post("/check")
-def check(body: UpdateCheckBody, ctx: Ctx, session: ReadSession) -> dict[str, Any]:
+PATH = "/v1/updates/check"
+
+
+@router.post("/check", response_class=Response)
+def check(body: UpdateCheckBody, ctx: Ctx, session: ReadSession) -> Response:
     """`allowed`, the `reason` (ALLOWED, MAINTENANCE_EXPIRED, MAJOR_UPGRADE_REQUIRED,
-    UNKNOWN_VERSION), the newest version this license may install and the newest overall."""
-    return maintenance.check_update(ctx, session, body.license_name, body.license_key,
-                                    body.version)
+    UNKNOWN_VERSION), the newest version this license may install and the newest overall;
+    signed (`Licensor-Signature`, with `issued_at` and the `nonce` in the body)."""
+    answer = maintenance.check_update(ctx, session, body.license_name, body.license_key,
+                                      body.version)
+    content, signature = signed_answers.sign(ctx.keyring, session, PATH, answer, body.nonce)
+    return Response(content, media_type="application/json",
+                    headers={signed_answers.HEADER: signature})

@@ -18,6 +18,16 @@ from dataclasses import dataclass
 from nacl.bindings import crypto_sign_BYTES, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+# Signed answers and revocation lists, re-exported: an app imports everything from here.
+from licensor.verify import answers
+from licensor.verify.answers import AnswerCheck, verify_answer  # noqa: F401
+from licensor.verify.revocations import (
+    DEFAULT_GRACE,
+    RevocationList,
+    RevocationListCheck,
+    check_revocation_list,
+)
+
 FORMAT_VERSION = 1
 SIGNATURE_BYTES = crypto_sign_BYTES  # 64
 # version, kid, license id, name digest, issued_at, seats, maintenance end, major version, len
@@ -32,6 +42,7 @@ UNKNOWN_KEY = "UNKNOWN_KEY"
 BAD_SIGNATURE = "BAD_SIGNATURE"
 NAME_MISMATCH = "NAME_MISMATCH"
 PRODUCT_MISMATCH = "PRODUCT_MISMATCH"
+REVOKED = "REVOKED"  # offline: listed in a signed revocation list (revocations.py)
 
 # People type keys: case does not matter, and digits that look like letters are read as them.
 _TYPED = str.maketrans({"0": "O", "1": "I", "8": "B"})
@@ -181,7 +192,10 @@ class Verifier:
     def kids(self) -> frozenset[str]:
         return frozenset(self._keys)
 
-    def verify(self, license_name: str, license_key: str, product: str | None = None) -> Verdict:
+    def verify(self, license_name: str, license_key: str, product: str | None = None, *,
+               revocations: RevocationList | None = None) -> Verdict:
+        """The verdict on License Information; with a revocation list (one that
+        `check_revocation_list` accepted), a key it lists is REVOKED."""
         try:
             message, signature, claims, digest = parse(key_bytes(license_key))
         except MalformedKey:
@@ -197,13 +211,31 @@ class Verifier:
             return Verdict(NAME_MISMATCH, claims)
         if product is not None and product != claims.product:
             return Verdict(PRODUCT_MISMATCH, claims)
+        if revocations is not None and claims.license_id in revocations:
+            return Verdict(REVOKED, claims)
         return Verdict(VALID, claims)
+
+    def verify_answer(self, *, path: str, body: bytes, signature: str | None,
+                      nonce: str | None, now: float,
+                      max_age: float = answers.DEFAULT_MAX_AGE) -> AnswerCheck:
+        """Was this answer signed by the vendor's server, for this request, recently?
+        See `answers.verify_answer`."""
+        return answers.verify_answer(self._keys, path=path, body=body, signature=signature,
+                                     nonce=nonce, now=now, max_age=max_age)
+
+    def check_revocation_list(self, document: Mapping[str, object] | str | bytes, *,
+                              now: float, last_sequence: int | None = None,
+                              grace: float = DEFAULT_GRACE) -> RevocationListCheck:
+        """See `revocations.check_revocation_list`."""
+        return check_revocation_list(self._keys, document, now=now, last_sequence=last_sequence,
+                                     grace=grace)
 
 
 def verify(license_name: str, license_key: str, public_keys: Mapping[str, bytes],
-           product: str | None = None) -> Verdict:
+           product: str | None = None, *, revocations: RevocationList | None = None) -> Verdict:
     """One-shot form of `Verifier(public_keys).verify(...)`."""
-    return Verifier(public_keys).verify(license_name, license_key, product)
+    return Verifier(public_keys).verify(license_name, license_key, product,
+                                        revocations=revocations)
 
 
 def public_keys_from_json(document: Mapping[str, object]) -> dict[str, bytes]:

@@ -1,0 +1,45 @@
+"""Signed answers: the validate and update-check answers carry `issued_at` and the request's
+`nonce`, and a `Licensor-Signature` header over `"POST <path>\\n" + <body>` made with the
+active signing key, so an app can tell the vendor's server from an impostor or a replay
+(licensor.verify.answers checks them; format in docs/key-format.md).
+
+`issued_at` is real time even in sandbox mode: the app compares it with its own clock.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from licensor.core.signing import Keyring
+from licensor.verify.answers import HEADER, header_value, signed_message
+
+__all__ = ["HEADER", "HEADER_NAME", "MAX_NONCE", "issued_at_now", "sign"]
+
+HEADER_NAME = HEADER.lower().encode("ascii")
+MAX_NONCE = 128
+
+_issued: tuple[int, str] = (0, "")
+
+
+def issued_at_now() -> str:
+    """Now, RFC 3339 UTC to the second; formatted once a second (every answer carries it)."""
+    global _issued
+    second = int(time.time())
+    if _issued[0] != second:
+        _issued = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _issued[1]
+
+
+def sign(keyring: Keyring, session: Session | Connection, path: str, answer: dict[str, Any],
+         nonce: str | None) -> tuple[bytes, str]:
+    """(body bytes, Licensor-Signature value) of `answer` with `issued_at` and `nonce` added."""
+    answer["issued_at"] = issued_at_now()
+    answer["nonce"] = nonce
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    kid, key = keyring.answer_signer(session)
+    return body, header_value(kid, key.sign(signed_message(path, body)).signature)
