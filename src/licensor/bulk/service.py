@@ -230,6 +230,20 @@ def _batches(items: list[CsvLicense], size: int) -> Iterator[list[CsvLicense]]:
         yield items[start:start + size]
 
 
+def _read_file(path: Path) -> tuple[bytes, str]:
+    """The CSV file's bytes (their digest names the job, so a rerun resumes it) and text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LicensorError("INVALID_REQUEST", f"Cannot read {path}: {exc.strerror}; give the "
+                            "path of a CSV file.", {"field": "file"}) from None
+    try:
+        return data, data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LicensorError("INVALID_REQUEST", f"{path} is not UTF-8 text; save the CSV as "
+                            "UTF-8.", {"field": "file"}) from None
+
+
 def run(ctx: Context, path: Path, *, kind: str, channel: str = "direct", actor: str = "cli",
         batch_size: int = BATCH_SIZE, on_start: Callable[[int, int], None] | None = None,
         on_batch: Callable[[int], None] | None = None) -> Result:
@@ -240,16 +254,7 @@ def run(ctx: Context, path: Path, *, kind: str, channel: str = "direct", actor: 
     if channel not in CHANNELS:
         raise LicensorError("INVALID_REQUEST", f"channel must be one of {', '.join(CHANNELS)}.",
                             {"field": "channel"})
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LicensorError("INVALID_REQUEST", f"Cannot read {path}: {exc.strerror}; give the "
-                            "path of a CSV file.", {"field": "file"}) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LicensorError("INVALID_REQUEST", f"{path} is not UTF-8 text; save the CSV as "
-                            "UTF-8.", {"field": "file"}) from None
+    data, text = _read_file(path)
     digest = hashlib.sha256(data).hexdigest()
 
     with ctx.db.transaction() as session:

@@ -225,6 +225,28 @@ def _parse_plans(raw: Any, code: str) -> tuple[Plan, ...]:
     return tuple(plans)
 
 
+def _parse_ratio(raw: Any, code: str) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        ratio: Decimal | None = Decimal(str(raw))
+    except InvalidOperation:
+        ratio = None
+    if ratio is None or not (Decimal(0) <= ratio <= Decimal(10)) or isinstance(raw, bool):
+        raise _err(f"{code}.renewal_price_ratio must be a number such as 0.5.",
+                   field="renewal_price_ratio")
+    return ratio
+
+
+def _parse_marketplace_url(url: Any, code: str, *, sold_there: bool) -> str | None:
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise _err(f"{code}.marketplace_url must be an http(s) address.", field="marketplace_url")
+    if sold_there and not url:
+        raise _err(f"{code}: a product sold on the marketplace needs marketplace_url.",
+                   field="marketplace_url")
+    return url
+
+
 def parse_product(data: Any, code: str | None = None) -> Product:
     """Build a Product from its JSON document, refusing anything a vendor could get wrong."""
     if not isinstance(data, dict):
@@ -254,28 +276,15 @@ def parse_product(data: Any, code: str | None = None) -> Product:
     if model == "subscription":
         plans = _parse_plans(data.get("plans"), code)
     maintenance = _int(data, "maintenance_months", code, minimum=1, optional=True)
-    ratio_raw = data.get("renewal_price_ratio")
-    ratio = None
-    if ratio_raw is not None:
-        try:
-            ratio = Decimal(str(ratio_raw))
-        except InvalidOperation:
-            ratio = None
-        if ratio is None or not (Decimal(0) <= ratio <= Decimal(10)) or isinstance(ratio_raw, bool):
-            raise _err(f"{code}.renewal_price_ratio must be a number such as 0.5.",
-                       field="renewal_price_ratio")
+    ratio = _parse_ratio(data.get("renewal_price_ratio"), code)
     if maintenance is not None and model != "perpetual":
         raise _err(f"{code}: maintenance applies to perpetual products only.",
                    field="maintenance_months")
     single_user = data.get("single_user", False)
     if not isinstance(single_user, bool):
         raise _err(f"{code}.single_user must be true or false.", field="single_user")
-    url = data.get("marketplace_url")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
-        raise _err(f"{code}.marketplace_url must be an http(s) address.", field="marketplace_url")
-    if (model == "marketplace" or "marketplace" in channels) and not url:
-        raise _err(f"{code}: a product sold on the marketplace needs marketplace_url.",
-                   field="marketplace_url")
+    url = _parse_marketplace_url(data.get("marketplace_url"), code,
+                                 sold_there=model == "marketplace" or "marketplace" in channels)
     seat_unit = data.get("seat_unit")
     if seat_unit is not None and not isinstance(seat_unit, str):
         raise _err(f"{code}.seat_unit must be a text such as \"user\".", field="seat_unit")

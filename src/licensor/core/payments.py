@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +41,14 @@ from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payment_processor import (  # noqa: F401  (importers name them here)
+    Charge,
+    PaymentProcessor,
+    PaymentSource,
+    Refund,
+    SavedCard,
+    declined,
+)
 
 if TYPE_CHECKING:
     from licensor.core.context import Context
@@ -53,64 +61,7 @@ DOUBT_AFTER = timedelta(seconds=20)
 WAIT_FOR_TURN = timedelta(seconds=30)
 
 
-# -- the processor interface ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Charge:
-    id: str
-    amount: Money
-    status: str = "succeeded"  # succeeded | refunded
-
-
-@dataclass(frozen=True)
-class Refund:
-    id: str
-    charge_id: str
-    amount: Money
-
-
-@dataclass(frozen=True)
-class SavedCard:
-    """A card kept at the processor for later charges; Licensor never stores a card token."""
-
-    customer_id: str
-    payment_method_id: str
-
-
-@dataclass(frozen=True)
-class PaymentSource:
-    """What to charge: a single-use card token from a checkout, or a saved card."""
-
-    card_token: str | None = None
-    saved: SavedCard | None = None
-    off_session: bool = False  # the customer is not present (renewals)
-
-    @property
-    def label(self) -> str:
-        if self.saved is not None:
-            return self.saved.payment_method_id
-        return self.card_token or ""
-
-
-class PaymentProcessor(Protocol):
-    def save_card(self, card_token: str, *, customer_id: str | None, email: str) -> SavedCard:
-        """Keep the card behind a single-use token for later (off-session) charges."""
-
-    def charge(self, amount: Money, source: PaymentSource, *, description: str,
-               idempotency_key: str, metadata: dict[str, str]) -> Charge:
-        """Charge; the same key answers the same charge. Raises CARD_DECLINED (402)."""
-
-    def find_charge(self, idempotency_key: str) -> Charge | None:
-        """The charge made with this key, if any (reconciliation)."""
-
-    def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:
-        """Give money back on an earlier charge; the same key answers the same refund."""
-
-
-def declined(card: str) -> LicensorError:
-    return LicensorError("CARD_DECLINED", "The card was declined and nothing was charged; try "
-                         "another card or ask your bank.", {"card_token": card})
-
+# -- the processor interface (core/payment_processor.py) -----------------------------------
 
 def processor_for(ctx: Context) -> PaymentProcessor:
     """The processor for this process: Stripe when configured, else the sandbox."""
