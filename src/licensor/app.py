@@ -9,6 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.accounts import endpoints as accounts_endpoints
@@ -18,10 +22,16 @@ from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
 from licensor.core.migrate import upgrade
-from licensor.core.web import errors, sandbox, webhooks
+from licensor.core.web import errors, openapi, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
-from licensor.core.web.rate_limit import RateLimitMiddleware, limiter_for, trusted_networks
+from licensor.core.web.rate_limit import (
+    ROUTES,
+    RateLimitMiddleware,
+    limiter_for,
+    trusted_networks,
+)
+from licensor.core.web.schemas import Health
 from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
 from licensor.licenses.hot_path import ValidateHotPath
@@ -123,8 +133,9 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
         ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
         webhooks_service.close(ctx)
 
-    app = FastAPI(title="Licensor", version=__version__, lifespan=lifespan,
-                  description="Licensing, upgrade and subscription back office (API v1).")
+    # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
+    app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,
+                         description=DESCRIPTION, static_url="/docs-assets")
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(RequestBoundary)
@@ -136,13 +147,50 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     # Outermost of all: an oversized body is refused before anything reads or parses it.
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
-    for router in routers(ctx.settings.sandbox):
+    capability_routers = routers(ctx.settings.sandbox)
+    for router in [other_methods_refused(capability_routers), *capability_routers]:
         app.include_router(router)
+    openapi.document(app, rate_limited={("POST", path) for path in ROUTES}
+                     | {("POST", "/v1/orders/{order_id}/pay")})
     return app
+
+
+DESCRIPTION = """Licensing, upgrade and subscription back office (API v1).
+
+Money is `{"amount": 8900, "currency": "USD"}` in minor units; times are RFC 3339 in UTC.
+Every refusal is `{"error": {"code", "message", "details"}}` with a 4xx status; each operation
+lists the codes it can answer with. Administrators send `Authorization: Bearer <admin token>`;
+customers the token of POST /v1/accounts or POST /v1/sessions."""
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def other_methods_refused(capability_routers: list[APIRouter]) -> APIRouter:
+    """A fixed address asked with a method it does not take answers 405 naming those it takes,
+    even when a route with a parameter would match it (`GET /v1/licenses/validate` is not a
+    license id). Included first; left out of /openapi.json."""
+    allowed: dict[str, set[str]] = {}
+    for router in capability_routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and "{" not in route.path:
+                allowed.setdefault(route.path, set()).update(route.methods or ())
+    refusals = APIRouter(include_in_schema=False)
+    for path, methods in allowed.items():
+        others = [m for m in _METHODS if m not in methods]
+        if others:
+            refusals.add_api_route(path, _refuser(", ".join(sorted(methods - {"HEAD"}))),
+                                   methods=others)
+    return refusals
+
+
+def _refuser(allow: str) -> Any:
+    async def refuse(_request: Request) -> None:
+        raise HTTPException(405, headers={"Allow": allow})
+    return refuse
 
 
 def create_app_from_env() -> FastAPI:

@@ -9,10 +9,12 @@ from fastapi import Depends, Request
 from licensor.accounts import service as accounts
 from licensor.accounts.models import AccountRow
 from licensor.core.web.deps import Ctx, bearer_token
+from licensor.core.web.openapi import AccountCredentials
 
 
-def require_account(request: Request, ctx: Ctx) -> AccountRow:
-    """The calling customer's account; 401 UNAUTHENTICATED without a live session token."""
+def require_account(request: Request, ctx: Ctx, _scheme: AccountCredentials) -> AccountRow:
+    """The calling customer's account; 401 UNAUTHENTICATED without a live session token.
+    (`_scheme` only names the security scheme in /openapi.json.)"""
     token = bearer_token(request)
     if not token:
         raise accounts.unauthenticated("missing")

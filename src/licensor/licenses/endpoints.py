@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import MAX_SEATS
@@ -21,11 +21,20 @@ from licensor.core.web.deps import (
     now_for,
     page_limit,
 )
+from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refusals
 from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.licenses import service as licenses
 from licensor.licenses import validation
 from licensor.licenses.repository import LicenseRepository, RegistrationRepository
-from licensor.licenses.schemas import license_view, registration_view
+from licensor.licenses.schemas import (
+    License,
+    LicenseList,
+    LostKeyAccepted,
+    RegistrationList,
+    Validation,
+    license_view,
+    registration_view,
+)
 
 log = logging.getLogger("licensor.api")
 
@@ -47,26 +56,41 @@ class LicenseCreate(BaseModel):
     email: str = Field(max_length=320)
     channel: Literal["direct", "marketplace"] = "direct"
     sen: str | None = Field(default=None, max_length=64)
-    purchased_at: AwareDatetime | None = None
+    purchased_at: TimeInput | None = None
+
+    model_config = {"json_schema_extra": {"examples": [
+        {"product": "desktop", "seats": 5, "license_name": "Acme Inc",
+         "email": "it@acme.example"}]}}
 
 
 class LicenseInformation(BaseModel):
     license_name: str = Field(max_length=1000)
-    license_key: str = Field(max_length=4096)
+    # No length limit: a key that is not one is answered MALFORMED, however long (only a body
+    # over LICENSOR_MAX_BODY_BYTES is refused, with 413).
+    license_key: str
     product: str | None = Field(default=None, max_length=64)
     nonce: str | None = Field(default=None, max_length=signed_answers.MAX_NONCE,
                               description="Echoed in the signed answer (at most 128 characters)")
+
+    model_config = {"json_schema_extra": {"examples": [
+        {"license_name": "Acme Inc", "license_key": "eJx...signed...", "product": "desktop"}]}}
 
 
 class RevokeBody(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
+    model_config = {"json_schema_extra": {"examples": [{"reason": "Refunded (order LIC-000042)"}]}}
+
 
 class LostKeyBody(BaseModel):
     email: str = Field(max_length=320)
 
+    model_config = {"json_schema_extra": {"examples": [{"email": "it@acme.example"}]}}
 
-@router.post("", status_code=201)
+
+@router.post("", status_code=201, response_model=License,
+             responses=refusals("UNKNOWN_PRODUCT", "INVALID_SEATS", "INVALID_TIER",
+                                "PRODUCT_NOT_PERPETUAL"))
 def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
                    admin: Admin) -> dict[str, Any]:
     now = now_for(ctx, session)
@@ -78,10 +102,10 @@ def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
     return license_view(row, [])
 
 
-@router.get("")
+@router.get("", response_model=LicenseList)
 def search_licenses(session: ReadSession, _admin: Admin, email: str | None = None,
-                    product: str | None = None, q: str | None = None, limit: int | None = None,
-                    cursor: str | None = None) -> dict[str, Any]:
+                    product: str | None = None, q: str | None = None, limit: Limit = None,
+                    cursor: Cursor = None) -> dict[str, Any]:
     size = page_limit(limit)
     rows = LicenseRepository(session).search(email=email, product=product, q=q,
                                              limit=fetch_size(size), after_id=cursor)
@@ -89,7 +113,9 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
     return {"data": [license_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/validate", response_class=Response)
+@router.post("/validate", response_class=Response, responses={
+    200: {"model": Validation, "description": "The verdict; `valid` is false for a key that is "
+          "not one (MALFORMED), however long. Signed in the Licensor-Signature header."}})
 def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> Response:
     """The verdict, signed (`Licensor-Signature`); usually answered by hot_path.py."""
     answer = licenses.validate(ctx, session, body.license_name, body.license_key,
@@ -100,7 +126,7 @@ def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> Respon
                     headers={signed_answers.HEADER: signature})
 
 
-@router.post("/lost-key", status_code=202)
+@router.post("/lost-key", status_code=202, response_model=LostKeyAccepted)
 async def lost_key(body: LostKeyBody, ctx: Ctx, background: BackgroundTasks) -> dict[str, Any]:
     # The answer goes before anything is looked up: the same words in the same time whether or
     # not the address bought anything. The look-up and the mail follow on their own.
@@ -118,14 +144,15 @@ def _send_lost_keys(ctx: Context, email: str) -> None:
         log.exception("lost-key mail failed")
 
 
-@router.get("/{license_id}")
+@router.get("/{license_id}", response_model=License, responses=refusals("LICENSE_NOT_FOUND"))
 def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return license_view(licenses.get_license(session, license_id))
 
 
-@router.get("/{license_id}/registrations")
+@router.get("/{license_id}/registrations", response_model=RegistrationList,
+            responses=refusals("LICENSE_NOT_FOUND"))
 def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
-                       limit: int | None = None,
+                       limit: LongLimit = None,
                        cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     row = licenses.get_license(session, license_id)
     regs = RegistrationRepository(session).for_license(row.id)
@@ -134,7 +161,8 @@ def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
             "seats": row.seats, "registered": len(regs)}
 
 
-@router.post("/{license_id}/revoke")
+@router.post("/{license_id}/revoke", response_model=License,
+             responses=refusals("LICENSE_NOT_FOUND", "LICENSE_ALREADY_REVOKED"))
 def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
            admin: Admin) -> dict[str, Any]:
     row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),

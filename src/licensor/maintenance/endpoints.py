@@ -5,19 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.openapi import Limit, TimeInput, refusals
 from licensor.maintenance import service as maintenance
+from licensor.maintenance.schemas import Release, ReleaseList
 
 router = APIRouter(prefix="/v1/products", tags=["releases"])
 
 
 class ReleaseBody(BaseModel):
-    released_at: AwareDatetime
+    released_at: TimeInput
+
+    model_config = {"json_schema_extra": {"examples": [{"released_at": "2026-01-15T09:30:00Z"}]}}
 
 
-@router.put("/{code}/releases/{version}")
+@router.put("/{code}/releases/{version}", response_model=Release, responses={
+    201: {"model": Release, "description": "A new release"},
+    **refusals("UNKNOWN_PRODUCT", "INVALID_VERSION")})
 def put_release(code: str, version: str, body: ReleaseBody, response: Response, ctx: Ctx,
                 session: WriteSession, admin: Admin) -> dict[str, Any]:
     """Create or replace a release (201 when new, 200 when replaced)."""
@@ -27,8 +33,9 @@ def put_release(code: str, version: str, body: ReleaseBody, response: Response, 
     return maintenance.release_view(row)
 
 
-@router.get("/{code}/releases")
-def list_releases(code: str, session: ReadSession, limit: int | None = None,
+@router.get("/{code}/releases", response_model=ReleaseList,
+            responses=refusals("UNKNOWN_PRODUCT"))
+def list_releases(code: str, session: ReadSession, limit: Limit = None,
                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """The product's releases, oldest version first (semantic version order); `cursor` is
     the last version of the previous page."""

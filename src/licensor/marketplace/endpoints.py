@@ -12,12 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from licensor.catalog.rules import MAX_SEATS
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
 from licensor.core.web.views import iso
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.schemas import license_view
 from licensor.marketplace import service as marketplace
 from licensor.marketplace.models import MigrationRequestRow
+from licensor.marketplace.schemas import Migration, MigrationList
 
 router = APIRouter(prefix="/v1/migrations", tags=["marketplace migration"])
 
@@ -47,13 +49,26 @@ class MigrationBody(BaseModel):
     organisation: str = Field(max_length=200)
     address: Address
 
+    model_config = {"json_schema_extra": {"examples": [
+        {"license_name": "Acme Inc", "license_key": "eJx...signed...", "hosting": "server",
+         "server_user_tier": 10, "agree_to_upgrade": False,
+         "marketplace_email": "it@acme.example", "holder_first_name": "Ana",
+         "holder_last_name": "Diaz", "organisation": "Acme Inc",
+         "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345",
+                     "country": "US"}}]}}
+
 
 class CompleteBody(BaseModel):
     sen: str = Field(max_length=64, description="The marketplace's license number, e.g. SEN-L1234")
 
+    model_config = {"json_schema_extra": {"examples": [{"sen": "SEN-L1234"}]}}
+
 
 class RejectBody(BaseModel):
     reason: str = Field(max_length=2000, description="Told to the customer")
+
+    model_config = {"json_schema_extra": {"examples": [{"reason": "The license is for cloud "
+                                                                  "hosting."}]}}
 
 
 def migration_view(row: MigrationRequestRow,
@@ -93,7 +108,10 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
     return moment, last_id
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Migration, response_model_exclude_unset=True,
+             responses=refusals("CLOUD_NOT_ELIGIBLE", "TIER_MISMATCH", "ALREADY_MARKETPLACE",
+                                "INVALID_LICENSE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
+                                "MIGRATION_ALREADY_OPEN", "INVALID_TIER", "UNKNOWN_PRODUCT"))
 def request_migration(body: MigrationBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     """Ask to move a direct server license to the marketplace (authenticated by its key)."""
     if body.hosting == "server" and "server_user_tier" not in body.model_fields_set:
@@ -106,9 +124,9 @@ def request_migration(body: MigrationBody, ctx: Ctx, session: WriteSession) -> d
     return migration_view(row)
 
 
-@router.get("")
+@router.get("", response_model=MigrationList, response_model_exclude_unset=True)
 def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
-                    limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+                    limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
     """Migration requests, oldest first; by default the open ones (pending, awaiting_upgrade)."""
     size = page_limit(limit)
     rows = marketplace.page(session, marketplace.statuses_for(status), limit=fetch_size(size),
@@ -117,12 +135,15 @@ def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
     return {"data": [migration_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.get("/{migration_id}")
+@router.get("/{migration_id}", response_model=Migration, response_model_exclude_unset=True,
+            responses=refusals("MIGRATION_NOT_FOUND"))
 def get_migration(migration_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return migration_view(marketplace.get_migration(session, migration_id))
 
 
-@router.post("/{migration_id}/complete")
+@router.post("/{migration_id}/complete", response_model=Migration,
+             response_model_exclude_unset=True,
+             responses=refusals("MIGRATION_NOT_FOUND", "MIGRATION_NOT_PENDING", "SEN_IN_USE"))
 def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session: WriteSession,
                        admin: Admin) -> dict[str, Any]:
     """Record the marketplace's SEN: the license becomes a marketplace license."""
@@ -131,7 +152,9 @@ def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session:
     return migration_view(row, lic)
 
 
-@router.post("/{migration_id}/reject")
+@router.post("/{migration_id}/reject", response_model=Migration,
+             response_model_exclude_unset=True,
+             responses=refusals("MIGRATION_NOT_FOUND", "MIGRATION_NOT_PENDING"))
 def reject_migration(migration_id: str, body: RejectBody, ctx: Ctx, session: WriteSession,
                      admin: Admin) -> dict[str, Any]:
     """Close an open request without migrating; the customer is told the reason."""

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from licensor.core.money import Money
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
 from licensor.core.web.views import iso
 from licensor.licenses.schemas import license_view
@@ -17,6 +18,7 @@ from licensor.orders import quotes
 from licensor.orders import service as orders
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.repository import OrderRepository
+from licensor.orders.schemas import Order, OrderList, Quote
 
 router = APIRouter(tags=["orders"])
 
@@ -58,13 +60,21 @@ class OrderCreate(BaseModel):
     payment_method: Literal["card", "invoice"]
     license_name: str | None = Field(default=None, max_length=200)
 
+    model_config = {"json_schema_extra": {"examples": [
+        {"quote_id": "quo_3kP9", "payment_method": "card",
+         "buyer": {"name": "Ana Diaz", "email": "ana@acme.example", "company": "Acme Inc"}}]}}
+
 
 class PayBody(BaseModel):
     card_token: str = Field(min_length=1, max_length=255)
 
+    model_config = {"json_schema_extra": {"examples": [{"card_token": "tok_visa"}]}}
+
 
 class RefundBody(BaseModel):
     force: bool = False
+
+    model_config = {"json_schema_extra": {"examples": [{"force": False}]}}
 
 
 QUOTE_EXAMPLES = [
@@ -73,7 +83,10 @@ QUOTE_EXAMPLES = [
     {"kind": "renewal", "license_name": "Acme Inc", "license_key": "..."}]
 
 
-@router.post("/v1/quotes", status_code=201)
+@router.post("/v1/quotes", status_code=201, response_model=Quote, responses=refusals(
+    "UPGRADE_NOT_LARGER", "UPGRADE_VIA_MARKETPLACE", "SOLD_BY_MARKETPLACE", "SINGLE_USER_ONLY",
+    "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
+    "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT"))
 def create_quote(ctx: Ctx, session: WriteSession,
                  body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
                  ) -> dict[str, Any]:
@@ -81,12 +94,13 @@ def create_quote(ctx: Ctx, session: WriteSession,
     return quote_view(row)
 
 
-@router.get("/v1/quotes/{quote_id}")
+@router.get("/v1/quotes/{quote_id}", response_model=Quote, responses=refusals("QUOTE_NOT_FOUND"))
 def get_quote(quote_id: str, session: ReadSession) -> dict[str, Any]:
     return quote_view(quotes.get_quote(session, quote_id))
 
 
-@router.post("/v1/orders", status_code=201)
+@router.post("/v1/orders", status_code=201, response_model=Order, responses=refusals(
+    "QUOTE_NOT_FOUND", "QUOTE_EXPIRED", "QUOTE_ALREADY_ORDERED", "PAYMENT_METHOD_NOT_ALLOWED"))
 def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row = orders.create_order(ctx, session, quote_id=body.quote_id,
                               buyer=body.buyer.model_dump(), payment_method=body.payment_method,
@@ -95,10 +109,10 @@ def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str
     return view
 
 
-@router.get("/v1/orders")
+@router.get("/v1/orders", response_model=OrderList)
 def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
-                email: str | None = None, limit: int | None = None,
-                cursor: str | None = None) -> dict[str, Any]:
+                email: str | None = None, limit: Limit = None,
+                cursor: Cursor = None) -> dict[str, Any]:
     size = page_limit(limit)
     rows = OrderRepository(session).search(status=status, email=email, limit=fetch_size(size),
                                            after_number=cursor)
@@ -106,26 +120,30 @@ def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
     return {"data": [order_view(session, r) for r in page], "next_cursor": next_cursor}
 
 
-@router.get("/v1/orders/{order_id}")
+@router.get("/v1/orders/{order_id}", response_model=Order, responses=refusals("ORDER_NOT_FOUND"))
 def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return order_view(session, orders.get_order(session, order_id))
 
 
-@router.post("/v1/orders/{order_id}/pay")
+@router.post("/v1/orders/{order_id}/pay", response_model=Order, responses=refusals(
+    "ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "CARD_DECLINED", "PAYMENT_FAILED",
+    "PAYMENT_ACTION_REQUIRED", "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "QUOTE_STALE"))
 def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row = orders.pay(ctx, session, order_id, body.card_token, now=now_for(ctx, session))
     view = order_view(session, row)
     return view
 
 
-@router.post("/v1/orders/{order_id}/mark-paid")
+@router.post("/v1/orders/{order_id}/mark-paid", response_model=Order,
+             responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "QUOTE_STALE"))
 def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.mark_paid(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)
     return view
 
 
-@router.post("/v1/orders/{order_id}/refund")
+@router.post("/v1/orders/{order_id}/refund", response_model=Order, responses=refusals(
+    "ORDER_NOT_FOUND", "ORDER_NOT_REFUNDABLE", "REFUND_WINDOW_PASSED", "PAYMENT_FAILED"))
 def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
            body: RefundBody | None = None) -> dict[str, Any]:
     row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
@@ -134,7 +152,8 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
     return view
 
 
-@router.post("/v1/orders/{order_id}/cancel")
+@router.post("/v1/orders/{order_id}/cancel", response_model=Order,
+             responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE"))
 def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)

@@ -7,16 +7,19 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from licensor.catalog import service as catalog
+from licensor.catalog.schemas import UpgradePriceList
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import ReadSession
+from licensor.core.web.openapi import LongLimit, refusals
 from licensor.core.web.paging import page_of
 from licensor.orders.rules import UpgradePrice, upgrade_table
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
 
-@router.get("/{code}/upgrade-prices")
-def upgrade_prices(code: str, session: ReadSession, limit: int | None = None,
+@router.get("/{code}/upgrade-prices", response_model=UpgradePriceList,
+            responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE"))
+def upgrade_prices(code: str, session: ReadSession, limit: LongLimit = None,
                    cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """Every published upgrade price (one page unless `limit` is given; the cursor is
     "<from_seats>-<to_seats>" of the last row, "unlimited" for an unlimited tier)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from licensor.core.money import Money
+from licensor.core.web.openapi import Answer, Timestamp, example
+from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
-from licensor.licenses.schemas import license_view
+from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
 from licensor.orders import service as orders
 from licensor.orders.models import OrderRow, QuoteRow
 
@@ -31,3 +33,76 @@ def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
             "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
             "charge_id": row.charge_id, "refund_id": row.refund_id,
             "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)]}
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+class QuoteLine(Answer):
+    description: str
+    amount: MoneyAnswer
+
+
+QUOTE_EXAMPLE = {
+    "id": "quo_3kP9", "kind": "new", "product": "desktop",
+    "lines": [{"description": "Balsamiq Desktop, 5 users",
+               "amount": {"amount": 44500, "currency": "USD"}}],
+    "total": {"amount": 44500, "currency": "USD"}, "currency": "USD",
+    "expires_at": "2026-03-16T09:30:00Z", "created_at": "2026-01-15T09:30:00Z",
+    "license_id": None, "seats": 5, "maintenance_until": "2027-01-15T09:30:00Z"}
+
+
+class Quote(Answer):
+    id: str
+    kind: Literal["new", "upgrade", "renewal"]
+    product: str
+    lines: list[QuoteLine]
+    total: MoneyAnswer
+    currency: str
+    expires_at: Timestamp | None
+    created_at: Timestamp | None
+    license_id: str | None
+    seats: int | None
+    maintenance_until: Timestamp | None
+
+    model_config = example(QUOTE_EXAMPLE)
+
+
+ORDER_EXAMPLE = {
+    "id": "ord_7Hq2", "number": "LIC-000042", "status": "fulfilled", "kind": "new",
+    "product": "desktop", "quote_id": "quo_3kP9", "total": {"amount": 44500, "currency": "USD"},
+    "payment_method": "card", "due_at": None, "created_at": "2026-01-15T09:30:00Z",
+    "paid_at": "2026-01-15T09:31:00Z", "fulfilled_at": "2026-01-15T09:31:00Z",
+    "refunded_at": None, "canceled_at": None,
+    "buyer": {"name": "Ana Diaz", "email": "ana@acme.example", "company": "Acme Inc",
+              "address": None, "po_number": None},
+    "charge_id": "ch_sandbox_1", "refund_id": None, "licenses": [LICENSE_EXAMPLE]}
+
+
+class Order(Answer):
+    id: str
+    number: str
+    status: Literal["awaiting_payment", "paid", "fulfilled", "refunded", "canceled"]
+    kind: str
+    product: str
+    quote_id: str | None
+    total: MoneyAnswer
+    payment_method: Literal["card", "invoice"]
+    due_at: Timestamp | None
+    created_at: Timestamp | None
+    paid_at: Timestamp | None
+    fulfilled_at: Timestamp | None
+    refunded_at: Timestamp | None
+    canceled_at: Timestamp | None
+    buyer: dict[str, Any]
+    charge_id: str | None
+    refund_id: str | None
+    licenses: list[License]
+
+    model_config = example(ORDER_EXAMPLE)
+
+
+class OrderList(Answer):
+    data: list[Order]
+    next_cursor: str | None
+
+    model_config = example({"data": [ORDER_EXAMPLE], "next_cursor": None})

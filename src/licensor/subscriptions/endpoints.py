@@ -7,7 +7,7 @@ from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
@@ -15,6 +15,7 @@ from licensor.accounts.models import AccountRow
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refusals
 from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
@@ -27,6 +28,22 @@ from licensor.subscriptions.models import (
 )
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 from licensor.subscriptions.rules import PlanChange
+from licensor.subscriptions.schemas import (
+    InvoiceList,
+    Member,
+    MemberList,
+    PlanChangeAnswer,
+    Project,
+    ProjectList,
+    Site,
+    SiteDeleted,
+    SiteExport,
+    Subscription,
+)
+
+# Codes every call on a site or subscription can answer with.
+SITE = ("SITE_NOT_FOUND", "NOT_SITE_OWNER")
+SUB = ("SUBSCRIPTION_NOT_FOUND", "NOT_BILLING_ADMIN")
 
 router = APIRouter(prefix="/v1", tags=["subscriptions"])
 
@@ -97,21 +114,30 @@ class SiteBody(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     product: str = Field(default="mybalsamiq", max_length=64, pattern=NO_NUL)
 
+    model_config = {"json_schema_extra": {"examples": [{"name": "Acme", "product": "mybalsamiq"}]}}
+
 
 class MemberBody(BaseModel):
     email: str = Field(max_length=320, pattern=NO_NUL)
     role: Literal["staff", "member"]
 
+    model_config = {"json_schema_extra": {"examples": [{"email": "bo@acme.example", "role": "staff"}]}}
+
 
 class BillingAdminBody(BaseModel):
     account_id: str | None = Field(max_length=64, pattern=NO_NUL)
+
+    model_config = {"json_schema_extra": {"examples": [{"account_id": "acc_8Zx1"}]}}
 
 
 class ProjectBody(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
+    model_config = {"json_schema_extra": {"examples": [{"name": "Checkout redesign"}]}}
 
-@router.post("/sites", status_code=201)
+
+@router.post("/sites", status_code=201, response_model=Site,
+             responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE"))
 def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     site, _ = subs.create_site(session, account, name=body.name, product_code=body.product,
@@ -120,12 +146,12 @@ def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/sites/{site_id}")
+@router.get("/sites/{site_id}", response_model=Site, responses=refusals(*SITE))
 def get_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     return site_view(session, subs.site_for(session, site_id, account))
 
 
-@router.delete("/sites/{site_id}")
+@router.delete("/sites/{site_id}", response_model=SiteDeleted, responses=refusals(*SITE))
 def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     site = subs.delete_site(session, account, site_id, now_for(ctx, session))
@@ -136,7 +162,7 @@ def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/sites/{site_id}/export")
+@router.get("/sites/{site_id}/export", response_model=SiteExport, responses=refusals(*SITE))
 def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     data = subs.export_site(session, account, site_id)
     return {"site": site_view(session, data["site"]),
@@ -145,9 +171,9 @@ def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict
             "projects": [project_view(p) for p in data["projects"]]}
 
 
-@router.get("/sites/{site_id}/members")
+@router.get("/sites/{site_id}/members", response_model=MemberList, responses=refusals(*SITE))
 def list_members(site_id: PathId, session: ReadSession, account: Account,
-                 limit: int | None = None,
+                 limit: LongLimit = None,
                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """The site's members (one page unless `limit` is given; `cursor` is an account id)."""
     site = subs.site_for(session, site_id, account)
@@ -157,7 +183,9 @@ def list_members(site_id: PathId, session: ReadSession, account: Account,
             "next_cursor": next_cursor}
 
 
-@router.post("/sites/{site_id}/members", status_code=201)
+@router.post("/sites/{site_id}/members", status_code=201, response_model=Member, responses={
+    200: {"model": Member, "description": "Already a member: their role is updated"},
+    **refusals(*SITE, "ACCOUNT_NOT_FOUND", "SITE_SUSPENDED")})
 def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSession,
                account: Account, response: Response) -> dict[str, Any]:
     member, person, created = subs.add_member(session, account, site_id, email=body.email,
@@ -168,7 +196,8 @@ def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSessio
     return view
 
 
-@router.put("/sites/{site_id}/billing-admin")
+@router.put("/sites/{site_id}/billing-admin", response_model=Site,
+            responses=refusals(*SITE, "NOT_STAFF"))
 def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
     site = subs.set_billing_admin(session, account, site_id, body.account_id,
@@ -177,9 +206,9 @@ def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session
     return view
 
 
-@router.get("/sites/{site_id}/projects")
+@router.get("/sites/{site_id}/projects", response_model=ProjectList, responses=refusals(*SITE))
 def list_projects(site_id: PathId, session: ReadSession, account: Account,
-                  limit: int | None = None,
+                  limit: LongLimit = None,
                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """The site's projects (one page unless `limit` is given; `cursor` is a project id)."""
     site = subs.site_for(session, site_id, account)
@@ -188,7 +217,8 @@ def list_projects(site_id: PathId, session: ReadSession, account: Account,
     return {"data": [project_view(p) for p in page], "next_cursor": next_cursor}
 
 
-@router.post("/sites/{site_id}/projects", status_code=201)
+@router.post("/sites/{site_id}/projects", status_code=201, response_model=Project,
+             responses=refusals(*SITE, "PLAN_LIMIT_REACHED", "SITE_SUSPENDED"))
 def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteSession,
                    account: Account) -> dict[str, Any]:
     row = subs.create_project(session, account, site_id, name=body.name,
@@ -205,13 +235,16 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
     return view
 
 
-@router.post("/sites/{site_id}/projects/{project_id}/archive")
+@router.post("/sites/{site_id}/projects/{project_id}/archive", response_model=Project,
+             responses=refusals(*SITE, "PROJECT_NOT_FOUND", "SITE_SUSPENDED"))
 def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                     account: Account) -> dict[str, Any]:
     return _project_status(site_id, project_id, "archived", ctx, session, account)
 
 
-@router.post("/sites/{site_id}/projects/{project_id}/unarchive")
+@router.post("/sites/{site_id}/projects/{project_id}/unarchive", response_model=Project,
+             responses=refusals(*SITE, "PROJECT_NOT_FOUND", "PLAN_LIMIT_REACHED",
+                                "SITE_SUSPENDED"))
 def unarchive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
     return _project_status(site_id, project_id, "active", ctx, session, account)
@@ -230,11 +263,17 @@ class SubscribeBody(BaseModel):
     # SINGLE_USER_ONLY (a quantity other than 1 is a 409) rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
 
+    model_config = {"json_schema_extra": {"examples": [
+        {"site_id": "site_1Qa7", "plan": "medium", "interval": "month",
+         "card_token": "tok_visa"}]}}
+
 
 class PreviewBody(BaseModel):
     plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     interval: Interval | None = None
-    at: AwareDatetime | None = None
+    at: TimeInput | None = None
+
+    model_config = {"json_schema_extra": {"examples": [{"plan": "large", "interval": "year"}]}}
 
 
 class ChangeBody(BaseModel):
@@ -242,8 +281,13 @@ class ChangeBody(BaseModel):
     interval: Interval | None = None
     card_token: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
 
+    model_config = {"json_schema_extra": {"examples": [{"plan": "large", "interval": "year"}]}}
 
-@router.post("/subscriptions", status_code=201)
+
+@router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
+    "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
+    "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
+    "CURRENCY_MISMATCH"))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:
@@ -256,14 +300,17 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/subscriptions/{subscription_id}")
+@router.get("/subscriptions/{subscription_id}", response_model=Subscription,
+            responses=refusals(*SUB))
 def get_subscription(subscription_id: PathId, session: ReadSession,
                      account: Account) -> dict[str, Any]:
     sub, _ = subs.subscription_for(session, subscription_id, account)
     return subscription_view(sub)
 
 
-@router.post("/subscriptions/{subscription_id}/change/preview")
+@router.post("/subscriptions/{subscription_id}/change/preview", response_model=PlanChangeAnswer,
+             responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
+                                "SUBSCRIPTION_NOT_ACTIVE"))
 def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
                    account: Account) -> dict[str, Any]:
     # In UTC, so the lines' times are UTC (as every time the API answers) and the new period is computed as the change
@@ -273,7 +320,10 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
                                            interval=body.interval, at=at))
 
 
-@router.post("/subscriptions/{subscription_id}/change")
+@router.post("/subscriptions/{subscription_id}/change", response_model=PlanChangeAnswer,
+             responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
+                                "SUBSCRIPTION_NOT_ACTIVE", "CARD_DECLINED", "PAYMENT_FAILED",
+                                "PAYMENT_ACTION_REQUIRED"))
 def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
@@ -283,7 +333,8 @@ def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSe
     return view
 
 
-@router.post("/subscriptions/{subscription_id}/cancel")
+@router.post("/subscriptions/{subscription_id}/cancel", response_model=Subscription,
+             responses=refusals(*SUB, "SUBSCRIPTION_NOT_ACTIVE"))
 def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     sub = subs.cancel(session, account, subscription_id, now_for(ctx, session))
@@ -291,9 +342,10 @@ def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/subscriptions/{subscription_id}/invoices")
+@router.get("/subscriptions/{subscription_id}/invoices", response_model=InvoiceList,
+            responses=refusals(*SUB))
 def invoices(subscription_id: PathId, session: ReadSession, account: Account,
-             limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+             limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
     sub, site = subs.subscription_for(session, subscription_id, account)
     subs.require_billing(site, sub, account)
     size = page_limit(limit)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from licensor.core.money import Money
+from licensor.core.web.openapi import Answer, Timestamp, example
+from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
@@ -29,3 +33,162 @@ def invoice_view(row: InvoiceRow) -> dict[str, Any]:
                       for x in row.lines],
             "net": m(row.net), "credit_applied": m(row.credit_applied),
             "amount_paid": m(row.amount_paid), "charge_id": row.charge_id}
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+USD = "USD"
+SUBSCRIPTION_EXAMPLE = {
+    "id": "sub_6Tr3", "product": "mybalsamiq", "plan": "medium", "interval": "month",
+    "status": "active", "current_period_start": "2026-01-15T09:30:00Z",
+    "current_period_end": "2026-02-15T09:30:00Z", "cancel_at_period_end": False,
+    "credit_balance": {"amount": 0, "currency": USD}, "site_id": "site_1Qa7", "google_id": None}
+SITE_EXAMPLE = {"id": "site_1Qa7", "name": "Acme", "product": "mybalsamiq",
+                "owner_id": "acc_4Lm2", "billing_admin_id": None,
+                "subscription": SUBSCRIPTION_EXAMPLE, "active_projects": 3,
+                "project_limit": 20, "created_at": "2026-01-15T09:30:00Z"}
+MEMBER_EXAMPLE = {"account_id": "acc_8Zx1", "email": "bo@acme.example", "role": "staff",
+                  "added_at": "2026-01-15T09:30:00Z"}
+PROJECT_EXAMPLE = {"id": "prj_5Ee2", "site_id": "site_1Qa7", "name": "Checkout redesign",
+                   "status": "active", "created_at": "2026-01-15T09:30:00Z"}
+CHANGE_EXAMPLE = {
+    "lines": [{"kind": "credit", "description": "Unused time on Medium",
+               "amount": {"amount": -2500, "currency": USD},
+               "period_start": "2026-01-30T09:30:00Z", "period_end": "2026-02-15T09:30:00Z"},
+              {"kind": "charge", "description": "Remaining time on Large",
+               "amount": {"amount": 5000, "currency": USD},
+               "period_start": "2026-01-30T09:30:00Z", "period_end": "2026-02-15T09:30:00Z"}],
+    "net": {"amount": 2500, "currency": USD}, "credit_applied": {"amount": 0, "currency": USD},
+    "amount_due": {"amount": 2500, "currency": USD},
+    "credit_balance_after": {"amount": 0, "currency": USD},
+    "current_period_end_after": "2026-02-15T09:30:00Z"}
+INVOICE_EXAMPLE = {
+    "id": "inv_3Rt6", "number": 7, "subscription_id": "sub_6Tr3", "reason": "renewal",
+    "created_at": "2026-02-15T09:30:00Z",
+    "lines": [{"kind": "charge", "description": "Medium, monthly",
+               "amount": {"amount": 4900, "currency": USD},
+               "period_start": "2026-02-15T09:30:00Z", "period_end": "2026-03-15T09:30:00Z"}],
+    "net": {"amount": 4900, "currency": USD}, "credit_applied": {"amount": 0, "currency": USD},
+    "amount_paid": {"amount": 4900, "currency": USD}, "charge_id": "ch_sandbox_2"}
+
+
+class Subscription(Answer):
+    id: str
+    product: str
+    plan: str | None = Field(description="null during the trial")
+    interval: Literal["month", "year"] | None = Field(description="null during the trial")
+    status: Literal["trialing", "active", "canceled", "suspended", "deleted", "view_only"]
+    current_period_start: Timestamp | None
+    current_period_end: Timestamp | None
+    cancel_at_period_end: bool
+    credit_balance: MoneyAnswer
+    site_id: str | None
+    google_id: str | None
+
+    model_config = example(SUBSCRIPTION_EXAMPLE)
+
+
+class Site(Answer):
+    id: str
+    name: str
+    product: str
+    owner_id: str
+    billing_admin_id: str | None
+    subscription: Subscription
+    active_projects: int
+    project_limit: int | None = Field(description="null for unlimited")
+    created_at: Timestamp | None
+
+    model_config = example(SITE_EXAMPLE)
+
+
+class SiteDeleted(Answer):
+    id: str
+    deleted_at: Timestamp | None
+    subscription: Subscription
+
+    model_config = example({"id": "site_1Qa7", "deleted_at": "2026-04-15T09:30:00Z",
+                             "subscription": {**SUBSCRIPTION_EXAMPLE, "status": "deleted"}})
+
+
+class Member(Answer):
+    account_id: str
+    email: str | None
+    role: str = Field(description="owner, staff or member")
+    added_at: Timestamp | None
+
+    model_config = example(MEMBER_EXAMPLE)
+
+
+class MemberList(Answer):
+    data: list[Member]
+    next_cursor: str | None
+
+    model_config = example({"data": [MEMBER_EXAMPLE], "next_cursor": None})
+
+
+class Project(Answer):
+    id: str
+    site_id: str
+    name: str
+    status: Literal["active", "archived"]
+    created_at: Timestamp | None
+
+    model_config = example(PROJECT_EXAMPLE)
+
+
+class ProjectList(Answer):
+    data: list[Project]
+    next_cursor: str | None
+
+    model_config = example({"data": [PROJECT_EXAMPLE], "next_cursor": None})
+
+
+class SiteExport(Answer):
+    site: Site
+    members: list[Member]
+    projects: list[Project]
+
+    model_config = example({"site": SITE_EXAMPLE, "members": [MEMBER_EXAMPLE],
+                             "projects": [PROJECT_EXAMPLE]})
+
+
+class ChangeLine(Answer):
+    kind: Literal["credit", "charge"]
+    description: str
+    amount: MoneyAnswer
+    period_start: Timestamp | None
+    period_end: Timestamp | None
+
+
+class PlanChangeAnswer(Answer):
+    lines: list[ChangeLine]
+    net: MoneyAnswer
+    credit_applied: MoneyAnswer
+    amount_due: MoneyAnswer
+    credit_balance_after: MoneyAnswer
+    current_period_end_after: Timestamp | None
+
+    model_config = example(CHANGE_EXAMPLE)
+
+
+class Invoice(Answer):
+    id: str
+    number: int
+    subscription_id: str
+    reason: str
+    created_at: Timestamp | None
+    lines: list[dict[str, Any]]
+    net: MoneyAnswer
+    credit_applied: MoneyAnswer
+    amount_paid: MoneyAnswer
+    charge_id: str | None
+
+    model_config = example(INVOICE_EXAMPLE)
+
+
+class InvoiceList(Answer):
+    data: list[Invoice]
+    next_cursor: str | None
+
+    model_config = example({"data": [INVOICE_EXAMPLE], "next_cursor": None})

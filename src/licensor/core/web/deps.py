@@ -14,6 +14,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import admin_name
 from licensor.core.web.idempotency import SESSION
+from licensor.core.web.openapi import AdminCredentials
 
 
 def get_ctx(request: Request) -> Context:
@@ -56,17 +57,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_admin(request: Request, ctx: Ctx) -> str:
-    """The admin's name (for the audit log); 401 without a valid admin token."""
+def require_admin(request: Request, ctx: Ctx, _scheme: AdminCredentials) -> str:
+    """The admin's name (for the audit log); 401 without a valid admin token. (`_scheme` only
+    names the security scheme in /openapi.json; the header is read here.)"""
     token = bearer_token(request)
-    if token:
-        with ctx.db.reader() as session:
-            name = admin_name(session, ctx.settings, token, ctx.clock.real_now())
-        if name:
-            return name
-    raise LicensorError("UNAUTHENTICATED", "This call needs an administrator: send "
-                        "Authorization: Bearer <admin token> (see `licensor tokens create`).",
-                        status=401)
+    if not token:
+        raise LicensorError("UNAUTHENTICATED", "This call needs an administrator: send "
+                            "Authorization: Bearer <admin token> (see `licensor tokens create`).",
+                            {"reason": "missing"}, status=401)
+    with ctx.db.reader() as session:
+        name = admin_name(session, ctx.settings, token, ctx.clock.real_now())
+    if name:
+        return name
+    raise LicensorError("UNAUTHENTICATED", "The token sent was not recognised as an "
+                        "administrator's token; check it, or make one with `licensor tokens "
+                        "create NAME`.", {"reason": "unrecognised"}, status=401)
 
 
 Admin = Annotated[str, Depends(require_admin)]

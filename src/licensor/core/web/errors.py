@@ -71,8 +71,11 @@ def install(app: FastAPI) -> None:
             return error_response("NOT_FOUND", "There is nothing at this address; see /docs for "
                                   "the API.", 404)
         if exc.status_code == 405:
-            return error_response("METHOD_NOT_ALLOWED", "This address does not take that method; "
-                                  "see /docs.", 405, headers=dict(exc.headers or {}))
+            allow = (exc.headers or {}).get("Allow", "")
+            methods = [m.strip() for m in allow.split(",") if m.strip()]
+            return error_response("METHOD_NOT_ALLOWED", f"This address takes only "
+                                  f"{' or '.join(methods) or 'other methods'}; see /docs.", 405,
+                                  {"allowed": methods}, headers=dict(exc.headers or {}))
         if exc.status_code == 400:  # e.g. a body that is not UTF-8
             return error_response("INVALID_REQUEST", "The request body could not be read; send "
                                   "UTF-8 JSON.", 422, {"field": "body"})

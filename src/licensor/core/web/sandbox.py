@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from licensor.core import audit, jobs, mail, payments
 from licensor.core.payments_sandbox import SandboxProcessor
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.openapi import Cursor, LongLimit, TimeInput
+from licensor.core.web.schemas import ChargeList, Clock, ClockAdvanced, Outbox
 from licensor.core.web.views import iso
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
@@ -20,19 +22,24 @@ OUTBOX_WAIT_SECONDS = 5.0
 
 
 class ClockBody(BaseModel):
-    now: AwareDatetime
+    now: TimeInput
+
+    model_config = {"json_schema_extra": {"examples": [{"now": "2026-02-15T09:30:00Z"}]}}
 
 
 class AdvanceBody(BaseModel):
-    seconds: int = Field(ge=0, le=TEN_YEARS)
+    # Strict: `true` or "60" is not a number of seconds.
+    seconds: int = Field(ge=0, le=TEN_YEARS, strict=True)
+
+    model_config = {"json_schema_extra": {"examples": [{"seconds": 86400}]}}
 
 
-@router.get("/clock")
+@router.get("/clock", response_model=Clock)
 def get_clock(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
     return {"now": iso(now_for(ctx, session))}
 
 
-@router.put("/clock")
+@router.put("/clock", response_model=Clock)
 def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     before = now_for(ctx, session)
     ctx.clock.set(session, body.now)
@@ -42,7 +49,7 @@ def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) ->
     return {"now": iso(body.now)}
 
 
-@router.post("/clock/advance")
+@router.post("/clock/advance", response_model=ClockAdvanced)
 def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
     now = now_for(ctx, session) + timedelta(seconds=body.seconds)
@@ -51,10 +58,10 @@ def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
     return {"now": iso(now), "jobs": done}
 
 
-@router.get("/outbox")
+@router.get("/outbox", response_model=Outbox)
 def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
-           to: str | None = Query(default=None, max_length=320), limit: int | None = None,
-           cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+           to: str | None = Query(default=None, max_length=320), limit: LongLimit = None,
+           cursor: Cursor = None) -> dict[str, Any]:
     """Every message, oldest first; `cursor` is the id of the last message of the previous page."""
     size = page_limit(limit, default=100, maximum=1000)
     # Mail goes out after the response that queued it; a test that asks right after should see
@@ -67,9 +74,9 @@ def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
             "next_cursor": page[-1].id if len(rows) > size else None}
 
 
-@router.get("/charges")
-def charges(ctx: Ctx, _admin: Admin, limit: int | None = None,
-            cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
+@router.get("/charges", response_model=ChargeList)
+def charges(ctx: Ctx, _admin: Admin, limit: LongLimit = None,
+            cursor: Cursor = None) -> dict[str, Any]:
     """The sandbox card processor's own records, oldest first, to reconcile orders and invoices
     against; `cursor` is the id of the last charge of the previous page."""
     processor = payments.processor_for(ctx)

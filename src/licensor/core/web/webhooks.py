@@ -13,13 +13,16 @@ from licensor.core import audit, payments
 from licensor.core.context import Context
 from licensor.core.payments_stripe import verify_webhook
 from licensor.core.web.deps import Ctx, now_for
+from licensor.core.web.openapi import refusals
+from licensor.core.web.schemas import WebhookReceived
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 MAX_BODY = 1_000_000
 
 
-@router.post("/stripe")
+@router.post("/stripe", response_model=WebhookReceived,
+             responses=refusals("WEBHOOK_SIGNATURE_INVALID"))
 async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
     payload = (await request.body())[:MAX_BODY]
     header = request.headers.get("stripe-signature")

@@ -1,0 +1,42 @@
+"""Answers of releases and update checks (API and CLI)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from licensor.core.web.openapi import Answer, Timestamp, example
+
+RELEASE_EXAMPLE = {"product": "desktop", "version": "4.2.0",
+                   "released_at": "2026-01-15T09:30:00Z"}
+
+
+class Release(Answer):
+    product: str
+    version: str
+    released_at: Timestamp | None
+
+    model_config = example(RELEASE_EXAMPLE)
+
+
+class ReleaseList(Answer):
+    data: list[Release]
+    next_cursor: str | None
+
+    model_config = example({"data": [RELEASE_EXAMPLE], "next_cursor": None})
+
+
+class UpdateCheck(Answer):
+    version: str
+    allowed: bool
+    reason: Literal["ALLOWED", "MAINTENANCE_EXPIRED", "MAJOR_UPGRADE_REQUIRED",
+                    "UNKNOWN_VERSION"]
+    latest_allowed: str | None
+    latest: str | None
+    maintenance_until: Timestamp | None
+    license_id: str
+    product: str
+    major_version: int | None
+
+    model_config = example({"version": "4.2.0", "allowed": True, "reason": "ALLOWED", "latest_allowed": "4.2.0",
+         "latest": "4.2.0", "maintenance_until": "2027-01-15T09:30:00Z",
+         "license_id": "lic_5fQ1", "product": "desktop", "major_version": 4})
