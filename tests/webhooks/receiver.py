@@ -50,7 +50,7 @@ def receiver(**kw: Any) -> Iterator[Receiver]:
     state = Receiver(**kw)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with state.lock:
                 state.got.append(Received({k.lower(): v for k, v in self.headers.items()}, body))

@@ -284,6 +284,8 @@ def create_site(session: Session, account: AccountRow, *, name: str, product_cod
                  entity_type="site", entity_id=site.id, before=None,
                  after={"name": site.name, "product": site.product, "trial_end":
                         trial_end.isoformat()}, now=now)
+    # subscription.created(subscription: SubscriptionRow): a site's starts as a trial
+    events.emit(None, session, now, "subscription.created", subscription=sub)
     return site, sub
 
 
@@ -551,7 +553,8 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     audit.record(session, actor=f"account:{account.id}", action="subscription.started",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=_snapshot(sub), now=now)
-    # subscription.created(subscription: SubscriptionRow); a restart of an ended one: updated
+    # subscription.created(subscription: SubscriptionRow) for a new one (Google Drive); a site's
+    # trial turned paid, or a restart: subscription.updated
     events.emit(None, session, now, "subscription.created" if before is None
                 else "subscription.updated", subscription=sub)
     _mail_owner(session, sub, f"Your {product.name} subscription",

@@ -60,11 +60,15 @@ class WebhookRepository:
                                                    WebhookEventRow.id.desc()).limit(limit)).all()
 
     def prune_events(self, before: datetime) -> int:
-        old = select(WebhookEventRow.id).where(WebhookEventRow.created_at < before)
+        """Events older than `before`, except those still being delivered (an event dated when
+        it fell due may be old the moment it is written)."""
+        pending = select(WebhookDeliveryRow.event_id).where(WebhookDeliveryRow.status == PENDING)
+        old = select(WebhookEventRow.id).where(WebhookEventRow.created_at < before,
+                                               WebhookEventRow.id.not_in(pending))
         self.session.execute(delete(WebhookDeliveryRow)
                              .where(WebhookDeliveryRow.event_id.in_(old)))
-        result = self.session.execute(delete(WebhookEventRow)
-                                      .where(WebhookEventRow.created_at < before))
+        result = self.session.execute(delete(WebhookEventRow).where(
+            WebhookEventRow.created_at < before, WebhookEventRow.id.not_in(pending)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- deliveries
