@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from licensor.core import audit, events
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.licenses.models import LicenseRow, RegistrationRow
+from licensor.licenses.models import RegistrationRow
 from licensor.licenses.repository import RegistrationRepository
-from licensor.licenses.service import get_license, validate
+from licensor.licenses.service import license_of_key
 
 
 def user_key(user: str) -> str:
@@ -27,30 +27,11 @@ def check_user(user: str) -> str:
     return cleaned
 
 
-def _license_for(ctx: Context, session: Session, license_name: str,
-                 license_key: str) -> tuple[LicenseRow, bool]:
-    """The license where this key's registrations live, locked; and whether the key is current."""
-    result = validate(ctx, session, license_name, license_key)
-    if result.code == "REVOKED":
-        raise LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the "
-                            "vendor's support.", {"license_id": result.license and
-                                                  result.license["id"]})
-    if not result.valid or result.current_license_id is None:
-        raise LicensorError("INVALID_LICENSE", "The License Name and License Key do not match a "
-                            "valid license; copy both exactly from your License Information.",
-                            {"code": result.code})
-    row = get_license(session, result.current_license_id, for_update=True)
-    if row.status == "revoked":
-        raise LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the "
-                            "vendor's support.", {"license_id": row.id})
-    return row, result.code == "VALID"
-
-
 def register(ctx: Context, session: Session, *, license_name: str, license_key: str, user: str,
              now: datetime, actor: str = "public") -> tuple[RegistrationRow, bool]:
     """Register `user`; returns (registration, created). The same user again is the same seat."""
     user = check_user(user)
-    row, current = _license_for(ctx, session, license_name, license_key)
+    row, current = license_of_key(ctx, session, license_name, license_key, for_update=True)
     repo = RegistrationRepository(session)
     existing = repo.find(row.id, user_key(user))
     if existing is not None:
@@ -80,7 +61,7 @@ def register(ctx: Context, session: Session, *, license_name: str, license_key: 
 def unregister(ctx: Context, session: Session, *, license_name: str, license_key: str, user: str,
                now: datetime, actor: str = "public") -> RegistrationRow:
     user = check_user(user)
-    row, _current = _license_for(ctx, session, license_name, license_key)
+    row, _current = license_of_key(ctx, session, license_name, license_key, for_update=True)
     reg = RegistrationRepository(session).find(row.id, user_key(user))
     if reg is None:
         raise LicensorError("NOT_REGISTERED", f"{user} is not registered on this license; "

@@ -213,6 +213,51 @@ def validate(ctx: Context, session: Session | Connection, license_name: str, lic
     return Validation(valid, code, claims, info, current)
 
 
+# -- the license a customer's License Information stands for -----------------------------------
+
+def revoked_error(license_id: str | None) -> LicensorError:
+    return LicensorError("LICENSE_REVOKED", "This license has been revoked, so it can no longer "
+                         "be used or changed; contact the vendor's support if you think this is "
+                         "a mistake.", {"license_id": license_id})
+
+
+def invalid_license_error(code: str) -> LicensorError:
+    return LicensorError("INVALID_LICENSE", "The License Name and License Key do not match a "
+                         "valid license; copy both exactly from your License Information "
+                         "(POST /v1/licenses/lost-key sends it again).", {"code": code})
+
+
+def license_of_key(ctx: Context, session: Session, license_name: str, license_key: str, *,
+                   product: str | None = None,
+                   for_update: bool = False) -> tuple[LicenseRow, bool]:
+    """The license this License Information stands for now (a replaced key stands for its
+    newest successor) and whether the key is that license's current one. Refuses a revoked
+    license (409 LICENSE_REVOKED) and a key that does not validate (422 INVALID_LICENSE)."""
+    result = validate(ctx, session, license_name, license_key, product)
+    if result.code == "REVOKED":
+        raise revoked_error(result.license["id"] if result.license else None)
+    if not result.valid or result.current_license_id is None:
+        raise invalid_license_error(result.code)
+    row = get_license(session, result.current_license_id, for_update=for_update)
+    if row.status == "revoked":  # the successor was revoked since the key was replaced
+        raise revoked_error(row.id)
+    return row, result.code == VALID
+
+
+def current_license(ctx: Context, session: Session, license_name: str, license_key: str, *,
+                    product: str | None = None, for_update: bool = False) -> LicenseRow:
+    """The license of this License Information, which must be its current one: a change (an
+    upgrade, a renewal, a move to the marketplace) made with a replaced key would act on an
+    old copy, so it is refused with 409 LICENSE_SUPERSEDED naming the license that stands."""
+    row, current = license_of_key(ctx, session, license_name, license_key, product=product,
+                                  for_update=for_update)
+    if not current:
+        raise LicensorError("LICENSE_SUPERSEDED", "This License Key was replaced by a newer one "
+                            "(an upgrade or renewal); use your newest License Information "
+                            "(lost it? POST /v1/licenses/lost-key).", {"superseded_by": row.id})
+    return row
+
+
 def final_successor(session: Session | Connection, license_id: str) -> str:
     """Follow superseded_by links to the license that stands now."""
     seen = {license_id}

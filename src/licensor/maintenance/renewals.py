@@ -24,7 +24,7 @@ from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
-from licensor.orders.quotes import current_license, not_latest
+from licensor.orders.quotes import not_latest
 
 
 class RenewalBody(BaseModel):
@@ -44,7 +44,7 @@ class Renewal:
               now: datetime) -> QuoteDraft:
         # Invalid → INVALID_LICENSE, revoked → LICENSE_REVOKED, an earlier key of this or a
         # replaced license → LICENSE_SUPERSEDED: a renewal needs the current License Key.
-        row = current_license(ctx, session, body["license_name"], body["license_key"])
+        row = licenses.current_license(ctx, session, body["license_name"], body["license_key"])
         product = get_product(session, row.product)
         months = maintenance.check_renewable(product, row)  # NO_MAINTENANCE, marketplace
         new_end = maintenance.end_after_renewal(product, row)

@@ -112,7 +112,7 @@ def check_update(ctx: Context, session: Session, license_name: str, license_key:
     """May this License Information install `version`, and what is the newest it may install.
     A superseded key answers for the license that stands now in its place."""
     version = parse_version(version_text)
-    row = current_license(ctx, session, license_name, license_key)
+    row, _current = licenses.license_of_key(ctx, session, license_name, license_key)
     product = catalog.get_product(session, row.product)
     releases = [rules.Release(parse_version(r.version), r.released_at)
                 for r in ReleaseRepository(session).for_product(product.code)]
@@ -126,29 +126,6 @@ def check_update(ctx: Context, session: Session, license_name: str, license_key:
             "maintenance_until": iso(row.maintenance_until),
             "license_id": row.id, "product": product.code,
             "major_version": row.major_version}
-
-
-def current_license(ctx: Context, session: Session, license_name: str,
-                    license_key: str) -> LicenseRow:
-    """The license this License Information stands for now (following supersessions);
-    422 INVALID_LICENSE for a key that does not validate, 409 LICENSE_REVOKED."""
-    result = licenses.validate(ctx, session, license_name, license_key)
-    if result.code == "REVOKED":
-        raise revoked_error(result.license["id"] if result.license else None)
-    if not result.valid or result.current_license_id is None:
-        raise LicensorError("INVALID_LICENSE", "This License Information does not validate: "
-                            "copy the License Name and License Key exactly as in the email "
-                            "(POST /v1/licenses/lost-key sends them again).",
-                            {"code": result.code})
-    row = licenses.get_license(session, result.current_license_id)
-    if row.status == "revoked":
-        raise revoked_error(row.id)
-    return row
-
-
-def revoked_error(license_id: str | None) -> LicensorError:
-    return LicensorError("LICENSE_REVOKED", "This license has been revoked; contact the vendor's "
-                         "support if you think this is a mistake.", {"license_id": license_id})
 
 
 # -- renewal ------------------------------------------------------------------------------------

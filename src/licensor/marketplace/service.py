@@ -15,7 +15,14 @@ from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses.models import LicenseRow
-from licensor.licenses.service import check_email, final_successor, get_license, snapshot, validate
+from licensor.licenses.service import (
+    check_email,
+    current_license,
+    final_successor,
+    get_license,
+    revoked_error,
+    snapshot,
+)
 from licensor.marketplace import rules
 from licensor.marketplace.models import MigrationRequestRow
 from licensor.marketplace.repository import MigrationRepository
@@ -80,26 +87,6 @@ def _clean(data: MigrationInput) -> MigrationInput:
         address=address)
 
 
-def _license_from_key(ctx: Context, session: Session, name: str, key: str) -> LicenseRow:
-    """The license whose *current* License Information this is, locked for the request."""
-    result = validate(ctx, session, name, key)
-    lid = result.license["id"] if result.license else None
-    if result.code == "REVOKED":
-        raise LicensorError("LICENSE_REVOKED", "This license has been revoked, so it cannot move "
-                            "to the marketplace; contact the vendor's support.",
-                            {"license_id": lid})
-    if result.code == "SUPERSEDED" and lid is not None:
-        current = final_successor(session, lid)
-        raise LicensorError("LICENSE_SUPERSEDED", "This License Key was replaced by a newer one "
-                            "(an upgrade or renewal); send the request with your newest License "
-                            "Information.", {"superseded_by": current})
-    if not result.valid or lid is None:
-        raise LicensorError("INVALID_LICENSE", "The License Name and License Key do not match a "
-                            "valid license; copy both exactly from your License Information.",
-                            {"code": result.code})
-    return get_license(session, lid, for_update=True)
-
-
 def request_migration(ctx: Context, session: Session, data: MigrationInput, *, now: datetime,
                       actor: str = "public") -> MigrationRequestRow:
     data = _clean(data)
@@ -107,7 +94,7 @@ def request_migration(ctx: Context, session: Session, data: MigrationInput, *, n
         raise LicensorError("CLOUD_NOT_ELIGIBLE", "Only self-hosted server licenses can move to "
                             "the marketplace. Cloud apps are bought on the marketplace directly.",
                             {"hosting": data.hosting})
-    lic = _license_from_key(ctx, session, data.license_name, data.license_key)
+    lic = current_license(ctx, session, data.license_name, data.license_key, for_update=True)
     product = get_product(session, lic.product)
     rules.check_product(product, rules.migratable_products(list_products(session)))
     if lic.channel == "marketplace":
@@ -163,10 +150,12 @@ def complete(ctx: Context, session: Session, migration_id: str, sen: str | None,
                             {"migration_id": row.id, "status": row.status})
     lic = get_license(session, row.license_id, for_update=True)
     if lic.status != "active":
-        code = "LICENSE_REVOKED" if lic.status == "revoked" else "LICENSE_SUPERSEDED"
-        raise LicensorError(code, f"The license of this request is {lic.status}; reject the "
-                            "request and ask the customer for their current License "
-                            "Information.", {"license_id": lic.id, "status": lic.status})
+        if lic.status == "revoked":
+            raise revoked_error(lic.id)
+        raise LicensorError("LICENSE_SUPERSEDED", "The license of this request was replaced by "
+                            "a newer one; reject the request and ask the customer for their "
+                            "current License Information.",
+                            {"license_id": lic.id, "superseded_by": final_successor(session, lic.id)})
     if lic.channel == "marketplace":
         raise LicensorError("ALREADY_MARKETPLACE", "This license already belongs to the "
                             f"marketplace (SEN {lic.sen}); reject this request.",

@@ -64,27 +64,6 @@ def ensure_multi_user(product: Product, seats: int | None) -> None:
                             {"product": product.code, "seats": seats})
 
 
-def current_license(ctx: Context, session: Session, license_name: str, license_key: str,
-                    product: str | None = None) -> LicenseRow:
-    """The license of this (current) License Information, or the coded reason it cannot be
-    changed: superseded keys must give way to the current one."""
-    result = licenses.validate(ctx, session, license_name, license_key, product)
-    if result.code == "REVOKED":
-        raise LicensorError("LICENSE_REVOKED", "This license has been revoked and cannot be "
-                            "changed; contact the vendor's support.",
-                            {"license_id": result.license and result.license["id"]})
-    if result.code == "SUPERSEDED":
-        raise LicensorError("LICENSE_SUPERSEDED", "This License Key was replaced by a newer "
-                            "one (an upgrade or renewal). Use your current License "
-                            "Information; lost it? POST /v1/licenses/lost-key.",
-                            {"superseded_by": result.current_license_id})
-    if not result.valid or result.license is None:
-        raise LicensorError("INVALID_LICENSE", "The License Name and License Key do not match "
-                            "a valid license; copy both exactly from your License Information.",
-                            {"code": result.code})
-    return licenses.get_license(session, result.license["id"])
-
-
 def ensure_direct(product: Product, row: LicenseRow) -> None:
     if row.channel == "marketplace":
         raise LicensorError("UPGRADE_VIA_MARKETPLACE", "This license was bought through the "
@@ -178,8 +157,8 @@ class Upgrade:
             named = get_product(session, body["product"])
             ensure_multi_user(named, body["seats"])
             ensure_sold_here(named)
-        row = current_license(ctx, session, body["license_name"], body["license_key"],
-                              body.get("product"))
+        row = licenses.current_license(ctx, session, body["license_name"],
+                                       body["license_key"], product=body.get("product"))
         product = get_product(session, row.product)
         ensure_sold_here(product)
         ensure_direct(product, row)
