@@ -12,13 +12,14 @@ import json
 import time
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from licensor.core.signing import Keyring
 from licensor.verify.answers import HEADER, header_value, signed_message
 
-__all__ = ["HEADER", "HEADER_NAME", "MAX_NONCE", "issued_at_now", "sign"]
+__all__ = ["HEADER", "HEADER_NAME", "MAX_NONCE", "issued_at_now", "sign", "sign_with"]
 
 HEADER_NAME = HEADER.lower().encode("ascii")
 MAX_NONCE = 128
@@ -38,8 +39,14 @@ def issued_at_now() -> str:
 def sign(keyring: Keyring, session: Session | Connection, path: str, answer: dict[str, Any],
          nonce: str | None) -> tuple[bytes, str]:
     """(body bytes, Licensor-Signature value) of `answer` with `issued_at` and `nonce` added."""
-    answer["issued_at"] = issued_at_now()
+    kid, key = keyring.answer_signer(session)
+    return sign_with(kid, key, path, answer, nonce, issued_at_now())
+
+
+def sign_with(kid: str, key: SigningKey, path: str, answer: dict[str, Any], nonce: str | None,
+              issued_at: str) -> tuple[bytes, str]:
+    """The signing itself, with the key and the time given (the test vectors use it)."""
+    answer["issued_at"] = issued_at
     answer["nonce"] = nonce
     body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
-    kid, key = keyring.answer_signer(session)
     return body, header_value(kid, key.sign(signed_message(path, body)).signature)

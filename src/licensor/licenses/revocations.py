@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from nacl.signing import SigningKey
 from sqlalchemy.orm import Session
 
 from licensor.core.context import Context
@@ -68,16 +69,24 @@ def sign_document(ctx: Context, session: Session, now: datetime) -> str:
         return row.document
     kid, key = ctx.keyring.signer(session)
     issued = now.replace(microsecond=0)
-    payload = {"issued_at": _rfc3339(issued), "next_update": _rfc3339(issued + NEXT_UPDATE),
-               "sequence": row.sequence + 1, "licenses": repo.revoked_license_ids()}
-    text = encode_base64url(json.dumps(payload, separators=(",", ":")).encode("ascii"))
-    signature = key.sign(text.encode("ascii")).signature
-    document = {"format": FORMAT, "kid": kid, "payload": text,
-                "signature": base64.b64encode(signature).decode("ascii")}
+    row.document = build_document(kid, key, issued, row.sequence + 1,
+                                  repo.revoked_license_ids())
     row.sequence, row.kid, row.issued_at = row.sequence + 1, kid, issued
-    row.signed_changes, row.document = row.changes, json.dumps(document, separators=(",", ":"))
+    row.signed_changes = row.changes
     session.flush()
     return row.document
+
+
+def build_document(kid: str, key: SigningKey, issued: datetime, sequence: int,
+                   license_ids: list[str]) -> str:
+    """The signed document's JSON text (the test vectors use it with a fixed key and time)."""
+    payload = {"issued_at": _rfc3339(issued), "next_update": _rfc3339(issued + NEXT_UPDATE),
+               "sequence": sequence, "licenses": license_ids}
+    text = encode_base64url(json.dumps(payload, separators=(",", ":")).encode("ascii"))
+    signature = key.sign(text.encode("ascii")).signature
+    return json.dumps({"format": FORMAT, "kid": kid, "payload": text,
+                       "signature": base64.b64encode(signature).decode("ascii")},
+                      separators=(",", ":"))
 
 
 def cached_document(ctx: Context) -> bytes | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from licensor.verify.answers import rfc3339_seconds
+from licensor.verify.answers import rfc3339_seconds, signature_bytes
 
 FORMAT = "licensor-revocations-v1"
 DEFAULT_GRACE = 7 * 24 * 3600  # seconds after next_update before a list counts as stale
@@ -114,13 +114,10 @@ def check_revocation_list(public_keys: Mapping[str, bytes],
     public_key = public_keys.get(kid)
     if public_key is None:
         return RevocationListCheck(UNKNOWN_KEY)
-    try:
-        signature = base64.b64decode(signature_text, validate=True)
-        signed = payload.encode("ascii")
-    except (binascii.Error, ValueError):
+    signature = signature_bytes(signature_text)
+    if signature is None or not payload.isascii():
         return RevocationListCheck(MALFORMED)
-    if len(signature) != 64:
-        return RevocationListCheck(MALFORMED)
+    signed = payload.encode("ascii")
     try:
         crypto_sign_open(signature + signed, public_key)
     except BadSignatureError:
