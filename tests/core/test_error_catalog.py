@@ -12,7 +12,7 @@ from licensor.core.errors import STATUS_BY_CODE
 SRC = Path(__file__).resolve().parents[2] / "src" / "licensor"
 CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
 # Calls whose first argument (or `code=`) is an error code.
-RAISERS = {"LicensorError", "_error"}
+RAISERS = {"LicensorError", "_error", "error_response"}
 
 
 def _name(func: ast.expr) -> str | None:
@@ -23,6 +23,11 @@ def _name(func: ast.expr) -> str | None:
     return None
 
 
+def _values_of(node: ast.Dict, key: str) -> list[ast.expr]:
+    return [v for k, v in zip(node.keys, node.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == key]
+
+
 def _codes_in(tree: ast.AST) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -30,9 +35,10 @@ def _codes_in(tree: ast.AST) -> set[str]:
         if isinstance(node, ast.Call) and _name(node.func) in RAISERS:
             candidates += node.args[:1]
             candidates += [k.value for k in node.keywords if k.arg == "code"]
-        elif isinstance(node, ast.Dict):
-            candidates += [v for k, v in zip(node.keys, node.values, strict=True)
-                           if isinstance(k, ast.Constant) and k.value == "code"]
+        elif isinstance(node, ast.Dict):  # an envelope written out: {"error": {"code": ...}}
+            for inner in _values_of(node, "error"):
+                if isinstance(inner, ast.Dict):
+                    candidates += _values_of(inner, "code")
         found |= {c.value for c in candidates
                   if isinstance(c, ast.Constant) and isinstance(c.value, str) and CODE.match(c.value)}
     return found
