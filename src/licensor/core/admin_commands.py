@@ -52,8 +52,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     except LicensorError as exc:
         fail(exc)
     chosen = serving.pick(server.value, workers)
-    console.print(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s), "
-                  f"{chosen}")
+    typer.echo(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s), "
+               f"{chosen}")  # one line, never wrapped: logs and tests read it
     serving.run(chosen, host=host, port=port, workers=workers, access_log=access_log)
 
 

@@ -48,7 +48,11 @@ def _granian(*, host: str, port: int, workers: int, access_log: bool) -> None:
 
 
 def _gunicorn(*, host: str, port: int, workers: int, access_log: bool) -> None:
-    from gunicorn.app.base import BaseApplication
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # a dev extra: kept to compare servers (bench/), not to run in production
+        raise SystemExit("--server gunicorn needs gunicorn and uvicorn-worker: "
+                         "pip install -e '.[dev]'") from None
 
     class Application(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
