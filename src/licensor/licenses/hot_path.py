@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from licensor.core.signed_answers import HEADER_NAME
+from licensor.core.web.idempotency import read_body, replay_body
 from licensor.licenses import validation
 
 PATH = validation.PATH
@@ -43,13 +44,16 @@ class ValidateHotPath:
         if not json_body:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        try:
+            body = await read_body(receive)
+        except ConnectionAbortedError:  # the client went away: nobody to answer
+            return
         from licensor.licenses.endpoints import LicenseInformation
 
         try:
             info = LicenseInformation.model_validate(json.loads(body))
         except (ValueError, ValidationError):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         content, signature = validation.validate_signed(
             scope["app"].state.ctx, info.license_name, info.license_key, info.product, info.nonce)
@@ -57,28 +61,3 @@ class ValidateHotPath:
                     "headers": [(b"content-length", str(len(content)).encode()), *_HEADERS,
                                 (HEADER_NAME, signature.encode("ascii"))]})
         await send({"type": "http.response.body", "body": content})
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away
-            return b""
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The body already read, then whatever the client sends next (its disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return await then()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

@@ -54,6 +54,7 @@ async def _answer(send: Send, answer: Answer) -> None:
 
 
 async def read_body(receive: Receive) -> bytes:
+    """The whole request body; ConnectionAbortedError if the client disconnects first."""
     chunks = []
     while True:
         message = await receive()
@@ -95,7 +96,7 @@ class RequestBoundary:
                 status, message = REFUSALS[found]
                 await _answer(send, _error(found, message, status, header="Idempotency-Key"))
                 return
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
         await self._run(scope, receive, send, ctx, claim)
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, ctx: Context,
@@ -146,7 +147,7 @@ class RequestBoundary:
                 heartbeat.cancel()
 
 
-def _replay(body: bytes, original: Receive) -> Receive:
+def replay_body(body: bytes, original: Receive) -> Receive:
     """The body already read, then the connection's own messages (a disconnect)."""
     sent = False
 
