@@ -16,13 +16,15 @@ from starlette.requests import Request
 
 from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.accounts import endpoints as accounts_endpoints
+from licensor.accounts import pages as accounts_pages
 from licensor.catalog import endpoints as catalog_endpoints
+from licensor.catalog import pages as catalog_pages
 from licensor.catalog.service import load_default
 from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
 from licensor.core.migrate import upgrade
-from licensor.core.web import errors, openapi, sandbox, webhooks
+from licensor.core.web import errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.rate_limit import (
@@ -33,15 +35,20 @@ from licensor.core.web.rate_limit import (
 )
 from licensor.core.web.schemas import Health
 from licensor.licenses import endpoints as licenses_endpoints
+from licensor.licenses import pages as licenses_pages
 from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
 from licensor.licenses.hot_path import ValidateHotPath
 from licensor.maintenance import endpoints as releases_endpoints
+from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
 from licensor.maintenance.service import load_default_releases
 from licensor.marketplace import endpoints as marketplace_endpoints
+from licensor.marketplace import pages as marketplace_pages
 from licensor.orders import endpoints as orders_endpoints
+from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
+from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import endpoints as webhook_endpoints
 from licensor.webhooks import service as webhooks_service
 
@@ -66,6 +73,19 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         update_endpoints.router,
         webhook_endpoints.router,
         webhooks.router,
+    ]
+
+
+def pages() -> list[APIRouter]:
+    """The customer portal's pages (HTML), each capability's beside its endpoints."""
+    return [
+        accounts_pages.router,
+        catalog_pages.router,
+        licenses_pages.router,
+        maintenance_pages.router,
+        marketplace_pages.router,
+        orders_pages.router,
+        subscriptions_pages.router,
     ]
 
 
@@ -153,6 +173,9 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     capability_routers = routers(ctx.settings.sandbox)
     for router in [other_methods_refused(capability_routers), *capability_routers]:
+        app.include_router(router)
+    portal.install(app)  # after errors.install: refusals on pages become pages
+    for router in pages():
         app.include_router(router)
     openapi.document(app, rate_limited={("POST", path) for path in ROUTES}
                      | {("POST", "/v1/orders/{order_id}/pay")})

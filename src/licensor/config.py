@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     webhooks_allow_private: bool = False
     # Where the vendor hears about problems (a webhook endpoint disabled); default: mail_from.
     vendor_email: str | None = None
+    # The seller on quotes, invoices, pages and mail; the portal's address for links in mail.
+    vendor_name: str = "Licensor Demo Vendor"
+    vendor_address: str = "1 Example Street, Springfield, USA"
+    vendor_vat_id: str = ""
+    vendor_contact: str = "licensing@localhost"
+    vendor_payment_instructions: str = ("Bank transfer to the vendor's account, or a check to "
+                                        "the address above; quote the invoice number.")
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from licensor.accounts import service as accounts
 from licensor.accounts.models import AccountRow
+from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, bearer_token
 from licensor.core.web.openapi import AccountCredentials
 
@@ -28,3 +29,25 @@ def require_account(request: Request, ctx: Ctx, _scheme: AccountCredentials) -> 
 
 
 Account = Annotated[AccountRow, Depends(require_account)]
+
+
+def page_account(request: Request) -> AccountRow | None:
+    """The account signed in to the portal (the session cookie holds the same kind of token as
+    the API's bearer), or None; also left on request.state for the page's header."""
+    from licensor.core.web.portal import SESSION_COOKIE
+
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token or len(token) > 200:
+        return None
+    ctx = request.app.state.ctx
+    now = ctx.clock.real_now()
+    try:
+        with ctx.db.reader() as session:
+            row, account = accounts.authenticate(session, token, now)
+    except LicensorError:
+        return None
+    if accounts.needs_touch(row, now):
+        with ctx.db.transaction() as session:
+            accounts.touch(session, row.token_hash, now)
+    request.state.account = account
+    return account

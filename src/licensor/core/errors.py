@@ -95,6 +95,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "RESTORE_TARGET_NOT_EMPTY": 409,
     "PG_TOOLS_MISSING": 409,
     "PG_TOOLS_TOO_OLD": 409,
+    # The portal's pages
+    "CSRF_TOKEN_INVALID": 403,
+    "RESEND_LIMIT_REACHED": 429,
     # Outbound webhooks
     "INVALID_URL": 422,
     "UNKNOWN_EVENT_TYPE": 422,

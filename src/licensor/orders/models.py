@@ -53,6 +53,8 @@ class OrderRow(Base):
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # SHA-256 of the secret in the buyer's link to their order page (the latest mail's link).
+    link_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class OrderCounterRow(Base):

@@ -1,0 +1,242 @@
+"""Web pages: templates, security headers, cookies, CSRF and the formats people read.
+
+Every capability's `pages.py` renders through `render`, reads forms through `Form` (which
+refuses a POST without a valid CSRF token with a 403 page) and formats money and dates with
+the filters registered here, so every page looks and behaves alike. Imports no capability.
+
+CSRF is a signed double submit: the browser holds a random value in an HttpOnly, SameSite=Lax
+cookie, and every form carries HMAC(secret, value). A page on another site can neither read
+the cookie nor compute the signature, so it cannot forge a form; the secret lives in the data
+directory (`portal-secret`, owner-only), shared by every worker of the installation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from licensor.core.context import Context
+from licensor.core.money import Money
+
+PACKAGE = Path(__file__).resolve().parents[2]
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+
+CSRF_COOKIE = "licensor_csrf"
+CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "licensor_session"
+
+# No inline script or style anywhere: every script and stylesheet is a file served by Licensor.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; form-action 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+# -- formats people read ------------------------------------------------------------------------
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+def money(value: Money | dict[str, Any] | None) -> str:
+    """$340.00 — the currency's symbol where it is unambiguous, else the code after the
+    amount (1,200.00 CHF)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = Money(int(value["amount"]), str(value["currency"]))
+    sign = "-" if value.amount < 0 else ""
+    number = f"{abs(value.decimal()):,.{value.digits}f}"
+    symbol = _SYMBOLS.get(value.currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {value.currency}"
+
+
+def human_date(value: datetime | str | None) -> str:
+    """March 4, 2027."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)  # Python 3.11 reads the Z
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def human_time(value: datetime | None) -> str:
+    """March 4, 2027, 14:05 UTC (times are always shown in UTC, named as such)."""
+    if value is None:
+        return ""
+    return f"{human_date(value)}, {value:%H:%M} UTC"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["money"] = money
+    env.filters["date"] = human_date
+    env.filters["time"] = human_time
+    return env
+
+
+templates = _environment()
+
+
+# -- secrets and CSRF ---------------------------------------------------------------------------
+
+_secrets: dict[str, bytes] = {}
+
+
+def portal_secret(ctx: Context) -> bytes:
+    """The installation's secret for CSRF and order links: made once, owner-only, in the data
+    directory (O_EXCL: of two workers starting together, one writes and both read it)."""
+    home = Path(ctx.settings.home)
+    key = str(home.resolve())
+    if key in _secrets:
+        return _secrets[key]
+    path = home / "portal-secret"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    value = path.read_text().strip().encode()
+    if len(value) < 32:  # being written by another worker this instant
+        value = path.read_text().strip().encode()
+    _secrets[key] = value
+    return value
+
+
+def sign(ctx: Context, purpose: str, value: str) -> str:
+    digest = hmac.new(portal_secret(ctx), f"{purpose}:{value}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def _csrf_value(request: Request) -> str:
+    value = request.cookies.get(CSRF_COOKIE, "")
+    if len(value) != 32 or not value.isalnum():
+        value = request.state.__dict__.setdefault("new_csrf", secrets.token_hex(16))
+    return value
+
+
+def csrf_token(request: Request) -> str:
+    ctx: Context = request.app.state.ctx
+    return sign(ctx, "csrf", _csrf_value(request))
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    value = request.cookies.get(CSRF_COOKIE, "")
+    ctx: Context = request.app.state.ctx
+    if not value or not submitted or not hmac.compare_digest(
+            sign(ctx, "csrf", value), submitted):
+        raise CsrfRefused()
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, *,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                        secure=secure(request), path="/")
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Security headers on every page, and the CSRF cookie when this visit has none yet."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
+    new = request.state.__dict__.get("new_csrf")
+    if new:
+        set_cookie(request, response, CSRF_COOKIE, new)
+    return response
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> Response:
+    page = templates.get_template(template)
+    html = page.render(request=request, csrf_token=csrf_token(request),
+                       account=getattr(request.state, "account", None), **values)
+    return finish(request, HTMLResponse(html, status_code=status))
+
+
+def redirect(request: Request, url: str) -> Response:
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def refusal_page(request: Request, code: str, message: str, status: int) -> Response:
+    return render(request, "error.html", status=status, code=code, message=message)
+
+
+# -- forms --------------------------------------------------------------------------------------
+
+class FormData(dict[str, str]):
+    """A posted form's fields (the last value of each), CSRF already checked."""
+
+    def get_all(self, name: str) -> list[str]:
+        return self.__dict__.get("all", {}).get(name, [])
+
+
+async def read_form(request: Request) -> FormData:
+    """The urlencoded form of a POST; 403 CSRF_TOKEN_INVALID (a page) without a valid token.
+    Read here, asynchronously, so the page itself can run in a worker thread."""
+    body = await request.body()
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                      max_num_fields=200)
+    form = FormData({k: v[-1] for k, v in parsed.items()})
+    form.__dict__["all"] = parsed
+    check_csrf(request, form.get(CSRF_FIELD, ""))
+    return form
+
+
+Form = Annotated[FormData, Depends(read_form)]
+
+
+def install(app: Any) -> None:
+    """Static files, the 403 page of a refused form, and refusals on pages as pages (the API's
+    addresses under /v1 keep their JSON)."""
+    from fastapi.staticfiles import StaticFiles
+
+    from licensor.core.errors import LicensorError
+    from licensor.core.web.errors import error_response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, _exc: CsrfRefused) -> Response:
+        return refusal_page(request, "CSRF_TOKEN_INVALID", "This form expired or did not come "
+                            "from this site, so nothing was done. Go back, reload the page and "
+                            "send the form again.", 403)
+
+    @app.exception_handler(LicensorError)
+    async def _licensor(request: Request, exc: LicensorError) -> Response:
+        if is_page(request):
+            return refusal_page(request, exc.code, exc.message, exc.status)
+        return error_response(exc.code, exc.message, exc.status, exc.details, exc.headers)
+
+
+def is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith(("/v1/", "/docs")) or path in ("/healthz", "/openapi.json"))
