@@ -197,3 +197,29 @@ def test_patch_and_delete(client: TestClient, admin: dict[str, str]) -> None:
         assert client.get(f"/v1/webhook-endpoints/{endpoint['id']}",
                           headers=admin).status_code == 404
         assert hook.got == []
+
+
+def test_three_days_of_failures_disable_the_endpoint_and_mail_the_vendor(
+        client: TestClient, admin: dict[str, str], ctx: Context) -> None:
+    freeze(client, admin)
+    with receiver(default=(500, {})) as hook:
+        endpoint = add_endpoint(client, admin, hook.url)
+        issue(client, admin)
+        hook.wait_for(1)
+        advance(client, admin, 2 * 86400)
+        ctx.extras["webhooks.sender"].wait_idle()
+        shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
+        assert shown["status"] == "enabled"  # failing for 2 days only
+        advance(client, admin, 86400)
+        ctx.extras["webhooks.sender"].wait_idle()
+    shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
+    assert shown["status"] == "disabled" and "3 days" in shown["disabled_reason"]
+    rows = deliveries(client, admin, endpoint["id"])
+    # Disabled by the jobs run as the clock reached day 3, before the third attempt was made:
+    # a disabled endpoint is not called, its next try stays pending.
+    assert [(d["attempt"], d["status"]) for d in rows] == [(3, "pending"), (2, "failed"),
+                                                           (1, "failed")]
+    assert len({d["event_id"] for d in rows}) == 1 and len(hook.got) == 2
+    mailed = client.get("/v1/sandbox/outbox", params={"to": "licensing@localhost"},
+                        headers=admin).json()["data"]
+    assert [m["subject"] for m in mailed] == [f"Webhook endpoint disabled: {hook.url}"]
