@@ -131,8 +131,8 @@ def validate_signed(ctx: Context, license_name: str, license_key: str, product: 
                     nonce: str | None) -> tuple[bytes, str]:
     """The signed answer: (body bytes, Licensor-Signature value)."""
     answer = validate(ctx, license_name, license_key, product)
-    return signed_answers.sign(ctx.keyring, _connection(ctx), PATH,  # type: ignore[arg-type]
-                               answer, nonce)
+    kid, key = ctx.keyring.answer_signer(_connection(ctx))  # type: ignore[arg-type]
+    return signed_answers.sign_with(kid, key, PATH, answer, nonce, signed_answers.issued_at_now())
 
 
 def close(ctx: Context) -> None:

@@ -56,7 +56,7 @@ class AnswerCheck:
 
 
 def signed_message(path: str, body: bytes) -> bytes:
-    return b"POST " + path.encode("ascii") + b"\n" + body
+    return b"".join((b"POST ", path.encode("ascii"), b"\n", body))
 
 
 def header_value(kid: str, signature: bytes) -> str:
