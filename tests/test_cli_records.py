@@ -32,6 +32,16 @@ def test_records_print_as_json(cli) -> None:
     assert revoked["id"] == lic["id"] and revoked["status"] == "revoked"
 
 
+def test_bulk_import_prints_its_job_as_json(cli, tmp_path: Path) -> None:
+    source = tmp_path / "old.csv"
+    source.write_text("product,seats,license_name,email,sen,purchased_at,maintenance_until\n"
+                      "desktop,3,Old Co,o@old.test,,2014-05-01,\n", encoding="utf-8")
+    job = json.loads(cli("licenses", "import", str(source), "--json"))
+    assert (job["total"], job["imported_now"], job["already_done"]) == (1, 1, 0)
+    again = json.loads(cli("licenses", "import", str(source), "--json"))
+    assert (again["job_id"], again["imported_now"], again["resumed"]) == (job["job_id"], 0, True)
+
+
 def test_offline_verify_prints_the_claims_as_json(cli) -> None:
     lic = _issue(cli)
     out = json.loads(cli("licenses", "verify", "--name", "Acme Inc", "--key",

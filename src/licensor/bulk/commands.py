@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from licensor.core.commands import console, context, err, fail
+from licensor.core.commands import JSON_OPTION, console, context, err, fail, print_json
 from licensor.core.errors import LicensorError
 
 _CHANNEL = typer.Option(help="direct, or marketplace (then every row needs a sen)")
@@ -30,7 +30,7 @@ def _print_rows_to_fix(exc: LicensorError, file: Path) -> None:
         err.print(f"... and {len(rows) - 50} more.")
 
 
-def _write_keys(ctx: Any, job_id: str, keys_out: Path) -> None:
+def _write_keys(ctx: Any, job_id: str, keys_out: Path, *, quiet: bool) -> None:
     from licensor.bulk import service as bulk
 
     rows = bulk.license_information(ctx, job_id)
@@ -38,17 +38,19 @@ def _write_keys(ctx: Any, job_id: str, keys_out: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["row"])
         writer.writeheader()
         writer.writerows(rows)
-    console.print(f"License Information of {len(rows)} row(s) written to {keys_out}.")
+    if not quiet:
+        console.print(f"License Information of {len(rows)} row(s) written to {keys_out}.")
 
 
-def _bulk(kind: str, file: Path, channel: str, keys_out: Path | None, batch_size: int) -> None:
+def _bulk(kind: str, file: Path, channel: str, keys_out: Path | None, batch_size: int,
+          as_json: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from licensor.bulk import service as bulk
 
     ctx = context()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console) as progress:
+                  TimeRemainingColumn(), console=console, disable=as_json) as progress:
         task = progress.add_task(f"{kind} {file.name}", total=None)
 
         def started(total: int, done: int) -> None:
@@ -62,26 +64,34 @@ def _bulk(kind: str, file: Path, channel: str, keys_out: Path | None, batch_size
             progress.stop()
             _print_rows_to_fix(exc, file)
             fail(exc)
+    if keys_out is not None:
+        _write_keys(ctx, result.job_id, keys_out, quiet=as_json)
+    if as_json:
+        print_json({"job_id": result.job_id, "total": result.total,
+                    "imported_now": result.imported_now, "already_done": result.already_done,
+                    "batches": result.batches, "resumed": result.resumed,
+                    "keys_out": str(keys_out) if keys_out else None})
+        return
     verb = "Imported" if kind == "import" else "Issued"
     console.print(f"{verb} {result.imported_now} license(s) in {result.batches} batch(es) "
                   f"(job {result.job_id}; {result.total} rows, {result.already_done} done "
                   "before" + (", resumed" if result.resumed else "") + ").")
-    if keys_out is not None:
-        _write_keys(ctx, result.job_id, keys_out)
 
 
 def import_licenses(file: Path, channel: Annotated[str, _CHANNEL] = "direct",
                     keys_out: Annotated[Path | None, _KEYS_OUT] = None,
-                    batch_size: Annotated[int, _BATCH] = 1000) -> None:
+                    batch_size: Annotated[int, _BATCH] = 1000,
+                    as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Import licenses sold before from a CSV file (see docs/bulk-import.md); resumable."""
-    _bulk("import", file, channel, keys_out, batch_size)
+    _bulk("import", file, channel, keys_out, batch_size, as_json)
 
 
 def bulk_issue(file: Path, channel: Annotated[str, _CHANNEL] = "direct",
                keys_out: Annotated[Path | None, _KEYS_OUT] = None,
-               batch_size: Annotated[int, _BATCH] = 1000) -> None:
+               batch_size: Annotated[int, _BATCH] = 1000,
+               as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Issue new licenses, one per CSV row, as of now (see docs/bulk-import.md); resumable."""
-    _bulk("bulk-issue", file, channel, keys_out, batch_size)
+    _bulk("bulk-issue", file, channel, keys_out, batch_size, as_json)
 
 
 # Composed into `licensor licenses` by cli.py.
