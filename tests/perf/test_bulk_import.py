@@ -192,3 +192,17 @@ def test_cli_reports_bad_rows_and_exits_2(cli: Run, tmp_path: Path) -> None:
     source = write_csv(tmp_path / "b.csv", ["desktop,0,Zero Seats,z@example.test,,,"])
     out = cli("bulk-issue", str(source), code=2)
     assert "INVALID_SEATS" in out and "INVALID_REQUEST" in out
+
+
+def test_an_imported_license_key_is_the_one_a_single_issue_would_sign(ctx: Context,
+                                                                      tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "licenses.csv", desktop_rows(1))
+    bulk.run(ctx, source, kind="import")
+    with ctx.db.transaction() as session:
+        row = session.scalars(select(LicenseRow)).one()
+        kid, signing_key = ctx.keyring.signer(session)
+        assert row.kid == kid
+        assert row.license_key == licenses.license_key(
+            kid, signing_key, license_id=row.id, product=row.product, seats=row.seats,
+            license_name=row.license_name, issued=row.issued_at,
+            maintenance_until=row.maintenance_until, major_version=row.major_version)

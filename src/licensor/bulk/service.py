@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy.orm import Session
 
 from licensor.bulk.models import ImportJobRow
@@ -35,7 +36,6 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import service as licenses
 from licensor.marketplace.rules import check_sen
-from licensor.verify import Claims, encode_claims, format_key
 
 KINDS = ("import", "bulk-issue")
 CHANNELS = ("direct", "marketplace")
@@ -181,16 +181,14 @@ def read_csv(session: Session, text: str, *, kind: str, channel: str
 
 # -- the job ---------------------------------------------------------------------------------
 
-def _signed(kid: str, signing_key: Any, license_id: str, item: CsvLicense, issued: datetime,
+def _signed(kid: str, signing_key: SigningKey, license_id: str, item: CsvLicense, issued: datetime,
             maintenance: datetime | None) -> str:
-    """The License Key, exactly as licenses.sign_license makes it (one signer per batch)."""
-    claims = Claims(license_id=license_id, product=item.product.code, seats=item.seats,
-                    issued_at=int(issued.timestamp()), kid=kid,
-                    maintenance_until=(int(maintenance.timestamp())
-                                       if maintenance is not None else None),
-                    major_version=item.product.major_version)
-    message = encode_claims(claims, item.license_name)
-    return format_key(message + signing_key.sign(message).signature)
+    """The License Key of a row of the file (one signer for the whole batch)."""
+    return licenses.license_key(kid, signing_key, license_id=license_id,
+                                product=item.product.code, seats=item.seats,
+                                license_name=item.license_name, issued=issued,
+                                maintenance_until=maintenance,
+                                major_version=item.product.major_version)
 
 
 def _batch(ctx: Context, session: Session, job: ImportJobRow, items: list[CsvLicense],

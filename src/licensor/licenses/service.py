@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -71,16 +72,24 @@ def sign_license(ctx: Context, session: Session, row: LicenseRow, now: datetime)
         # Keys of one license are told apart by issue time: a re-issue is always later.
         issued = row.issued_at + timedelta(seconds=1)
     kid, signing_key = ctx.keyring.signer(session)
-    claims = Claims(
-        license_id=row.id, product=row.product, seats=row.seats,
-        issued_at=int(issued.timestamp()), kid=kid,
-        maintenance_until=(int(row.maintenance_until.timestamp())
-                           if row.maintenance_until is not None else None),
-        major_version=row.major_version)
-    message = encode_claims(claims, row.license_name)
-    signature = signing_key.sign(message).signature
-    row.license_key = format_key(message + signature)
+    row.license_key = license_key(kid, signing_key, license_id=row.id, product=row.product,
+                                  seats=row.seats, license_name=row.license_name, issued=issued,
+                                  maintenance_until=row.maintenance_until,
+                                  major_version=row.major_version)
     row.kid, row.issued_at = kid, issued
+
+
+def license_key(kid: str, signing_key: SigningKey, *, license_id: str, product: str,
+                seats: int | None, license_name: str, issued: datetime,
+                maintenance_until: datetime | None, major_version: int | None) -> str:
+    """The License Key: the license's terms and name, signed by `signing_key` (whole seconds)."""
+    claims = Claims(license_id=license_id, product=product, seats=seats,
+                    issued_at=int(issued.timestamp()), kid=kid,
+                    maintenance_until=(int(maintenance_until.timestamp())
+                                       if maintenance_until is not None else None),
+                    major_version=major_version)
+    message = encode_claims(claims, license_name)
+    return format_key(message + signing_key.sign(message).signature)
 
 
 def issue_license(ctx: Context, session: Session, *, product: Product, seats: int | None,
