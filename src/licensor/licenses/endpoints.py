@@ -50,7 +50,10 @@ router = APIRouter(prefix="/v1/licenses", tags=["licenses"], lifespan=_hot_path_
 
 class LicenseCreate(BaseModel):
     product: str = Field(max_length=64)
-    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS, strict=True,
+    # The range is the catalog's rule, checked by the service (INVALID_SEATS, as for quotes);
+    # here it is only documented.
+    seats: int | None = Field(default=None, strict=True,
+                              json_schema_extra={"minimum": 1, "maximum": MAX_SEATS},
                               description="Seats; null for an unlimited tier")
     license_name: str = Field(max_length=200)
     email: str = Field(max_length=320)

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from licensor.core.web.deps import Ctx
 from licensor.licenses import revocations
+from licensor.licenses.schemas import RevocationList
 
 router = APIRouter(prefix="/v1/revocations", tags=["licenses"])
 
@@ -19,7 +20,7 @@ _DESCRIPTION = (
 
 
 @router.get("", response_class=Response, responses={200: {
-    "description": _DESCRIPTION, "content": {"application/json": {"example": {
+    "description": _DESCRIPTION, "model": RevocationList, "content": {"application/json": {"example": {
         "format": "licensor-revocations-v1", "kid": "1a2b3c4d",
         "payload": "eyJpc3N1ZWRfYXQiOiIyMDI2LTAxLTE1VDA5OjMwOjAwWiIsLi4ufQ",
         "signature": "base64 Ed25519 signature"}}}}})

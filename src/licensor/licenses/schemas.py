@@ -148,3 +148,10 @@ class SigningKeyList(Answer):
     next_cursor: str | None
 
     model_config = example({"data": [SIGNING_KEY_EXAMPLE], "next_cursor": None})
+
+
+class RevocationList(Answer):
+    format: Literal["licensor-revocations-v1"]
+    kid: str
+    payload: str = Field(description="base64url of the JSON document that is signed")
+    signature: str = Field(description="base64 Ed25519 signature of the payload's ASCII bytes")

@@ -55,7 +55,7 @@ def check_seats(product: Product, seats: int | None) -> int | None:
         return seats
     if seats is None or seats < 1 or seats > MAX_SEATS:
         raise LicensorError("INVALID_SEATS", f"Seats must be a whole number from 1 to {MAX_SEATS}.",
-                            {"seats": seats})
+                            {"field": "seats", "seats": seats})
     return seats
 
 
@@ -139,8 +139,9 @@ def get_license(session: Session, license_id: str, *, for_update: bool = False) 
     repo = LicenseRepository(session)
     row = repo.get_for_update(license_id) if for_update else repo.get(license_id)
     if row is None:
-        raise LicensorError("LICENSE_NOT_FOUND", f"No license {license_id}; search with "
-                            "GET /v1/licenses?email=…", {"license_id": license_id})
+        # Customers reach this too (a quote or an order names a license): no admin-only hint.
+        raise LicensorError("LICENSE_NOT_FOUND", f"No license {license_id}; check the id.",
+                            {"license_id": license_id})
     return row
 
 

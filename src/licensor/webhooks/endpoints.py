@@ -15,10 +15,17 @@ from licensor.core.web.deps import (
     now_for,
     page_limit,
 )
+from licensor.core.web.openapi import Limit, refusals
 from licensor.webhooks import service as webhooks
 from licensor.webhooks.schemas import (
+    DeliveryList,
+    Endpoint,
     EndpointCreate,
+    EndpointList,
     EndpointPatch,
+    EventList,
+    Redelivery,
+    Secret,
     delivery_view,
     endpoint_view,
     event_view,
@@ -29,7 +36,12 @@ PathId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 Cursor = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
 
 
-@router.post("/webhook-endpoints", status_code=201)
+NOT_FOUND = refusals("WEBHOOK_ENDPOINT_NOT_FOUND")
+
+
+@router.post("/webhook-endpoints", status_code=201, response_model=Endpoint,
+             response_model_exclude_unset=True,
+             responses=refusals("INVALID_URL", "UNKNOWN_EVENT_TYPE"))
 def create_endpoint(body: EndpointCreate, ctx: Ctx, session: WriteSession,
                     admin: Admin) -> dict[str, Any]:
     """A new endpoint; its `secret` is in this answer only (and in rotate-secret's)."""
@@ -39,18 +51,22 @@ def create_endpoint(body: EndpointCreate, ctx: Ctx, session: WriteSession,
     return endpoint_view(row, secret)
 
 
-@router.get("/webhook-endpoints")
+@router.get("/webhook-endpoints", response_model=EndpointList, response_model_exclude_unset=True)
 def list_endpoints(session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return {"data": [endpoint_view(r) for r in webhooks.list_endpoints(session)],
             "next_cursor": None}
 
 
-@router.get("/webhook-endpoints/{endpoint_id}")
+@router.get("/webhook-endpoints/{endpoint_id}", response_model=Endpoint,
+            response_model_exclude_unset=True, responses=NOT_FOUND)
 def get_endpoint(endpoint_id: PathId, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return endpoint_view(webhooks.get_endpoint(session, endpoint_id))
 
 
-@router.patch("/webhook-endpoints/{endpoint_id}")
+@router.patch("/webhook-endpoints/{endpoint_id}", response_model=Endpoint,
+              response_model_exclude_unset=True,
+              responses=refusals("WEBHOOK_ENDPOINT_NOT_FOUND", "INVALID_URL",
+                                 "UNKNOWN_EVENT_TYPE"))
 def update_endpoint(endpoint_id: PathId, body: EndpointPatch, ctx: Ctx, session: WriteSession,
                     admin: Admin) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -59,14 +75,15 @@ def update_endpoint(endpoint_id: PathId, body: EndpointPatch, ctx: Ctx, session:
     return endpoint_view(row)
 
 
-@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204)
+@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204, responses=NOT_FOUND)
 def delete_endpoint(endpoint_id: PathId, ctx: Ctx, session: WriteSession,
                     admin: Admin) -> Response:
     webhooks.delete_endpoint(session, endpoint_id, now=now_for(ctx, session), actor=admin)
     return Response(status_code=204)
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret")
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=Secret,
+             responses=NOT_FOUND)
 def rotate_secret(endpoint_id: PathId, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
     """A new secret; the previous one keeps signing beside it for 24 hours."""
@@ -74,26 +91,28 @@ def rotate_secret(endpoint_id: PathId, ctx: Ctx, session: WriteSession,
                                              actor=admin)}
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries")
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=DeliveryList,
+            responses=NOT_FOUND)
 def list_deliveries(endpoint_id: PathId, session: ReadSession, _admin: Admin,
-                    limit: int | None = None, cursor: Cursor = None) -> dict[str, Any]:
+                    limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
     """Every attempt, newest first."""
     rows, next_cursor = webhooks.list_deliveries(session, endpoint_id,
                                                  limit=page_limit(limit), cursor=cursor)
     return {"data": [delivery_view(r) for r in rows], "next_cursor": next_cursor}
 
 
-@router.get("/events")
+@router.get("/events", response_model=EventList)
 def list_events(session: ReadSession, _admin: Admin,
                 type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
-                limit: int | None = None, cursor: Cursor = None) -> dict[str, Any]:
+                limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
     """The event log, newest first, kept 90 days."""
     rows, next_cursor = webhooks.list_events(session, type_=type, limit=page_limit(limit),
                                              cursor=cursor)
     return {"data": [event_view(r) for r in rows], "next_cursor": next_cursor}
 
 
-@router.post("/events/{event_id}/redeliver", status_code=202)
+@router.post("/events/{event_id}/redeliver", status_code=202, response_model=Redelivery,
+             responses=refusals("EVENT_NOT_FOUND"))
 def redeliver(event_id: PathId, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     """Send the event again (same webhook-id) to every enabled endpoint subscribed to it."""
     made = webhooks.redeliver(session, event_id, now=now_for(ctx, session), actor=admin)

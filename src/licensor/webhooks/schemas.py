@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.views import iso
 from licensor.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
 
@@ -17,12 +18,17 @@ class EndpointCreate(BaseModel):
     events: list[EventName] = Field(max_length=100, description='Event types, or ["*"]')
     description: str | None = Field(default=None, max_length=500)
 
+    model_config = example({"url": "https://vendor.example/hooks/licensor",
+                            "events": ["order.fulfilled"], "description": "ERP"})
+
 
 class EndpointPatch(BaseModel):
     url: str | None = Field(default=None, max_length=2048)
     events: list[EventName] | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=500)
     status: Literal["enabled", "disabled"] | None = None
+
+    model_config = example({"status": "disabled"})
 
 
 def endpoint_view(row: WebhookEndpointRow, secret: str | None = None) -> dict[str, Any]:
@@ -45,3 +51,87 @@ def delivery_view(row: WebhookDeliveryRow) -> dict[str, Any]:
             "error": row.error, "duration_ms": row.duration_ms,
             "next_attempt_at": iso(row.next_attempt_at), "created_at": iso(row.created_at),
             "attempted_at": iso(row.attempted_at)}
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+NOW = "2026-01-15T09:30:00Z"
+ENDPOINT_EXAMPLE = {"id": "we_1", "url": "https://vendor.example/hooks/licensor",
+                    "events": ["order.fulfilled"], "description": "ERP", "status": "enabled",
+                    "disabled_reason": None, "created_at": NOW}
+EVENT_EXAMPLE = {"id": "evt_1", "type": "order.fulfilled", "created_at": NOW,
+                 "data": {"id": "ord_7Hq2", "status": "fulfilled"}}
+DELIVERY_EXAMPLE = {"id": "del_1", "event_id": "evt_1", "event_type": "order.fulfilled",
+                    "attempt": 1, "status": "succeeded", "response_status": 200,
+                    "response_body": "ok", "error": None, "duration_ms": 42,
+                    "next_attempt_at": None, "created_at": NOW, "attempted_at": NOW}
+
+
+class Endpoint(Answer):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None
+    status: str
+    disabled_reason: str | None
+    created_at: Timestamp | None
+    secret: str | None = Field(default=None, description="Only when created (and in "
+                               "rotate-secret's answer)")
+
+    model_config = example({**ENDPOINT_EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZI"})
+
+
+class EndpointList(Answer):
+    data: list[Endpoint]
+    next_cursor: str | None
+
+    model_config = example({"data": [ENDPOINT_EXAMPLE], "next_cursor": None})
+
+
+class Secret(Answer):
+    secret: str
+
+    model_config = example({"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZI"})
+
+
+class Event(Answer):
+    id: str
+    type: str
+    created_at: Timestamp | None
+    data: Any
+
+
+class EventList(Answer):
+    data: list[Event]
+    next_cursor: str | None
+
+    model_config = example({"data": [EVENT_EXAMPLE], "next_cursor": None})
+
+
+class Delivery(Answer):
+    id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: str
+    response_status: int | None
+    response_body: str | None
+    error: str | None
+    duration_ms: int | None
+    next_attempt_at: Timestamp | None
+    created_at: Timestamp | None
+    attempted_at: Timestamp | None
+
+
+class DeliveryList(Answer):
+    data: list[Delivery]
+    next_cursor: str | None
+
+    model_config = example({"data": [DELIVERY_EXAMPLE], "next_cursor": None})
+
+
+class Redelivery(Answer):
+    event_id: str
+    deliveries: list[Delivery]
+
+    model_config = example({"event_id": "evt_1", "deliveries": [DELIVERY_EXAMPLE]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,8 +29,20 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_error(exc: RequestValidationError) -> JSONResponse:
+def _not_json(request: Request, errors: Sequence[Any]) -> bool:
+    """A body was expected but not sent as JSON (FastAPI then reads no fields from it)."""
+    content_type = request.headers.get("content-type", "").lower()
+    return "json" not in content_type and any(
+        tuple(e.get("loc", ()))[:1] == ("body",) for e in errors)
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
+    if _not_json(request, errors):
+        return error_response("INVALID_REQUEST", "The request body must be JSON: send it with "
+                              "Content-Type: application/json.", 422,
+                              {"field": "body", "content_type":
+                               request.headers.get("content-type", "")[:100]})
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid", "type": "invalid"}
     if first.get("type") == "json_invalid":
         return error_response("INVALID_REQUEST", "The request body is not valid JSON; send a JSON "
@@ -53,8 +66,8 @@ def install(app: FastAPI) -> None:
         return error_response(exc.code, exc.message, exc.status, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_error(exc)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_error(request, exc)
 
     @app.exception_handler(DataError)
     async def _data(_req: Request, exc: DataError) -> JSONResponse:

@@ -154,6 +154,9 @@ def _finish(schema: dict[str, Any], rate_limited: set[tuple[str, str]]) -> None:
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             _finish_operation(schema, path, method, operation, rate_limited)
+    # FastAPI's own {"detail": [...]} shapes: no answer has them (every 422 is the envelope).
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
 
 
 def _envelope_schema() -> dict[str, Any]:
@@ -180,7 +183,8 @@ def _finish_operation(schema: dict[str, Any], path: str, method: str, operation:
     if method == "post":
         operation["parameters"] = [*params, IDEMPOTENCY_HEADER]
         _add_codes(operation, 409, "IDEMPOTENCY_KEY_IN_USE")
-        _add_codes(operation, 422, "IDEMPOTENCY_KEY_REUSED")
+        # INVALID_REQUEST too: a key over 255 characters.
+        _add_codes(operation, 422, "IDEMPOTENCY_KEY_REUSED", "INVALID_REQUEST")
     for status, response in operation.get("responses", {}).items():
         if status.startswith("2"):
             _copy_example(schema, response)
@@ -192,7 +196,8 @@ def _copy_example(schema: dict[str, Any], holder: dict[str, Any]) -> None:
     if not media or "example" in media or "examples" in media:
         return
     inline = media.get("schema", {})
-    ref = inline.get("$ref", "")
+    refs = [inline, *inline.get("anyOf", [])]  # an optional body is anyOf [model, null]
+    ref = next((r["$ref"] for r in refs if "$ref" in r), "")
     model = schema["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}) if ref else inline
     examples = model.get("examples")
     if examples:

@@ -21,7 +21,18 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 MAX_BODY = 1_000_000
 
 
-@router.post("/stripe", response_model=WebhookReceived,
+# The endpoint reads the raw body (the signature covers its bytes), so its shape is given here.
+STRIPE_REQUEST = {
+    "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True,
+                    "schema": {"type": "string"}, "example": "t=1768469400,v1=5257a869..."}],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "A Stripe event"},
+        "example": {"id": "evt_1", "type": "payment_intent.succeeded",
+                    "data": {"object": {"id": "pi_1", "metadata": {"licensor_key": "k"}}}}}}},
+}
+
+
+@router.post("/stripe", response_model=WebhookReceived, openapi_extra=STRIPE_REQUEST,
              responses=refusals("WEBHOOK_SIGNATURE_INVALID"))
 async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
     payload = (await request.body())[:MAX_BODY]
