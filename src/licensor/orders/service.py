@@ -11,6 +11,8 @@ commit), the charge is refunded at once.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.money import MINOR_UNIT_DIGITS, Money
 from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.tokens import token_hash
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.orders.models import OrderRow, QuoteRow
@@ -52,6 +55,35 @@ def snapshot(order: OrderRow) -> dict[str, Any]:
             "total": order.total_amount, "currency": order.currency,
             "payment_method": order.payment_method, "license_id": order.license_id,
             "charge_id": order.charge_id, "refund_id": order.refund_id}
+
+
+def issue_link(order: OrderRow) -> str:
+    """A new secret for the buyer's link to their order page: only its hash is stored, and the
+    latest mail about the order carries the one link that works. The token stays on the row
+    object for the rest of this request (`link_token`), for the page that answers it."""
+    token = secrets.token_urlsafe(24)
+    order.link_token_hash = token_hash(token)
+    order.__dict__["_link_token"] = token  # not a column: lives as long as this object
+    return token
+
+
+def link_token(order: OrderRow) -> str | None:
+    token = order.__dict__.get("_link_token")
+    return token if isinstance(token, str) else None
+
+
+def order_link(ctx: Context, order: OrderRow, token: str) -> str:
+    return f"{ctx.settings.public_url.rstrip('/')}/orders/{order.id}?token={token}"
+
+
+def order_by_link(session: Session, order_id: str, token: str) -> OrderRow | None:
+    """The order of a secret link, or None for any wrong id or token (the page says 404)."""
+    row = OrderRepository(session).get(order_id[:64])
+    if row is None or row.link_token_hash is None or not token:
+        return None
+    if not hmac.compare_digest(row.link_token_hash, token_hash(token[:200])):
+        return None
+    return row
 
 
 def get_order(session: Session, order_id: str, *, for_update: bool = False) -> OrderRow:
@@ -129,17 +161,19 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
         license_name=name, created_at=now,
         due_at=now + INVOICE_TERMS if payment_method == "invoice" else None)
     session.add(order)
+    link = order_link(ctx, order, issue_link(order))
     session.flush()
     audit.record(session, actor=actor, action="order.created", entity_type="order",
                  entity_id=order.id, before=None, after=snapshot(order), now=now)
     if payment_method == "invoice":
-        mail_invoice(session, order, quote, now)
+        mail_invoice(session, order, quote, now, link=link)
     # order.created(order: OrderRow)
     events.emit(ctx, session, now, "order.created", order=order)
     return order
 
 
-def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime) -> None:
+def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
+                 link: str | None = None) -> None:
     lines = "\n".join(f"  {line['description']}: "
                       f"{Money(line['amount']['amount'], line['amount']['currency']).display()}"
                       for line in quote.lines)
@@ -148,6 +182,8 @@ def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: dateti
             f"Due: {due} (Net 30), by check or bank transfer. Please quote {order.number} "
             "with your payment.\nYour License Information is sent as soon as the payment "
             "arrives.\n")
+    if link:
+        body += f"\nYour order page, with the invoice as PDF: {link}\n"
     mail.enqueue(session, to=order.buyer_email, subject=f"Invoice {order.number}", body=body,
                  now=now)
 
@@ -171,6 +207,7 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     if order.kind == "upgrade":
         body += ("\nYour previous License Key is superseded: users already registered keep "
                  "working; register new users with this License Information.\n")
+    body += f"\nYour order page: {order_link(ctx, order, issue_link(order))}\n"
     mail.enqueue(session, to=order.buyer_email, subject=f"Your License Information "
                  f"({order.number})", body=body, now=now)
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
