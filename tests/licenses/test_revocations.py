@@ -190,3 +190,9 @@ def test_cli_exports_the_list(ctx: Context, client: TestClient, admin: dict[str,
     printed = cli("revocations", "export", str(out))
     assert "sequence" in printed
     assert json.loads(out.read_text()) == served
+
+
+def test_cli_export_into_a_missing_directory_says_so(ctx: Context, cli: Any,
+                                                     tmp_path: Path) -> None:
+    out = cli("revocations", "export", str(tmp_path / "no" / "such" / "dir.json"), code=2)
+    assert "FILE_NOT_WRITTEN" in out and "directory exists" in out

@@ -107,6 +107,8 @@ STATUS_BY_CODE: dict[str, int] = {
     # Outgoing mail
     "MAIL_NOT_FOUND": 404,
     "MAIL_NOT_FAILED": 409,
+    # licensor revocations export FILE
+    "FILE_NOT_WRITTEN": 422,
     "INTERNAL": 500,
 }
 

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from licensor.core.commands import console, context
+from licensor.core.commands import console, context, fail
+from licensor.core.errors import LicensorError
 
 NAME = "revocations"
 app = typer.Typer(help="The signed revocation list for offline apps.", no_args_is_help=True)
@@ -29,8 +30,13 @@ def export(file: Annotated[Path, typer.Argument(help="Where to write it ('-': st
         typer.echo(document.decode("ascii"))
         return
     tmp = file.with_name(file.name + ".tmp")
-    tmp.write_bytes(document + b"\n")
-    os.replace(tmp, file)  # never a half-written list in the app's build
+    try:
+        tmp.write_bytes(document + b"\n")
+        os.replace(tmp, file)  # never a half-written list in the app's build
+    except OSError as exc:
+        fail(LicensorError("FILE_NOT_WRITTEN", f"Could not write {file}: {exc.strerror}. Check "
+                           "that its directory exists and that you may write to it.",
+                           {"path": str(file)}))
     from licensor.verify.revocations import decode_base64url
 
     payload = json.loads(decode_base64url(json.loads(document)["payload"]) or b"{}")
