@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from licensor.core import audit, jobs, mail, payments
+from licensor.core import mail, payments, sandbox_clock
 from licensor.core.payments_sandbox import SandboxProcessor
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, LongLimit, TimeInput
@@ -17,7 +16,6 @@ from licensor.core.web.views import iso
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
-TEN_YEARS = 10 * 366 * 24 * 3600
 OUTBOX_WAIT_SECONDS = 5.0
 
 
@@ -29,7 +27,7 @@ class ClockBody(BaseModel):
 
 class AdvanceBody(BaseModel):
     # Strict: `true` or "60" is not a number of seconds.
-    seconds: int = Field(ge=0, le=TEN_YEARS, strict=True)
+    seconds: int = Field(ge=0, le=sandbox_clock.MAX_ADVANCE_SECONDS, strict=True)
 
     model_config = {"json_schema_extra": {"examples": [{"seconds": 86400}]}}
 
@@ -41,21 +39,13 @@ def get_clock(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
 
 @router.put("/clock", response_model=Clock)
 def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
-    before = now_for(ctx, session)
-    ctx.clock.set(session, body.now)
-    audit.record(session, actor=admin, action="sandbox.clock_set", entity_type="sandbox_clock",
-                 entity_id="clock", before={"now": iso(before)}, after={"now": iso(body.now)},
-                 now=body.now)
-    return {"now": iso(body.now)}
+    return sandbox_clock.set_time(ctx, session, body.now, actor=admin)
 
 
 @router.post("/clock/advance", response_model=ClockAdvanced)
 def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
-    now = now_for(ctx, session) + timedelta(seconds=body.seconds)
-    ctx.clock.set(session, now)
-    done = jobs.run_due(ctx, session, now)
-    return {"now": iso(now), "jobs": done}
+    return sandbox_clock.advance(ctx, session, body.seconds)
 
 
 @router.get("/outbox", response_model=Outbox)
