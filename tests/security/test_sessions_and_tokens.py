@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from licensor.accounts.models import AccountTokenRow
-from licensor.core.tokens import token_hash
 from licensor.core.context import Context
+from licensor.core.tokens import token_hash
 from tests.conftest import Run
 
 
