@@ -98,6 +98,7 @@ STATUS_BY_CODE: dict[str, int] = {
     # The portal's pages
     "CSRF_TOKEN_INVALID": 403,
     "RESEND_LIMIT_REACHED": 429,
+    "INVOICE_NOT_FOUND": 404,
     # Outbound webhooks
     "INVALID_URL": 422,
     "UNKNOWN_EVENT_TYPE": 422,

@@ -1,7 +1,255 @@
-"""Sites and billing pages."""
+"""Sites and their billing, for a signed-in customer: /sites, /sites/{id}, members, billing
+(plan change with its preview, cancel, invoices). Every change goes through the service the
+API calls; a member who may not bill sees billing read-only with the reason."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from licensor.accounts.deps import page_account
+from licensor.accounts.models import AccountRow
+from licensor.core.context import Context
+from licensor.core.documents import document_html, document_pdf
+from licensor.core.errors import LicensorError
+from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
+from licensor.core.web.portal import Form, finish, redirect, render
+from licensor.subscriptions import overview
+from licensor.subscriptions import service as subs
 
 router = APIRouter(include_in_schema=False)
+
+INTERVALS = [("month", "Monthly"), ("year", "Yearly")]
+PLAN_CODES = {"UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
+              "CARD_DECLINED": "card_token", "PAYMENT_FAILED": "card_token",
+              "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan"}
+
+
+def _login(request: Request) -> Response:
+    return redirect(request, f"/login?next={request.url.path}")
+
+
+def _errors(exc: LicensorError, default: str, by_code: dict[str, str] | None = None
+            ) -> dict[str, str]:
+    field = (by_code or {}).get(exc.code, default)
+    return {field: exc.message, "_code": exc.code}
+
+
+# -- /sites -----------------------------------------------------------------------------------
+
+def _sites_page(request: Request, session: Session, account: AccountRow,
+                errors: dict[str, str] | None = None, status: int = 200,
+                form: dict[str, str] | None = None) -> Response:
+    return render(request, "subscriptions/sites.html", status=status,
+                  sites=overview.my_sites(session, account),
+                  drive=overview.drive_subscriptions(session, account),
+                  errors=errors or {}, form=form or {})
+
+
+@router.get("/sites")
+def sites(request: Request, session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    return _sites_page(request, session, account)
+
+
+@router.post("/sites")
+def new_site(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    try:
+        site, _ = subs.create_site(session, account, name=form.get("name", "").strip()[:200],
+                                   product_code=form.get("product") or "mybalsamiq",
+                                   now=now_for(ctx, session))
+    except LicensorError as exc:
+        return _sites_page(request, session, account, _errors(exc, "name"), exc.status, form)
+    return redirect(request, f"/sites/{site.id}")
+
+
+# -- /sites/{id}: projects --------------------------------------------------------------------
+
+def _site_page(request: Request, session: Session, account: AccountRow, site_id: str, *,
+               errors: dict[str, str] | None = None, status: int = 200,
+               notice: str = "") -> Response:
+    view = overview.site_view(session, account, site_id)
+    return render(request, "subscriptions/site.html", status=status, view=view,
+                  projects=overview.projects(session, view.site), errors=errors or {},
+                  notice=notice)
+
+
+@router.get("/sites/{site_id}")
+def site(request: Request, site_id: str, session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    return _site_page(request, session, account, site_id)
+
+
+@router.post("/sites/{site_id}/projects")
+def project_action(request: Request, site_id: str, ctx: Ctx, session: WriteSession,
+                   form: Form) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    now = now_for(ctx, session)
+    action, project_id = form.get("action", "create"), form.get("project_id", "")
+    try:
+        if action == "create":
+            subs.create_project(session, account, site_id,
+                                name=form.get("name", "").strip()[:200], now=now)
+        else:
+            subs.set_project_status(session, account, site_id, project_id,
+                                    status="archived" if action == "archive" else "active",
+                                    now=now)
+    except LicensorError as exc:
+        field = "name" if action == "create" else "projects"
+        return _site_page(request, session, account, site_id, errors=_errors(exc, field),
+                          status=exc.status)
+    return redirect(request, f"/sites/{site_id}")
+
+
+# -- members ----------------------------------------------------------------------------------
+
+def _members_page(request: Request, session: Session, account: AccountRow, site_id: str, *,
+                  errors: dict[str, str] | None = None, status: int = 200,
+                  form: dict[str, str] | None = None) -> Response:
+    view = overview.site_view(session, account, site_id)
+    people = overview.members(session, view.site)
+    return render(request, "subscriptions/members.html", status=status, view=view,
+                  members=people,
+                  staff_options=[("", "Nobody but me (the owner)")]
+                  + [(p["account_id"], f"{p['name']} ({p['email']})")
+                     for p in people if p["role"] == "staff"],
+                  errors=errors or {}, form=form or {})
+
+
+@router.get("/sites/{site_id}/members")
+def members(request: Request, site_id: str, session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    return _members_page(request, session, account, site_id)
+
+
+@router.post("/sites/{site_id}/members")
+def members_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession,
+                 form: Form) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    now = now_for(ctx, session)
+    try:
+        if form.get("action") == "billing_admin":
+            subs.set_billing_admin(session, account, site_id,
+                                   form.get("billing_admin") or None, now)
+        else:
+            role = form.get("role", "member")
+            subs.add_member(session, account, site_id, email=form.get("email", "").strip(),
+                            role=role if role in ("staff", "member") else "member", now=now)
+    except LicensorError as exc:
+        field = "billing_admin" if form.get("action") == "billing_admin" else "email"
+        return _members_page(request, session, account, site_id,
+                             errors=_errors(exc, field), status=exc.status, form=form)
+    return redirect(request, f"/sites/{site_id}/members")
+
+
+# -- billing ----------------------------------------------------------------------------------
+
+def _billing_page(request: Request, ctx: Context, session: Session, account: AccountRow,
+                  site_id: str, *, errors: dict[str, str] | None = None, status: int = 200,
+                  form: dict[str, str] | None = None, preview: Any = None,
+                  notice: str = "") -> Response:
+    view = overview.site_view(session, account, site_id)
+    reason = overview.billing_reason(view)
+    return render(request, "subscriptions/billing.html", status=status, view=view,
+                  reason=reason, intervals=INTERVALS, errors=errors or {},
+                  plan_options=[(p.code, f"{p.name} (up to {p.limit} projects)")
+                                for p in view.product.plans or ()],
+                  form=form or {"plan": view.sub.plan or "", "interval": view.sub.interval
+                                or "month", "card_token": "tok_visa" if ctx.settings.sandbox
+                                else ""},
+                  invoices=overview.invoices(session, account, view) if reason is None else [],
+                  preview=preview, notice=notice, sandbox=ctx.settings.sandbox)
+
+
+@router.get("/sites/{site_id}/billing")
+def billing(request: Request, site_id: str, ctx: Ctx, session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    done = DONE.get(request.query_params.get("done", ""), "")
+    return _billing_page(request, ctx, session, account, site_id, notice=done)
+
+
+DONE = {"changed": "Your plan is changed.", "subscribed": "Your subscription has started.",
+        "canceled": "Your subscription is canceled: it ends at the end of this period."}
+
+
+@router.post("/sites/{site_id}/billing")
+def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession,
+                 form: Form) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    view = overview.site_view(session, account, site_id)
+    action = form.get("action", "")
+    plan, interval = form.get("plan") or None, form.get("interval") or None
+    now = now_for(ctx, session)
+    try:
+        if action == "preview":
+            change = subs.preview_change(session, account, view.sub.id, plan=plan,
+                                         interval=interval, at=now)
+            return _billing_page(request, ctx, session, account, site_id, form=form,
+                                 preview=change)
+        if action == "confirm":
+            subs.apply_change(ctx, session, account, view.sub.id, plan=plan,
+                              interval=interval, card_token=None, now=now)
+            done = "changed"
+        elif action == "subscribe":
+            subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+                product=None, plan=plan or "", interval=interval or "month",
+                card_token=form.get("card_token", "").strip(), site_id=view.site.id), now)
+            done = "subscribed"
+        elif action == "cancel":
+            subs.cancel(session, account, view.sub.id, now)
+            done = "canceled"
+        else:
+            raise LicensorError("INVALID_REQUEST", "Choose Preview, Confirm change or Cancel "
+                                "subscription.", {"field": "action"})
+    except LicensorError as exc:
+        return _billing_page(request, ctx, session, account, site_id, form=form,
+                             errors=_errors(exc, "plan" if action != "cancel" else "cancel",
+                                            PLAN_CODES), status=exc.status)
+    # Redirected, so reloading the page never sends the change twice.
+    return redirect(request, f"/sites/{site_id}/billing?done={done}")
+
+
+@router.get("/sites/{site_id}/invoices/{invoice_id}.pdf")
+def invoice_pdf(request: Request, site_id: str, invoice_id: str, ctx: Ctx,
+                session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    view = overview.site_view(session, account, site_id)
+    row = overview.invoice_of(session, account, view, invoice_id)
+    doc = overview.invoice_document(ctx.settings, view, account.email, row)
+    return finish(request, Response(document_pdf(doc), media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="invoice-{doc.number}.pdf"'}))
+
+
+@router.get("/sites/{site_id}/invoices/{invoice_id}")
+def invoice_page(request: Request, site_id: str, invoice_id: str, ctx: Ctx,
+                 session: ReadSession) -> Response:
+    account = page_account(request)
+    if account is None:
+        return _login(request)
+    view = overview.site_view(session, account, site_id)
+    row = overview.invoice_of(session, account, view, invoice_id)
+    doc = overview.invoice_document(ctx.settings, view, account.email, row)
+    return render(request, "subscriptions/invoice.html", view=view, invoice=row,
+                  document=document_html(doc))

@@ -46,10 +46,24 @@ class SiteRepository:
         return self.session.scalar(select(func.count()).select_from(ProjectRow).where(
             ProjectRow.site_id == site_id, ProjectRow.status == "active")) or 0
 
+    def sites_of(self, account_id: str) -> Sequence[SiteRow]:
+        """Live sites the account owns or is a member of (the portal's /sites)."""
+        members = select(SiteMemberRow.site_id).where(SiteMemberRow.account_id == account_id)
+        return self.session.scalars(select(SiteRow).where(
+            SiteRow.deleted_at.is_(None),
+            or_(SiteRow.owner_id == account_id, SiteRow.id.in_(members)))
+            .order_by(SiteRow.created_at, SiteRow.id)).all()
+
 
 class SubscriptionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def without_site_of(self, account_id: str) -> Sequence[SubscriptionRow]:
+        """The account's subscriptions of no site (Balsamiq for Google Drive)."""
+        return self.session.scalars(select(SubscriptionRow).where(
+            SubscriptionRow.owner_id == account_id, SubscriptionRow.site_id.is_(None))
+            .order_by(SubscriptionRow.id)).all()
 
     def get(self, subscription_id: str, *, for_update: bool = False) -> SubscriptionRow | None:
         return self.session.get(SubscriptionRow, subscription_id,
