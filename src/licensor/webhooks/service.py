@@ -450,9 +450,14 @@ def deliver_due(ctx: Context, sender_id: str, client: httpx.Client) -> tuple[int
         batch = claim(session, sender_id, ctx.clock.now(session))
     if not batch:
         return 0, 0
-    answers = {item.id: post(item, ctx.settings, client) for item in batch}
-    with ctx.db.transaction() as session:
-        done = record_answers(session, sender_id, answers, ctx.clock.now(session), ctx.settings)
+    done = 0
+    for item in batch:
+        answer = post(item, ctx.settings, client)
+        # Recorded one by one: a process killed mid-batch sends again only the delivery it was
+        # making, not those it had finished.
+        with ctx.db.transaction() as session:
+            done += record_answers(session, sender_id, {item.id: answer},
+                                   ctx.clock.now(session), ctx.settings)
     return len(batch), done
 
 
