@@ -57,3 +57,9 @@ def test_no_capability_imports_another_capabilitys_repository_or_endpoints() -> 
                         and parts[2] in PRIVATE):
                     wrong.add(f"{path.relative_to(SRC)} imports {module}")
     assert sorted(wrong) == []
+
+
+def test_the_processors_build_on_the_interface_not_on_payments() -> None:
+    """payments chooses a processor; a processor importing payments back would be a cycle."""
+    for name in ("payments_stripe", "payments_sandbox"):
+        assert "licensor.core.payments" not in imported_modules(SRC / "core" / f"{name}.py")

@@ -48,7 +48,7 @@ def pay_in_own_session(ctx: Context, order_id: str) -> str:
 def test_two_upgrades_of_one_license_paid_at_once(ctx: Context, client: TestClient,
                                                   admin: dict[str, str]) -> None:
     processor = RecordingProcessor(ctx.db)
-    ctx.extras["payments"] = processor
+    ctx.payments = processor
     for round_ in range(3):
         old = create_license(ctx, seats=1, license_name=f"Race {round_}")
         ids = [order(client, quote(client, kind="upgrade", seats=seats,
@@ -89,7 +89,7 @@ def test_charge_is_refunded_when_the_commit_fails(ctx: Context, client: TestClie
     from sqlalchemy import event
 
     processor = RecordingProcessor(ctx.db)
-    ctx.extras["payments"] = processor
+    ctx.payments = processor
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     with ctx.db.writer() as session:
         orders.pay(ctx, session, o["id"], "tok_visa", now=ctx.clock.now(session))
@@ -116,7 +116,7 @@ def test_charge_is_refunded_when_fulfilment_fails_after_it(ctx: Context, client:
     def refuse(*_args: Any, **_kw: Any) -> None:
         raise LicensorError("INTERNAL", "a listener refused the fulfilment", status=500)
 
-    ctx.extras["payments"] = processor
+    ctx.payments = processor
     o = order(client, quote(client, kind="new", product="desktop", seats=1)["id"])
     events._HANDLERS["order.fulfilled"].append(refuse)
     try:

@@ -23,7 +23,8 @@ from licensor.core.context import Context
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.payments import Charge, PaymentSource, processor_for
-from licensor.core.payments_stripe import StripeProcessor, signature_header, verify_webhook
+from licensor.core.payments_stripe import StripeProcessor
+from licensor.core.stripe_webhooks import signature_header, verify_webhook
 from tests.conftest import ADMIN
 from tests.orders.helpers import buy, error, order, pay, quote
 from tests.orders.stripe_standin import StripeStandIn
@@ -86,9 +87,9 @@ def stripe_http(ctx: Context) -> Iterator[StripeStandIn]:
     """The real app taking card payments through StripeProcessor and the stand-in."""
     http = StripeStandIn()
     ctx.settings.stripe_webhook_secret = SECRET
-    ctx.extras["payments"] = StripeProcessor("sk_test_123", http_client=http)
+    ctx.payments = StripeProcessor("sk_test_123", http_client=http)
     yield http
-    ctx.extras.pop("payments", None)
+    ctx.payments = None
 
 
 def send_event(client: TestClient, kind: str, obj: dict[str, Any]) -> None:
@@ -198,12 +199,12 @@ class CrashAfterCharge:
 
 def test_reconciliation_finds_the_charge_by_its_key_after_a_crash(
         ctx: Context, client: TestClient, stripe_http: StripeStandIn) -> None:
-    real = ctx.extras["payments"]
+    real = ctx.payments
     o = new_order(client)
-    ctx.extras["payments"] = CrashAfterCharge(real)
+    ctx.payments = CrashAfterCharge(real)
     r = client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_visa"})
     assert r.status_code == 500
-    ctx.extras["payments"] = real
+    ctx.payments = real
     with ctx.db.reader() as session:
         attempt = session.scalar(select(PaymentAttemptRow).where(
             PaymentAttemptRow.subject_id == o["id"]))
@@ -218,9 +219,9 @@ def test_reconciliation_finds_the_charge_by_its_key_after_a_crash(
 
 def test_stripe_is_chosen_when_the_secret_key_is_set(ctx: Context) -> None:
     ctx.settings.stripe_secret_key = "sk_test_abc"
-    ctx.extras.pop("payments", None)
+    ctx.payments = None
     try:
         assert isinstance(processor_for(ctx), StripeProcessor)
     finally:
-        ctx.extras.pop("payments", None)
+        ctx.payments = None
         ctx.settings.stripe_secret_key = None

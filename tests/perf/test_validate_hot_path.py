@@ -101,7 +101,7 @@ def test_the_hot_path_reconnects_after_losing_its_connection(ctx: Context,
                                                              client: TestClient) -> None:
     row = create_license(ctx)
     assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
-    _pid, conn = ctx.extras["validation.connection"]
+    _pid, conn = ctx.validation_connection
     conn.dbapi_connection.close()  # e.g. the database server restarted
     assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
 
@@ -155,8 +155,8 @@ def test_the_hot_path_connection_is_closed_with_the_app(ctx: Context) -> None:
     row = create_license(ctx)
     with TestClient(create_app(ctx, run_prepare=False)) as client:
         assert client.post(URL, json=license_info(row)).json()["valid"] is True
-        assert "validation.connection" in ctx.extras
-    assert "validation.connection" not in ctx.extras
+        assert ctx.validation_connection is not None
+    assert ctx.validation_connection is None
     validation.close(ctx)  # closing twice is harmless
 
 
@@ -178,14 +178,14 @@ def test_json_content_type_variants_take_the_hot_path(ctx: Context, client: Test
         answer = client.post(URL, json=license_info(row),
                              headers={"Content-Type": content_type})
         assert answer.status_code == 200 and answer.json()["code"] == "VALID"
-    assert "validation.connection" in ctx.extras
+    assert ctx.validation_connection is not None
 
 
 def test_the_hot_path_connection_is_read_only_at_the_database(ctx: Context,
                                                               client: TestClient) -> None:
     row = create_license(ctx)
     assert client.post(URL, json=license_info(row)).json()["code"] == "VALID"
-    _pid, conn = ctx.extras["validation.connection"]
+    _pid, conn = ctx.validation_connection
     cursor = conn.dbapi_connection.cursor()
     with pytest.raises(conn.errors):
         cursor.execute("UPDATE licenses SET seats = 99")

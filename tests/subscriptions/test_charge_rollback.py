@@ -15,7 +15,7 @@ from tests.subscriptions.conftest import Shop
 def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClient,
                                                   shop: Shop) -> None:
     processor = RecordingProcessor(ctx.db)
-    ctx.extras["payments"] = processor
+    ctx.payments = processor
     owner, _ = shop.account()
     site = shop.site(owner)
 
@@ -38,7 +38,7 @@ def test_subscribe_whose_commit_fails_is_refunded(ctx: Context, client: TestClie
 
 def test_committed_charges_are_kept(ctx: Context, client: TestClient, shop: Shop) -> None:
     processor = RecordingProcessor(ctx.db)
-    ctx.extras["payments"] = processor
+    ctx.payments = processor
     owner, _ = shop.account()
     site = shop.site(owner)
     shop.subscribe(owner, site["id"])

@@ -15,7 +15,7 @@ from tests.subscriptions.conftest import Shop
 
 def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Shop) -> None:
     ledger = RecordingProcessor(ctx.db)
-    ctx.extras["payments"] = ledger
+    ctx.payments = ledger
     accounts = [shop.account()[1]["id"] for _ in range(4)]
     barrier = threading.Barrier(len(accounts))
     outcomes: list[str] = []

@@ -29,10 +29,10 @@ ACTION_URL = "https://shop.example.test/confirm?pi={payment_intent}"
 def stripe_http(ctx: Context) -> Iterator[StripeStandIn]:
     http = StripeStandIn()
     ctx.settings.stripe_webhook_secret = SECRET
-    ctx.extras["payments"] = StripeProcessor("sk_test_123", http_client=http,
+    ctx.payments = StripeProcessor("sk_test_123", http_client=http,
                                              action_url=ACTION_URL)
     yield http
-    ctx.extras.pop("payments", None)
+    ctx.payments = None
 
 
 def get_sub(client: TestClient, who: dict[str, str], sub_id: str) -> dict[str, Any]:

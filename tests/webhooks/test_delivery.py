@@ -110,7 +110,7 @@ def test_410_disables_the_endpoint_at_once(client: TestClient, admin: dict[str, 
         endpoint = add_endpoint(client, admin, hook.url)
         issue(client, admin)
         hook.wait_for(1)
-        ctx.extras["webhooks.sender"].wait_idle()
+        ctx.webhook_sender.wait_idle()
         issue(client, admin)  # no delivery for a disabled endpoint
     shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
     assert shown["status"] == "disabled" and "410" in shown["disabled_reason"]
@@ -207,11 +207,11 @@ def test_three_days_of_failures_disable_the_endpoint_and_mail_the_vendor(
         issue(client, admin)
         hook.wait_for(1)
         advance(client, admin, 2 * 86400)
-        ctx.extras["webhooks.sender"].wait_idle()
+        ctx.webhook_sender.wait_idle()
         shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
         assert shown["status"] == "enabled"  # failing for 2 days only
         advance(client, admin, 86400)
-        ctx.extras["webhooks.sender"].wait_idle()
+        ctx.webhook_sender.wait_idle()
     shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
     assert shown["status"] == "disabled" and "3 days" in shown["disabled_reason"]
     rows = deliveries(client, admin, endpoint["id"])

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from licensor.config import Settings
 from licensor.core.clock import Clock
 from licensor.core.db import Database
 from licensor.core.mail import Mailer
+from licensor.core.payment_processor import PaymentProcessor
 from licensor.core.signing import Keyring
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    """An answer body this process made at monotonic time `at` (a forked worker has its own)."""
+
+    pid: int
+    at: float
+    body: bytes
 
 
 @dataclass
@@ -19,8 +29,16 @@ class Context:
     clock: Clock
     keyring: Keyring
     mailer: Mailer
-    # Capabilities hang their own long-lived helpers here (payment processor, caches...).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Long-lived helpers made on first use, one slot each (tests put stand-ins in them):
+    # the payment processor chosen by configuration (payments.processor_for);
+    payments: PaymentProcessor | None = None
+    # the validate hot path's read-only connection, with the pid that opened it
+    # (licenses.validation; a licenses type, so core holds it as Any);
+    validation_connection: tuple[int, Any] | None = None
+    # this process's copy of the signed revocation list (licenses.revocations);
+    revocation_list: CachedBody | None = None
+    # the webhook deliveries' background sender (webhooks.service.Sender).
+    webhook_sender: Any = None
 
 
 def build_context(settings: Settings, db: Database | None = None) -> Context:

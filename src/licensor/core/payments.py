@@ -65,7 +65,7 @@ WAIT_FOR_TURN = timedelta(seconds=30)
 
 def processor_for(ctx: Context) -> PaymentProcessor:
     """The processor for this process: Stripe when configured, else the sandbox."""
-    processor: PaymentProcessor | None = ctx.extras.get("payments")
+    processor = ctx.payments
     if processor is None:
         if ctx.settings.stripe_secret_key:
             from licensor.core.payments_stripe import StripeProcessor
@@ -76,7 +76,7 @@ def processor_for(ctx: Context) -> PaymentProcessor:
             from licensor.core.payments_sandbox import SandboxProcessor
 
             processor = SandboxProcessor(ctx.db)
-        ctx.extras["payments"] = processor
+        ctx.payments = processor
     return processor
 
 

@@ -20,7 +20,7 @@ from licensor.core.db import Database
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.payment_models import SandboxChargeRow
-from licensor.core.payments import Charge, PaymentSource, Refund, SavedCard, declined
+from licensor.core.payment_processor import Charge, PaymentSource, Refund, SavedCard, declined
 
 DECLINED = frozenset({"declined", "chargeDeclined", "insufficient_funds"})
 

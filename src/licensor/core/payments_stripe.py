@@ -1,10 +1,12 @@
-"""Stripe: a Customer per buyer with saved cards, PaymentIntents, refunds, webhook signatures.
+"""Stripe: a Customer per buyer with saved cards, PaymentIntents, refunds.
 
-Configured by LICENSOR_STRIPE_SECRET_KEY (see `payments.processor_for`) and, for webhooks,
-LICENSOR_STRIPE_WEBHOOK_SECRET. A card token from Stripe.js/Elements (`tok_...`) is either
-charged at once (orders) or saved first (subscriptions): a SetupIntent for off-session use
-attaches it to the buyer's Customer as a PaymentMethod, and renewals charge that PaymentMethod
-off-session. No card token is kept.
+Configured by LICENSOR_STRIPE_SECRET_KEY (see `payments.processor_for`, the only importer of
+this module, so the Stripe library is loaded only when it is used); webhook signatures
+(LICENSOR_STRIPE_WEBHOOK_SECRET) are checked in core/stripe_webhooks.py.
+
+A card token from Stripe.js/Elements (`tok_...`) is either charged at once (orders) or saved
+first (subscriptions): a SetupIntent for off-session use attaches it to the buyer's Customer as
+a PaymentMethod, and renewals charge that PaymentMethod off-session. No card token is kept.
 
 Every PaymentIntent carries Licensor's idempotency key twice: as Stripe's Idempotency-Key (a
 repeated call answers the same PaymentIntent) and as `metadata.licensor_key`, so that
@@ -18,18 +20,13 @@ Stripe's `payment_intent.succeeded` webhook completes what was paid for (`paymen
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from typing import Any
 
 import stripe
 
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.core.payments import Charge, PaymentSource, Refund, SavedCard, declined
-
-WEBHOOK_TOLERANCE_SECONDS = 300
+from licensor.core.payment_processor import Charge, PaymentSource, Refund, SavedCard, declined
 
 
 def _failed(exc: stripe.StripeError) -> LicensorError:
@@ -156,49 +153,3 @@ class StripeProcessor:
             params={"payment_intent": charge_id, "amount": amount.amount},
             options={"idempotency_key": idempotency_key})
         return Refund(refund.id, charge_id, amount)
-
-
-def signature_header(payload: bytes, secret: str, timestamp: int) -> str:
-    """The Stripe-Signature header Stripe would send (for tests and local tools)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify_webhook(payload: bytes, header: str | None, secret: str | None,
-                   now: int) -> dict[str, Any]:
-    """The event, if `header` signs `payload` with `secret` within 5 minutes of `now`.
-
-    As Stripe documents: signed_payload = "<t>.<body>", HMAC-SHA256 with the endpoint secret,
-    compared in constant time with every v1 signature of the header.
-    """
-    def invalid(why: str) -> LicensorError:
-        return LicensorError("WEBHOOK_SIGNATURE_INVALID", f"The Stripe-Signature header does "
-                             f"not verify: {why}. Check LICENSOR_STRIPE_WEBHOOK_SECRET against "
-                             "the endpoint's signing secret in the Stripe dashboard.",
-                             {"reason": why})
-
-    if not secret:
-        raise invalid("no webhook secret is configured")
-    if not header:
-        raise invalid("the header is missing")
-    parts: dict[str, list[str]] = {}
-    for item in header.split(","):
-        key, _, value = item.strip().partition("=")
-        parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts.get("t", [""])[0])
-    except ValueError:
-        raise invalid("no timestamp") from None
-    if abs(now - timestamp) > WEBHOOK_TOLERANCE_SECONDS:
-        raise invalid("the timestamp is too old or in the future")
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload,
-                        hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, sig) for sig in parts.get("v1", [])):
-        raise invalid("no matching v1 signature")
-    try:
-        event = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("the body is not JSON") from None
-    if not isinstance(event, dict):
-        raise invalid("the body is not an event object")
-    return event

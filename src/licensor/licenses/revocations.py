@@ -19,34 +19,25 @@ import base64
 import json
 import os
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from nacl.signing import SigningKey
 from sqlalchemy.orm import Session
 
-from licensor.core.context import Context
+from licensor.core.context import CachedBody, Context
 from licensor.licenses.repository import RevocationListRepository
 from licensor.verify.revocations import FORMAT, encode_base64url
 
 NEXT_UPDATE = timedelta(days=7)
 RESIGN_AFTER = timedelta(days=1)
 CACHE_SECONDS = 1.0
-_CACHE = "revocations.document"
-
-
-@dataclass(frozen=True)
-class _Cached:
-    pid: int
-    at: float
-    body: bytes
 
 
 def license_status_changed(ctx: Context, session: Session) -> None:
     """Call in the transaction that revokes a license (or otherwise changes what the list
     shows): the list is re-signed after it commits."""
     RevocationListRepository(session).count_change()
-    ctx.extras.pop(_CACHE, None)
+    ctx.revocation_list = None
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -91,7 +82,7 @@ def build_document(kid: str, key: SigningKey, issued: datetime, sequence: int,
 
 def cached_document(ctx: Context) -> bytes | None:
     """This process's copy of the document if it is under a second old."""
-    cached: _Cached | None = ctx.extras.get(_CACHE)
+    cached = ctx.revocation_list
     if cached is not None and cached.pid == os.getpid() \
             and time.monotonic() - cached.at < CACHE_SECONDS:
         return cached.body
@@ -112,5 +103,5 @@ def current_document(ctx: Context) -> bytes:
         with ctx.db.transaction() as session:
             document = sign_document(ctx, session, now)
     body = document.encode("ascii")
-    ctx.extras[_CACHE] = _Cached(os.getpid(), time.monotonic(), body)
+    ctx.revocation_list = CachedBody(os.getpid(), time.monotonic(), body)
     return body

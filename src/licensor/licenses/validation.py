@@ -24,7 +24,6 @@ from licensor.core.context import Context
 from licensor.licenses import service as licenses
 
 PATH = "/v1/licenses/validate"
-_EXTRA = "validation.connection"
 _Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[Any]]
 
 
@@ -99,16 +98,17 @@ class _Rows(list[tuple[Any, ...]]):
 
 
 def _connection(ctx: Context) -> ReadOnlyConnection:
-    held: tuple[int, ReadOnlyConnection] | None = ctx.extras.get(_EXTRA)
+    held = ctx.validation_connection
     if held is not None and held[0] == os.getpid():  # a forked worker opens its own
-        return held[1]
+        conn: ReadOnlyConnection = held[1]
+        return conn
     conn = ReadOnlyConnection(ctx)
-    ctx.extras[_EXTRA] = (os.getpid(), conn)
+    ctx.validation_connection = (os.getpid(), conn)
     return conn
 
 
 def _drop(ctx: Context) -> None:
-    held: tuple[int, ReadOnlyConnection] | None = ctx.extras.pop(_EXTRA, None)
+    held, ctx.validation_connection = ctx.validation_connection, None
     if held is not None and held[0] == os.getpid():
         held[1].close()
 

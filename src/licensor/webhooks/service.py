@@ -558,10 +558,10 @@ _SENDER_LOCK = threading.Lock()
 
 def sender(ctx: Context) -> Sender:
     with _SENDER_LOCK:
-        found = ctx.extras.get("webhooks.sender")
+        found: Sender | None = ctx.webhook_sender
         if found is None:
-            found = ctx.extras["webhooks.sender"] = Sender()
-        return found  # type: ignore[no-any-return]
+            found = ctx.webhook_sender = Sender()
+        return found
 
 
 def wake(ctx: Context) -> None:
@@ -569,7 +569,7 @@ def wake(ctx: Context) -> None:
 
 
 def close(ctx: Context) -> None:
-    found = ctx.extras.get("webhooks.sender")
+    found: Sender | None = ctx.webhook_sender
     if found is not None:
         found.close()
 

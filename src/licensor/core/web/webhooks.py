@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from licensor.core import audit, payments
 from licensor.core.context import Context
-from licensor.core.payments_stripe import verify_webhook
+from licensor.core.stripe_webhooks import verify_webhook
 from licensor.core.web.deps import Ctx, now_for
 from licensor.core.web.openapi import refusals
 from licensor.core.web.schemas import WebhookReceived
