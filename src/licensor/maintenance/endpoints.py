@@ -23,7 +23,7 @@ class ReleaseBody(BaseModel):
 
 @router.put("/{code}/releases/{version}", response_model=Release, responses={
     201: {"model": Release, "description": "A new release"},
-    **refusals("UNKNOWN_PRODUCT", "INVALID_VERSION")})
+    **refusals("UNKNOWN_PRODUCT", "PRODUCT_NOT_PERPETUAL", "INVALID_VERSION")})
 def put_release(code: str, version: str, body: ReleaseBody, response: Response, ctx: Ctx,
                 session: WriteSession, admin: Admin) -> dict[str, Any]:
     """Create or replace a release (201 when new, 200 when replaced)."""
