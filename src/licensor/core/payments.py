@@ -24,7 +24,6 @@ webhook), what was paid for is fulfilled if it still can be, else the money goes
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 import uuid
@@ -350,8 +349,3 @@ def reconcile_in_doubt(ctx: Context) -> int:
         except Exception:  # one bad attempt must not stop the others; logged, retried later
             log.exception("could not reconcile payment attempt %s", attempt_id)
     return len(ids)
-
-
-def derived_key(*parts: str) -> str:
-    """A short stable key for a processor from what is paid."""
-    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:32]

@@ -121,10 +121,6 @@ def quote_kind(name: str) -> QuoteKind | None:
     return _KINDS.get(name)
 
 
-def known_kinds() -> list[str]:
-    return sorted(_KINDS)
-
-
 def parse_body(kind: QuoteKind, body: dict[str, Any]) -> dict[str, Any]:
     """The body validated by the kind's model; 422 INVALID_REQUEST naming the field."""
     try:

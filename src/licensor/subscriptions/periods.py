@@ -12,7 +12,6 @@ from datetime import datetime
 
 from licensor.core.calendar import add_months
 
-INTERVALS = ("month", "year")
 MONTHS_IN = {"month": 1, "year": 12}
 
 

@@ -43,7 +43,6 @@ DELETE_AFTER = timedelta(days=90)
 # A renewal whose payment the bank holds for the owner's confirmation keeps the subscription
 # active this long after its due time; unconfirmed, it then ends as a failed payment.
 ACTION_GRACE = timedelta(days=7)
-ROLES = ("staff", "member")
 INTERVAL_WORD = {"month": "monthly", "year": "yearly"}
 
 
