@@ -56,6 +56,8 @@ def _latin1(text: str) -> str:
 
 def document_pdf(doc: Document) -> bytes:
     pdf = FPDF(format="A4")
+    # Uncompressed: a few kilobytes more, and the text stays searchable by plain tools.
+    pdf.set_compression(False)
     pdf.set_title(f"{doc.title} {doc.number}")
     pdf.set_author(doc.seller["name"])
     pdf.set_creation_date(doc.date)  # the same document renders to the same bytes
