@@ -14,12 +14,12 @@ MAX_FUNCTION_LINES = 60
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def offenders(src: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+def offenders(src: Path, root: Path = ROOT) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     modules: list[tuple[int, str]] = []
     functions: list[tuple[int, str]] = []
     for path in sorted(src.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        where = path.relative_to(ROOT)
+        where = path.relative_to(root)
         lines = len(text.splitlines())
         if lines > MAX_MODULE_LINES:
             modules.append((lines, str(where)))
