@@ -213,3 +213,42 @@ def test_sign_up_log_in_and_billing_read_only_for_a_member(client: TestClient) -
         "/login")
     wrong = post(client, "/login", {"email": "mem@acme.test", "password": "nope"})
     assert wrong.status_code == 401 and field_error(wrong.text, "password")
+
+
+def test_an_invoice_of_another_site_is_not_found(client: TestClient) -> None:
+    owner = post(client, "/signup", {"name": "Own", "email": "own2@acme.test",
+                                     "password": "pw"}, follow_redirects=False)
+    assert owner.status_code == 303
+    made = post(client, "/sites", {"name": "Acme"}, token_from="/sites",
+                follow_redirects=False)
+    site = made.headers["location"]
+    missing = client.get(f"{site}/invoices/inv_nope.pdf")
+    assert missing.status_code == 404 and "INVOICE_NOT_FOUND" in missing.text
+    assert client.get("/sites/not-mine/billing").status_code == 404
+
+
+def test_renew_updates_and_migrate_use_the_services(ctx: Context, client: TestClient) -> None:
+    desktop = license_info(create_license(ctx, seats=3))  # no maintenance to renew
+    refused = post(client, "/renew", desktop)
+    api_refusal = client.post("/v1/quotes", json={"kind": "renewal", **desktop}).json()
+    assert field_error(refused.text, "license_key") == api_refusal["error"]["message"]
+    info = license_info(create_license(ctx, product="confluence-server", seats=10))
+    renewed = post(client, "/renew", info, follow_redirects=False)
+    assert renewed.status_code == 303 and renewed.headers["location"].startswith("/checkout/")
+    checkout = client.get(renewed.headers["location"])
+    api = client.post("/v1/quotes", json={"kind": "renewal", **info}).json()
+    assert money(api["total"]) in checkout.text and api["lines"][0]["description"] in \
+        checkout.text.replace("&#39;", "'")
+    update = post(client, "/updates", {**info, "version": "4.1.0"})
+    checked = client.post("/v1/updates/check", json={**info, "version": "4.1.0"}).json()
+    assert checked["allowed"] is True and "4.1.0 is covered by this license" in update.text
+    bad = post(client, "/updates", {**info, "version": "four"})
+    api_bad = client.post("/v1/updates/check", json={**info, "version": "four"}).json()
+    assert field_error(bad.text, "version") == api_bad["error"]["message"]
+    moved = post(client, "/migrate", {**info, "hosting": "cloud", "marketplace_email": "a@b.c",
+                                      "holder_first_name": "A", "holder_last_name": "B",
+                                      "organisation": "Acme", "address_line1": "1 Main",
+                                      "address_city": "X", "address_postal_code": "1",
+                                      "address_country": "US"})
+    assert moved.status_code == 409 and "Only self-hosted" in (
+        field_error(moved.text, "hosting") or "")
