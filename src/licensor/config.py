@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +51,33 @@ class Settings(BaseSettings):
     vendor_payment_instructions: str = ("Bank transfer to the vendor's account, or a check to "
                                         "the address above; quote the invoice number.")
     public_url: str = "http://127.0.0.1:8000"
+    # The vendor's terms; every message, document and help text is built from these values.
+    # Orders may be paid by invoice from this total (major units of the quote's currency)...
+    invoice_minimum: int = Field(default=300, ge=0)
+    # ...within this many days ("Net 30").
+    invoice_terms_days: int = Field(default=30, ge=1)
+    # A quote holds its prices this long.
+    quote_validity_days: int = Field(default=60, ge=1)
+    # A paid order is refunded on request within this many days; later only when forced.
+    refund_window_days: int = Field(default=60, ge=0)
+    # A site whose subscription ended (suspended) is deleted this many days later.
+    site_deletion_days: int = Field(default=90, ge=1)
+
+    @property
+    def invoice_terms(self) -> timedelta:
+        return timedelta(days=self.invoice_terms_days)
+
+    @property
+    def quote_validity(self) -> timedelta:
+        return timedelta(days=self.quote_validity_days)
+
+    @property
+    def refund_window(self) -> timedelta:
+        return timedelta(days=self.refund_window_days)
+
+    @property
+    def site_deletion(self) -> timedelta:
+        return timedelta(days=self.site_deletion_days)
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from licensor.config import Settings
+
+# Help texts name the vendor's terms as this installation configures them.
+_TERMS = Settings()
+
 NAME = "orders"
 app = typer.Typer(help="Orders: invoices to mark paid, refunds.", no_args_is_help=True)
 
@@ -68,7 +73,8 @@ def mark_paid(order: Annotated[str, typer.Argument(help="Order id or number")]) 
 @app.command("refund")
 def refund(order: Annotated[str, typer.Argument(help="Order id or number")],
            force: Annotated[bool, typer.Option(
-               help="Refund even after the 60-day window")] = False) -> None:
+               help=f"Refund even after the {_TERMS.refund_window_days}-day window")] = False,
+           ) -> None:
     """Refund a fulfilled order (an unpaid one is canceled)."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders

@@ -15,21 +15,22 @@ from licensor.core.documents import Document, document_html, document_pdf, selle
 from licensor.core.money import Money
 from licensor.core.web.portal import money
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.service import INVOICE_TERMS, invoice_minimum
+from licensor.orders.service import invoice_minimum
 
 
 def quote_document(session: Session, settings: Settings, quote: QuoteRow) -> Document:
     total = Money(quote.total_amount, quote.currency)
-    invoice_from = invoice_minimum(quote.currency)
+    invoice_from = invoice_minimum(settings, quote.currency)
     how = (f"Order online at {settings.public_url.rstrip('/')}/checkout/{quote.id}: by card, "
-           + (f"or by invoice (Net 30; {settings.vendor_payment_instructions})"
+           + (f"or by invoice (Net {settings.invoice_terms_days}; "
+              f"{settings.vendor_payment_instructions})"
               if total >= invoice_from else
               f"(invoices are for orders of {money(invoice_from)} or more)") + ".")
     return Document(
         title="Quote", number=quote.id, date=quote.created_at, seller=seller(settings),
         lines=quote.lines, total=total, product=get_product(session, quote.product).name,
         terms=f"Prices held until {quote.expires_at:%B} {quote.expires_at.day}, "
-              f"{quote.expires_at.year} (60 days).",
+              f"{quote.expires_at.year} ({(quote.expires_at - quote.created_at).days} days).",
         how_to_pay=how, valid_until=quote.expires_at)
 
 
@@ -37,7 +38,8 @@ def invoice_document(session: Session, settings: Settings, order: OrderRow,
                      quote: QuoteRow) -> Document:
     by_invoice = order.payment_method == "invoice"
     if by_invoice:
-        terms = f"Net {INVOICE_TERMS.days}: due within {INVOICE_TERMS.days} days of the invoice date."
+        days = settings.invoice_terms_days
+        terms = f"Net {days}: due within {days} days of the invoice date."
         how = settings.vendor_payment_instructions + f" Reference: {order.number}."
     else:
         terms = "Paid by card."

@@ -177,10 +177,10 @@ def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
               errors: dict[str, str], form: dict[str, str], status: int = 200) -> Response:
     quote = quotes.get_quote(session, quote_id)
     total = Money(quote.total_amount, quote.currency)
+    minimum = orders.invoice_minimum(ctx.settings, quote.currency)
     return render(request, "orders/checkout.html", status=status, quote=quote,
                   product=catalog.get_product(session, quote.product), errors=errors,
-                  form=form, invoice_allowed=total >= orders.invoice_minimum(quote.currency),
-                  invoice_minimum=orders.invoice_minimum(quote.currency),
+                  form=form, invoice_allowed=total >= minimum, invoice_minimum=minimum,
                   sandbox=ctx.settings.sandbox)
 
 

@@ -6,19 +6,21 @@ from typing import Annotated, Any
 
 import typer
 
+from licensor.config import Settings
+
 NAME = "quotes"
 app = typer.Typer(help="Quotes (estimates) for new licenses, upgrades and renewals.",
                   no_args_is_help=True)
 
 
-@app.command("create")
+@app.command("create", help=f"Create a quote, valid {Settings().quote_validity_days} days, "
+             "and print it as JSON.")
 def create(kind: Annotated[str, typer.Option(help="new, upgrade or renewal")] = "new",
            product: Annotated[str | None, typer.Option(help="Product code (new)")] = None,
            seats: Annotated[int | None, typer.Option(
                min=1, help="Seats (new), the new total (upgrade); omit for unlimited")] = None,
            name: Annotated[str | None, typer.Option("--name", help="License Name")] = None,
            key: Annotated[str | None, typer.Option("--key", help="License Key")] = None) -> None:
-    """Create a quote, valid 60 days, and print it as JSON."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import quotes
     from licensor.orders.endpoints import quote_view

@@ -38,7 +38,7 @@ The contract:
   emits "order.fulfilled" (order=, quote=). It must not commit.
 - `refund(ctx, session, order, quote, now)` undoes the fulfilment (revoke, restore...) inside
   the refund transaction, or raises 409 ORDER_NOT_REFUNDABLE explaining why. The orders
-  service checks the 60-day window and gives the money back through the payment processor;
+  service checks the refund window (LICENSOR_REFUND_WINDOW_DAYS) and gives the money back through the payment processor;
   the kind only handles licenses. Only called for fulfilled orders.
 
 `order` is a `licensor.orders.models.OrderRow`, `quote` a `QuoteRow`; `quote.details`
@@ -74,7 +74,8 @@ class QuoteLine:
 
 @dataclass
 class QuoteDraft:
-    """What a kind's `build` returns; the quotes service stores it with a 60-day expiry."""
+    """What a kind's `build` returns; the quotes service stores it with the vendor's quote
+    validity (LICENSOR_QUOTE_VALIDITY_DAYS)."""
 
     product: str
     currency: str

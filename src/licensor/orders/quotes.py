@@ -1,13 +1,13 @@
 """Quotes (estimates) for perpetual licenses: a new license and an upgrade to more seats.
 
 Both kinds register through `quote_kinds`; a renewal kind is registered by the maintenance
-capability. A quote fixes lines, total and currency for 60 days.
+capability. A quote fixes lines, total and currency for LICENSOR_QUOTE_VALIDITY_DAYS (60).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -31,9 +31,6 @@ from licensor.orders.quote_kinds import (
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.orders.rules import new_license_price, upgrade_price
-
-QUOTE_VALIDITY = timedelta(days=60)
-
 
 # -- the refusals shared by every kind ------------------------------------------------------
 
@@ -239,7 +236,7 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
         currency=draft.currency, license_id=draft.license_id,
         license_version=draft.license_version, seats=draft.seats,
         maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,
-        expires_at=now + QUOTE_VALIDITY)
+        expires_at=now + ctx.settings.quote_validity)
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="quote.created", entity_type="quote",

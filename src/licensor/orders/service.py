@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.catalog.service import get_product
+from licensor.config import Settings
 from licensor.core import audit, events, mail, payments
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
@@ -33,17 +34,14 @@ from licensor.orders.quote_kinds import QuoteKind, quote_kind
 from licensor.orders.quotes import get_quote
 from licensor.orders.repository import OrderRepository
 
-INVOICE_MINIMUM_MAJOR_UNITS = 300  # invoices from 300.00 in the quote's currency
-INVOICE_TERMS = timedelta(days=30)  # Net 30
-REFUND_WINDOW = timedelta(days=60)
-
 
 def format_number(n: int) -> str:
     return f"LIC-{n:06d}"
 
 
-def invoice_minimum(currency: str) -> Money:
-    return Money(INVOICE_MINIMUM_MAJOR_UNITS * 10 ** MINOR_UNIT_DIGITS.get(currency, 2), currency)
+def invoice_minimum(settings: Settings, currency: str) -> Money:
+    """The smallest total payable by invoice: the vendor's minimum in the quote's currency."""
+    return Money(settings.invoice_minimum * 10 ** MINOR_UNIT_DIGITS.get(currency, 2), currency)
 
 
 def total_of(order: OrderRow | QuoteRow) -> Money:
@@ -145,11 +143,11 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
     kind_of(quote)
     ensure_fresh(session, quote)
     total = total_of(quote)
-    if payment_method == "invoice" and total < invoice_minimum(quote.currency):
+    minimum = invoice_minimum(ctx.settings, quote.currency)
+    if payment_method == "invoice" and total < minimum:
         raise LicensorError("PAYMENT_METHOD_NOT_ALLOWED", "Invoices (check or bank transfer) "
-                            f"are for orders of {invoice_minimum(quote.currency).display()} or "
-                            "more; pay this one by card.",
-                            {"minimum": invoice_minimum(quote.currency).to_json()})
+                            f"are for orders of {minimum.display()} or more; pay this one by "
+                            "card.", {"minimum": minimum.to_json()})
     email = licenses.check_email(str(buyer.get("email", "")), "buyer.email")
     name = licenses.check_license_name(license_name) if license_name else None
     number = format_number(OrderRepository(session).next_number())
@@ -159,27 +157,28 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
         currency=quote.currency, payment_method=payment_method,
         buyer={k: v for k, v in buyer.items() if v is not None}, buyer_email=email,
         license_name=name, created_at=now,
-        due_at=now + INVOICE_TERMS if payment_method == "invoice" else None)
+        due_at=now + ctx.settings.invoice_terms if payment_method == "invoice" else None)
     session.add(order)
     link = order_link(ctx, order, issue_link(order))
     session.flush()
     audit.record(session, actor=actor, action="order.created", entity_type="order",
                  entity_id=order.id, before=None, after=snapshot(order), now=now)
     if payment_method == "invoice":
-        mail_invoice(session, order, quote, now, link=link)
+        mail_invoice(session, order, quote, now, link=link,
+                     terms_days=ctx.settings.invoice_terms_days)
     # order.created(order: OrderRow)
     events.emit(ctx, session, now, "order.created", order=order)
     return order
 
 
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
-                 link: str | None = None) -> None:
+                 terms_days: int, link: str | None = None) -> None:
     lines = "\n".join(f"  {line['description']}: "
                       f"{Money(line['amount']['amount'], line['amount']['currency']).display()}"
                       for line in quote.lines)
     due = order.due_at.strftime("%Y-%m-%d") if order.due_at else ""
     body = (f"Invoice {order.number}\n\n{lines}\n\nTotal: {total_of(order).display()}\n"
-            f"Due: {due} (Net 30), by check or bank transfer. Please quote {order.number} "
+            f"Due: {due} (Net {terms_days}), by check or bank transfer. Please quote {order.number} "
             "with your payment.\nYour License Information is sent as soon as the payment "
             "arrives.\n")
     if link:
@@ -290,12 +289,14 @@ def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
 
 def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
            force: bool = False) -> OrderRow:
-    """Refund a fulfilled order (60 days, later only with force); an unpaid one is canceled.
+    """Refund a fulfilled order (within the vendor's refund window, later only with force); an
+    unpaid one is canceled.
 
     The processor is asked with no transaction open (the refund's key is derived from the
     order, so asking again after a crash answers the same refund), then the order is updated.
     """
-    order = _refundable(session, order_id, now, force)
+    window = ctx.settings.refund_window
+    order = _refundable(session, order_id, now, force, window)
     if order.status == "awaiting_payment":
         return cancel(ctx, session, order.id, now=now, actor=actor)
     refund_id = None
@@ -304,7 +305,7 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
         session.commit()
         refund_id = payments.processor_for(ctx).refund(
             charge_id, amount, idempotency_key=f"order:{order.id}:refund").id
-        order = _refundable(session, order_id, now, force)
+        order = _refundable(session, order_id, now, force, window)
     quote = get_quote(session, order.quote_id)
     before = snapshot(order)
     kind_of(quote).refund(ctx, session, order, quote, now)
@@ -318,7 +319,8 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
     return order
 
 
-def _refundable(session: Session, order_id: str, now: datetime, force: bool) -> OrderRow:
+def _refundable(session: Session, order_id: str, now: datetime, force: bool,
+                window: timedelta) -> OrderRow:
     order = get_order(session, order_id, for_update=True)
     if order.status == "awaiting_payment":
         return order
@@ -327,11 +329,12 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool) -> 
                             "only a fulfilled order can be refunded.",
                             {"order_id": order.id, "status": order.status})
     paid_at = order.paid_at or order.created_at
-    if now - paid_at > REFUND_WINDOW and not force:
+    if now - paid_at > window and not force:
         raise LicensorError("REFUND_WINDOW_PASSED", f"Order {order.number} was paid more than "
-                            "60 days ago; only an administrator can force this refund "
-                            "(force: true).", {"order_id": order.id,
-                                               "paid_at": paid_at.isoformat()})
+                            f"{window.days} days ago; only an administrator can force this "
+                            "refund (force: true).",
+                            {"order_id": order.id, "paid_at": paid_at.isoformat(),
+                             "refund_window_days": window.days})
     return order
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.subscriptions import rules
 from licensor.subscriptions.models import (
     InvoiceRow,
     ProjectRow,
@@ -80,13 +81,15 @@ class SubscriptionRepository:
             SubscriptionRow.google_id == google_id,
             SubscriptionRow.status.in_(LIVE_GOOGLE))).first()
 
-    def due(self, now: datetime, deleted_before: datetime) -> Sequence[str]:
-        """Ids of subscriptions with something due: a period end, or a deletion."""
+    def due(self, now: datetime, keep: timedelta) -> Sequence[str]:
+        """Ids of subscriptions with something due (rules.falls_due, as a query): a period end,
+        or the deletion of a site `keep` after its subscription ended."""
         return self.session.scalars(select(SubscriptionRow.id).where(or_(
-            (SubscriptionRow.status.in_(("trialing", "active", "canceled"))
+            (SubscriptionRow.status.in_(rules.ACTS_AT_PERIOD_END)
              & (SubscriptionRow.current_period_end <= now)),
-            (SubscriptionRow.status == "suspended") & (SubscriptionRow.site_id.is_not(None))
-            & (SubscriptionRow.ended_at <= deleted_before),
+            (SubscriptionRow.status == rules.DELETED_AFTER_ENDING)
+            & (SubscriptionRow.site_id.is_not(None))
+            & (SubscriptionRow.ended_at <= now - keep),
         )).order_by(SubscriptionRow.current_period_end, SubscriptionRow.id)).all()
 
     def search(self, *, status: str | None = None, product: str | None = None,

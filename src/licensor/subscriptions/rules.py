@@ -14,7 +14,7 @@ the remaining time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from licensor.core.money import Money
@@ -99,3 +99,32 @@ def change_plan(*, current: Period, basis: Money, old_name: str, new_name: str,
         period_after = new_period
     net = charge.amount - credit.amount
     return PlanChange((credit, charge), settle(net, credit_balance), period_after, new_price)
+
+
+# -- what falls due for the lifecycle job ---------------------------------------------------
+# Written once: the repository's query (SubscriptionRepository.due) is built from these
+# constants and `advance` decides with these functions; a test holds the two to agreement.
+
+# A subscription in one of these states acts at its period end (renew, or end).
+ACTS_AT_PERIOD_END = ("trialing", "active", "canceled")
+# A site whose subscription ended is suspended, and deleted a while later (site_deletion_days).
+DELETED_AFTER_ENDING = "suspended"
+
+
+def period_end_due(status: str, period_end: datetime, now: datetime) -> bool:
+    return status in ACTS_AT_PERIOD_END and period_end <= now
+
+
+def deletion_at(status: str, site_id: str | None, ended_at: datetime | None,
+                keep: timedelta) -> datetime | None:
+    """When the subscription's site is deleted, if it is to be: `keep` after it ended."""
+    if status != DELETED_AFTER_ENDING or site_id is None or ended_at is None:
+        return None
+    return ended_at + keep
+
+
+def falls_due(status: str, period_end: datetime, site_id: str | None,
+              ended_at: datetime | None, now: datetime, keep: timedelta) -> bool:
+    """Has the lifecycle job something to do for this subscription at `now`?"""
+    deletion = deletion_at(status, site_id, ended_at, keep)
+    return period_end_due(status, period_end, now) or (deletion is not None and deletion <= now)

@@ -28,6 +28,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
+from licensor.subscriptions import rules
 from licensor.subscriptions.models import (
     InvoiceRow,
     ProjectRow,
@@ -39,7 +40,6 @@ from licensor.subscriptions.periods import Period, period
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 from licensor.subscriptions.rules import Line, PlanChange, change_plan, settle
 
-DELETE_AFTER = timedelta(days=90)
 # A renewal whose payment the bank holds for the owner's confirmation keeps the subscription
 # active this long after its due time; unconfirmed, it then ends as a failed payment.
 ACTION_GRACE = timedelta(days=7)
@@ -692,7 +692,8 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
 
 # -- lifecycle (jobs) -------------------------------------------------------------------------
 
-def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str) -> None:
+def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
+         keep: timedelta) -> None:
     """The subscription ends at `at`: a site is suspended, Google Drive turns view-only."""
     before = _snapshot(sub)
     sub.status = "view_only" if sub.site_id is None else "suspended"
@@ -712,7 +713,7 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str) -> None
     else:
         text = ("Your site is suspended: only you, its owner, can sign in, to restart the "
                 "subscription, export or delete the site. It will be deleted on "
-                f"{at + DELETE_AFTER:%Y-%m-%d} unless restarted.")
+                f"{at + keep:%Y-%m-%d} unless restarted.")
     reasons = {"trial_ended": "The trial is over.", "payment_failed": "The renewal payment "
                "failed.", "canceled": "The canceled subscription reached its period end."}
     _mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
@@ -773,7 +774,7 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
             return  # `advance` keeps it active for the grace period (`_awaiting_confirmation`)
         _mail_owner(session, sub, "Your subscription payment failed",
                     f"We could not charge {amount.display()} for {label}.", due)
-        _end(session, sub, due, "payment_failed")
+        _end(session, sub, due, "payment_failed", ctx.settings.site_deletion)
         return
     sub = still_due()
     if attempt is not None and made is not None:
@@ -836,23 +837,25 @@ def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
 
 def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> int:
     """Everything due on this subscription up to `now`, each step as of when it fell due."""
+    keep = ctx.settings.site_deletion
     steps = 0
     while True:
         due = sub.current_period_end
+        deletion = rules.deletion_at(sub.status, sub.site_id, sub.ended_at, keep)
         if sub.status == "active" and due <= now and _awaiting_confirmation(session, sub):
             if due + ACTION_GRACE > now:
                 return steps  # the owner may still confirm the renewal's payment
-            _end(session, sub, due + ACTION_GRACE, "payment_failed")
-        elif sub.status in ("trialing", "active", "canceled") and due <= now:
+            _end(session, sub, due + ACTION_GRACE, "payment_failed", keep)
+        elif rules.period_end_due(sub.status, due, now):
             if sub.status == "active":
                 _renew(ctx, session, sub, due)
             else:
-                _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled")
-        elif (sub.status == "suspended" and sub.site_id is not None and sub.ended_at is not None
-              and sub.ended_at + DELETE_AFTER <= now):
+                _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled",
+                     keep)
+        elif deletion is not None and deletion <= now and sub.site_id is not None:
             site = SiteRepository(session).get(sub.site_id, for_update=True)
             assert site is not None
-            _delete(session, site, sub, sub.ended_at + DELETE_AFTER, actor="job:subscriptions")
+            _delete(session, site, sub, deletion, actor="job:subscriptions")
         else:
             return steps
         steps += 1
@@ -863,7 +866,7 @@ def run_lifecycle(ctx: Any, session: Session, now: datetime) -> int:
     """Renewals, trial ends, suspensions and deletions that fell due up to `now`."""
     repo = SubscriptionRepository(session)
     done = 0
-    for subscription_id in repo.due(now, now - DELETE_AFTER):
+    for subscription_id in repo.due(now, ctx.settings.site_deletion):
         sub = repo.get(subscription_id, for_update=True)
         if sub is not None:
             done += advance(ctx, session, sub, now)

@@ -178,8 +178,9 @@ def finish(request: Request, response: Response) -> Response:
 def render(request: Request, template: str, status: int = 200, **values: Any) -> Response:
     page = templates.get_template(template)
     ctx: Context = request.app.state.ctx
+    # settings: the vendor's terms (Net N, minimums) are written from their values
     html = page.render(request=request, csrf_token=csrf_token(request),
-                       vendor_name=ctx.settings.vendor_name,
+                       vendor_name=ctx.settings.vendor_name, settings=ctx.settings,
                        account=getattr(request.state, "account", None), **values)
     return finish(request, HTMLResponse(html, status_code=status))
 
