@@ -63,3 +63,28 @@ def test_the_processors_build_on_the_interface_not_on_payments() -> None:
     """payments chooses a processor; a processor importing payments back would be a cycle."""
     for name in ("payments_stripe", "payments_sandbox"):
         assert "licensor.core.payments" not in imported_modules(SRC / "core" / f"{name}.py")
+
+
+# Which capability builds on which: a capability imports only those below it (and itself).
+BUILDS_ON = {
+    "catalog": set(),
+    "accounts": set(),
+    "licenses": {"catalog", "maintenance"},  # maintenance rules: the maintenance end of a sale
+    "orders": {"catalog", "licenses"},
+    "maintenance": {"catalog", "licenses", "orders"},  # renewals are a quote kind
+    "marketplace": {"catalog", "licenses"},
+    "bulk": {"catalog", "licenses"},
+    "subscriptions": {"catalog", "accounts"},
+}
+
+
+def test_a_capability_imports_only_the_capabilities_it_builds_on() -> None:
+    wrong = set()
+    for capability, allowed in BUILDS_ON.items():
+        for path in _modules(capability):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if (len(parts) >= 2 and parts[1] in BUILDS_ON and parts[1] != capability
+                        and parts[1] not in allowed):
+                    wrong.add(f"{path.relative_to(SRC)} imports {module}")
+    assert sorted(wrong) == []

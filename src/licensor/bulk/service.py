@@ -35,7 +35,7 @@ from licensor.core import audit
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import service as licenses
-from licensor.marketplace.rules import check_sen
+from licensor.licenses.rules import check_sen
 
 KINDS = ("import", "bulk-issue")
 CHANNELS = ("direct", "marketplace")

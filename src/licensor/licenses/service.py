@@ -19,8 +19,8 @@ from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
+from licensor.licenses.rules import check_sen
 from licensor.maintenance.rules import first_end
-from licensor.marketplace.rules import check_sen
 from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
 
 

@@ -15,6 +15,7 @@ from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses.models import LicenseRow
+from licensor.licenses.rules import check_sen
 from licensor.licenses.service import (
     check_email,
     current_license,
@@ -140,7 +141,7 @@ def get_migration(session: Session, migration_id: str, *,
 def complete(ctx: Context, session: Session, migration_id: str, sen: str | None, *,
              now: datetime, actor: str) -> tuple[MigrationRequestRow, LicenseRow]:
     """The marketplace has issued its license: record the SEN, switch the channel, tell them."""
-    sen = rules.check_sen(sen)
+    sen = check_sen(sen)
     row = get_migration(session, migration_id, for_update=True)
     if row.status != rules.PENDING:
         raise LicensorError("MIGRATION_NOT_PENDING", f"This request is {row.status}; only a "
