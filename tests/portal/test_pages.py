@@ -252,3 +252,19 @@ def test_renew_updates_and_migrate_use_the_services(ctx: Context, client: TestCl
                                       "address_country": "US"})
     assert moved.status_code == 409 and "Only self-hosted" in (
         field_error(moved.text, "hosting") or "")
+
+
+def test_the_upgrade_mail_says_what_happened_in_words(ctx: Context, client: TestClient) -> None:
+    info = license_info(create_license(ctx, seats=1, email="it@acme.test"))
+    quote = client.post("/v1/quotes", json={"kind": "upgrade", "seats": 5, **info}).json()
+    done = post(client, f"/checkout/{quote['id']}", {
+        "name": "Ana Diaz", "email": "ana@acme.test", "payment_method": "card",
+        "card_token": "tok_visa"}, token_from="/upgrade", follow_redirects=False)
+    assert done.status_code == 303
+    [sent] = client.get("/v1/sandbox/outbox?to=ana@acme.test",
+                        headers={"Authorization": "Bearer test-admin-token"}).json()["data"]
+    assert sent["body"].startswith("Hello Ana Diaz,\n\nThank you for your order LIC-000001. "
+                                   "Your license now covers 5 users, up from 1 user; we "
+                                   "charged $340.00 to your card.")
+    assert "users already registered keep working" in sent["body"]
+    assert "Licensor Demo Vendor" in sent["body"]

@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from licensor.catalog.rules import Product, seats_text
 from licensor.catalog.service import get_product
 from licensor.config import Settings
 from licensor.core import audit, events, mail, payments
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date, money
 from licensor.core.money import MINOR_UNIT_DIGITS, Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.tokens import token_hash
@@ -200,17 +202,37 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     audit.record(session, actor=actor, action="order.fulfilled", entity_type="order",
                  entity_id=order.id, before=before, after=snapshot(order), now=now)
     product = get_product(session, license_row.product)
-    body = ("Thank you for your order " + order.number + ".\n\n"
+    body = (fulfilment_opening(ctx, order, quote, license_row, product)
             + licenses.license_information_text(license_row, product.name)
             + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
     if order.kind == "upgrade":
         body += ("\nYour previous License Key is superseded: users already registered keep "
                  "working; register new users with this License Information.\n")
     body += f"\nYour order page: {order_link(ctx, order, issue_link(order))}\n"
+    body += (f"\n{ctx.settings.vendor_name}\n{ctx.settings.vendor_contact}\n")
     mail.enqueue(session, to=order.buyer_email, subject=f"Your License Information "
                  f"({order.number})", body=body, now=now)
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
+
+
+def fulfilment_opening(ctx: Context, order: OrderRow, quote: QuoteRow, license_row: LicenseRow,
+                       product: Product) -> str:
+    """A greeting and what happened, in words: "Your license now covers 5 users, up from 1
+    user; we charged $340.00." """
+    name = str((order.buyer or {}).get("name") or "").strip()
+    paid = (f"we charged {money(total_of(order))} to your card" if order.payment_method == "card"
+            else f"we received your payment of {money(total_of(order))}")
+    covers = seats_text(license_row.seats, product.seat_unit)
+    if order.kind == "upgrade":
+        before = seats_text((quote.details or {}).get("from_seats"), product.seat_unit)
+        what = f"Your license now covers {covers}, up from {before}; {paid}."
+    elif order.kind == "renewal" and license_row.maintenance_until is not None:
+        what = (f"Your maintenance now runs until {human_date(license_row.maintenance_until)}; "
+                f"{paid}.")
+    else:
+        what = f"Your new license covers {covers}; {paid}."
+    return (f"Hello {name or 'there'},\n\nThank you for your order {order.number}. {what}\n\n")
 
 
 def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, QuoteRow]:

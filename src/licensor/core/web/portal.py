@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from licensor.core.context import Context
-from licensor.core.money import Money
+from licensor.core.formats import human_date, money
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
@@ -47,32 +47,7 @@ SECURITY_HEADERS = {
 }
 
 
-# -- formats people read ------------------------------------------------------------------------
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
-
-
-def money(value: Money | dict[str, Any] | None) -> str:
-    """$340.00 — the currency's symbol where it is unambiguous, else the code after the
-    amount (1,200.00 CHF)."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        value = Money(int(value["amount"]), str(value["currency"]))
-    sign = "-" if value.amount < 0 else ""
-    number = f"{abs(value.decimal()):,.{value.digits}f}"
-    symbol = _SYMBOLS.get(value.currency)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {value.currency}"
-
-
-def human_date(value: datetime | str | None) -> str:
-    """March 4, 2027."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)  # Python 3.11 reads the Z
-    return f"{value:%B} {value.day}, {value.year}"
-
+# -- formats people read (core/formats; mail uses them too) ------------------------------
 
 def human_time(value: datetime | None) -> str:
     """March 4, 2027, 14:05 UTC (times are always shown in UTC, named as such)."""
