@@ -207,6 +207,36 @@ def _invoice(session: Session, sub: SubscriptionRow, *, reason: str, lines: list
     return row
 
 
+@dataclass(frozen=True)
+class Billed:
+    """What one billing of a subscription records: its invoice, the audit entry, the event and
+    the owner's mail (the charge, if any, is made before, through `_pay`)."""
+
+    reason: str  # the invoice's: subscription_create, plan_change, renewal
+    lines: list[Line]
+    net: Money
+    credit_applied: Money
+    amount_paid: Money
+    charge_id: str | None
+    actor: str
+    action: str  # audit
+    event: str
+    subject: str  # of the owner's mail
+    body: str
+
+
+def _record_billing(session: Session, sub: SubscriptionRow, before: dict[str, Any] | None,
+                    billed: Billed, at: datetime) -> None:
+    """The one billing step after the subscription row is updated: invoice, audit, event, mail."""
+    _invoice(session, sub, reason=billed.reason, lines=billed.lines, net=billed.net,
+             credit_applied=billed.credit_applied, amount_paid=billed.amount_paid,
+             charge_id=billed.charge_id, now=at)
+    audit.record(session, actor=billed.actor, action=billed.action, entity_type="subscription",
+                 entity_id=sub.id, before=before, after=_snapshot(sub), now=at)
+    events.emit(None, session, at, billed.event, subscription=sub)
+    _mail_owner(session, sub, billed.subject, billed.body, at)
+
+
 class _NothingDue(Exception):
     """The thing to pay for was done by someone else while this payer waited its turn."""
 
@@ -545,21 +575,17 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     sub.currency, sub.basis_amount = price.currency, price.amount
     sub.credit_balance = paid.credit_balance_after.amount
     sub.customer_id, sub.payment_method_id = card.customer_id, card.payment_method_id
-    line = Line("charge", plan_label(product, plan, interval), price, first.start, first.end)
-    _invoice(session, sub, reason="subscription_create", lines=[line], net=price,
-             credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
-             charge_id=charge_id, now=now)
-    audit.record(session, actor=f"account:{account.id}", action="subscription.started",
-                 entity_type="subscription", entity_id=sub.id, before=before,
-                 after=_snapshot(sub), now=now)
+    label = plan_label(product, plan, interval)
     # subscription.created(subscription: SubscriptionRow) for a new one (Google Drive); a site's
     # trial turned paid, or a restart: subscription.updated
-    events.emit(None, session, now, "subscription.created" if before is None
-                else "subscription.updated", subscription=sub)
-    _mail_owner(session, sub, f"Your {product.name} subscription",
-                f"Thank you: {plan_label(product, plan, interval)} runs from "
-                f"{first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. Charged to your card: "
-                f"{paid.amount_due.display()}.", now)
+    _record_billing(session, sub, before, Billed(
+        reason="subscription_create", lines=[Line("charge", label, price, first.start, first.end)],
+        net=price, credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
+        event="subscription.created" if before is None else "subscription.updated",
+        subject=f"Your {product.name} subscription",
+        body=f"Thank you: {label} runs from {first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. "
+             f"Charged to your card: {paid.amount_due.display()}."), now)
     return sub
 
 
@@ -654,20 +680,18 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     sub.basis_amount = change.basis_after.amount
     sub.credit_balance = change.settlement.credit_balance_after.amount
     s = change.settlement
-    _invoice(session, sub, reason="plan_change", lines=list(change.lines), net=s.net,
-             credit_applied=s.credit_applied, amount_paid=s.amount_due,
-             charge_id=made.id if made else None, now=now)
-    audit.record(session, actor=f"account:{account.id}", action="subscription.plan_changed",
-                 entity_type="subscription", entity_id=sub.id, before=before,
-                 after=_snapshot(sub), now=now)
-    # subscription.updated(subscription: SubscriptionRow)
-    events.emit(None, session, now, "subscription.updated", subscription=sub)
     assert sub.plan is not None and sub.interval is not None
     label = plan_label(product, plan_of(product, sub.plan), sub.interval)
-    _mail_owner(session, sub, f"Your {product.name} plan changed",
-                f"Your plan is now {label}. "
-                f"Net {s.net.display()}; charged to your card {s.amount_due.display()}; "
-                f"credit balance {s.credit_balance_after.display()}.", now)
+    # subscription.updated(subscription: SubscriptionRow)
+    _record_billing(session, sub, before, Billed(
+        reason="plan_change", lines=list(change.lines), net=s.net,
+        credit_applied=s.credit_applied, amount_paid=s.amount_due,
+        charge_id=made.id if made else None, actor=f"account:{account.id}",
+        action="subscription.plan_changed", event="subscription.updated",
+        subject=f"Your {product.name} plan changed",
+        body=f"Your plan is now {label}. Net {s.net.display()}; charged to your card "
+             f"{s.amount_due.display()}; credit balance {s.credit_balance_after.display()}."),
+        now)
     return change
 
 
@@ -793,19 +817,16 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     nxt = period(sub.anchor, sub.interval, sub.period_index)
     sub.current_period_start, sub.current_period_end = nxt.start, nxt.end
     sub.basis_amount, sub.credit_balance = price.amount, paid.credit_balance_after.amount
-    _invoice(session, sub, reason="renewal",
-             lines=[Line("charge", label, price, nxt.start, nxt.end)], net=price,
-             credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
-             charge_id=made.id if made else None, now=due)
-    audit.record(session, actor="job:subscriptions", action="subscription.renewed",
-                 entity_type="subscription", entity_id=sub.id, before=before,
-                 after=_snapshot(sub), now=due)
     # subscription.renewed(subscription: SubscriptionRow)
-    events.emit(None, session, due, "subscription.renewed", subscription=sub)
-    _mail_owner(session, sub, f"Your {product.name} subscription renewed",
-                f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
-                f"{paid.credit_applied.display()}, charged to your card "
-                f"{paid.amount_due.display()}.", due)
+    _record_billing(session, sub, before, Billed(
+        reason="renewal", lines=[Line("charge", label, price, nxt.start, nxt.end)], net=price,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        charge_id=made.id if made else None, actor="job:subscriptions",
+        action="subscription.renewed", event="subscription.renewed",
+        subject=f"Your {product.name} subscription renewed",
+        body=f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
+             f"{paid.credit_applied.display()}, charged to your card "
+             f"{paid.amount_due.display()}."), due)
 
 
 def _awaiting_confirmation(session: Session, sub: SubscriptionRow) -> bool:
