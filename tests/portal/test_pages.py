@@ -198,6 +198,7 @@ def test_sign_up_log_in_and_billing_read_only_for_a_member(client: TestClient) -
                                       "password": "pw"}, follow_redirects=False)
     assert signed.status_code == 303
     assert "HttpOnly" in signed.headers["set-cookie"]
+    assert "Log out" in client.get("/").text  # every page knows who is signed in
     client.post(f"/v1/sites/{site['id']}/members", json={"email": "mem@acme.test",
                                                           "role": "member"},
                 headers={"Authorization": f"Bearer {owner['token']}"})
@@ -209,6 +210,7 @@ def test_sign_up_log_in_and_billing_read_only_for_a_member(client: TestClient) -
                    token_from="/sites")
     assert refused.status_code == 403 and "billing admin" in refused.text
     post(client, "/logout", {}, token_from="/sites")
+    assert "Log out" not in client.get("/").text
     assert client.get("/sites", follow_redirects=False).headers["location"].startswith(
         "/login")
     wrong = post(client, "/login", {"email": "mem@acme.test", "password": "nope"})

@@ -36,6 +36,7 @@ def page_account(request: Request) -> AccountRow | None:
     the API's bearer), or None; also left on request.state for the page's header."""
     from licensor.core.web.portal import SESSION_COOKIE
 
+    request.state.account = None
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > 200:
         return None

@@ -12,10 +12,12 @@ from licensor.accounts import service as accounts
 from licensor.accounts.deps import page_account
 from licensor.core import mail
 from licensor.core.errors import LicensorError
+from licensor.core.web import portal
 from licensor.core.web.deps import Ctx, WriteSession, commit, now_for
 from licensor.core.web.portal import SESSION_COOKIE, Form, redirect, render, set_cookie
 
 router = APIRouter(include_in_schema=False)
+portal.signed_in = page_account  # every page's header shows who is signed in
 
 COOKIE_AGE = int(accounts.SESSION_LIFETIME.total_seconds())
 

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,9 +151,16 @@ def finish(request: Request, response: Response) -> Response:
     return response
 
 
+# Who is signed in, for every page's header: set by the accounts capability (core knows no
+# accounts); None when no capability registered one.
+signed_in: Callable[[Request], Any] | None = None
+
+
 def render(request: Request, template: str, status: int = 200, **values: Any) -> Response:
     page = templates.get_template(template)
     ctx: Context = request.app.state.ctx
+    if not hasattr(request.state, "account") and signed_in is not None:
+        signed_in(request)
     # settings: the vendor's terms (Net N, minimums) are written from their values
     html = page.render(request=request, csrf_token=csrf_token(request),
                        vendor_name=ctx.settings.vendor_name, settings=ctx.settings,
