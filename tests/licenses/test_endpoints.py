@@ -55,9 +55,9 @@ def test_refusals_when_issuing(client: TestClient, admin) -> None:
         ({"product": "nope"}, 404, "UNKNOWN_PRODUCT"),
         ({"product": "jira-server", "seats": 30}, 422, "INVALID_TIER"),
         ({"product": "mybalsamiq"}, 409, "PRODUCT_NOT_PERPETUAL"),
-        ({"seats": 0}, 422, "INVALID_REQUEST"),
-        ({"seats": 10**30}, 422, "INVALID_REQUEST"),
-        ({"seats": -4}, 422, "INVALID_REQUEST"),
+        ({"seats": 0}, 422, "INVALID_SEATS"),  # out of range: the same code as a quote's
+        ({"seats": 10**30}, 422, "INVALID_SEATS"),
+        ({"seats": -4}, 422, "INVALID_SEATS"),
         ({"seats": "many"}, 422, "INVALID_REQUEST"),
         ({"email": "not-an-email"}, 422, "INVALID_REQUEST"),
         ({"license_name": "   "}, 422, "INVALID_REQUEST"),
