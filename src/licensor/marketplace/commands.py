@@ -28,8 +28,8 @@ def list_requests(
     from licensor.core.commands import console, fail, run_command
     from licensor.core.errors import LicensorError
     from licensor.marketplace import service as marketplace
-    from licensor.marketplace.endpoints import migration_view
     from licensor.marketplace.rules import users
+    from licensor.marketplace.schemas import migration_view
 
     try:
         statuses = marketplace.statuses_for(status)
@@ -55,7 +55,7 @@ def show(migration_id: str) -> None:
     """Show one migration request."""
     from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
-    from licensor.marketplace.endpoints import migration_view
+    from licensor.marketplace.schemas import migration_view
 
     _print(run_command(lambda ctx, s, now: migration_view(marketplace.get_migration(s,
                                                                                     migration_id))))
@@ -68,7 +68,7 @@ def complete(migration_id: str,
     """Complete a pending request: the license becomes a marketplace license with this SEN."""
     from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
-    from licensor.marketplace.endpoints import migration_view
+    from licensor.marketplace.schemas import migration_view
 
     def work(ctx: Any, session: Any, now: Any) -> dict[str, Any]:
         row, lic = marketplace.complete(ctx, session, migration_id, sen, now=now, actor="cli")
@@ -83,7 +83,7 @@ def reject(migration_id: str,
     """Reject (cancel) an open request; the customer is mailed the reason."""
     from licensor.core.commands import run_command
     from licensor.marketplace import service as marketplace
-    from licensor.marketplace.endpoints import migration_view
+    from licensor.marketplace.schemas import migration_view
 
     _print(run_command(lambda ctx, s, now: migration_view(
         marketplace.reject(ctx, s, migration_id, reason, now=now, actor="cli"))))

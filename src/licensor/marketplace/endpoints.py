@@ -14,12 +14,9 @@ from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.core.web.views import iso
-from licensor.licenses.models import LicenseRow
-from licensor.licenses.schemas import license_view
 from licensor.marketplace import service as marketplace
 from licensor.marketplace.models import MigrationRequestRow
-from licensor.marketplace.schemas import Migration, MigrationList
+from licensor.marketplace.schemas import Migration, MigrationList, migration_view
 
 router = APIRouter(prefix="/v1/migrations", tags=["marketplace migration"])
 
@@ -69,23 +66,6 @@ class RejectBody(BaseModel):
 
     model_config = {"json_schema_extra": {"examples": [{"reason": "The license is for cloud "
                                                                   "hosting."}]}}
-
-
-def migration_view(row: MigrationRequestRow,
-                   lic: LicenseRow | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": row.id, "status": row.status, "required_seats": row.required_seats,
-        "license_id": row.license_id, "requested_license_id": row.requested_license_id,
-        "product": row.product, "hosting": row.hosting, "license_seats": row.license_seats,
-        "server_user_tier": row.server_user_tier, "marketplace_email": row.marketplace_email,
-        "holder_first_name": row.holder_first_name, "holder_last_name": row.holder_last_name,
-        "organisation": row.organisation, "address": row.address, "sen": row.sen,
-        "reason": row.reason, "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at), "closed_at": iso(row.closed_at),
-    }
-    if lic is not None:
-        view["license"] = license_view(lic, [])
-    return view
 
 
 def _cursor(row: MigrationRequestRow) -> str:

@@ -54,7 +54,7 @@ def show(order: Annotated[str, typer.Argument(help="Order id or number (LIC-0000
     """Show an order as JSON, with its license."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
-    from licensor.orders.endpoints import order_view
+    from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(s, orders.get_order(s, order))))
 
@@ -64,7 +64,7 @@ def mark_paid(order: Annotated[str, typer.Argument(help="Order id or number")]) 
     """An invoice was paid: fulfil the order and mail the License Information."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
-    from licensor.orders.endpoints import order_view
+    from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(
         s, orders.mark_paid(ctx, s, order, now=now, actor="cli"))))
@@ -78,7 +78,7 @@ def refund(order: Annotated[str, typer.Argument(help="Order id or number")],
     """Refund a fulfilled order (an unpaid one is canceled)."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
-    from licensor.orders.endpoints import order_view
+    from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(
         s, orders.refund(ctx, s, order, now=now, actor="cli", force=force))))
@@ -89,7 +89,7 @@ def cancel(order: Annotated[str, typer.Argument(help="Order id or number")]) -> 
     """Cancel an order awaiting payment."""
     from licensor.core.commands import print_json, run_command
     from licensor.orders import service as orders
-    from licensor.orders.endpoints import order_view
+    from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(
         s, orders.cancel(ctx, s, order, now=now, actor="cli"))))

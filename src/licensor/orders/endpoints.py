@@ -6,41 +6,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from licensor.core.money import Money
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.core.web.views import iso
-from licensor.licenses.schemas import license_view
 from licensor.orders import quotes
 from licensor.orders import service as orders
-from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.repository import OrderRepository
-from licensor.orders.schemas import Order, OrderList, Quote
+from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
 
 router = APIRouter(tags=["orders"])
-
-
-def quote_view(row: QuoteRow) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "product": row.product, "lines": row.lines,
-            "total": Money(row.total_amount, row.currency).to_json(), "currency": row.currency,
-            "expires_at": iso(row.expires_at), "created_at": iso(row.created_at),
-            "license_id": row.license_id, "seats": row.seats,
-            "maintenance_until": iso(row.maintenance_until)}
-
-
-def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
-    return {"id": row.id, "number": row.number, "status": row.status, "kind": row.kind,
-            "product": row.product, "quote_id": row.quote_id,
-            "total": Money(row.total_amount, row.currency).to_json(),
-            "payment_method": row.payment_method, "due_at": iso(row.due_at),
-            "created_at": iso(row.created_at), "paid_at": iso(row.paid_at),
-            "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
-            "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
-            "charge_id": row.charge_id, "refund_id": row.refund_id,
-            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)]}
 
 
 Short = Annotated[str, Field(max_length=500)]

@@ -23,7 +23,7 @@ def create(kind: Annotated[str, typer.Option(help="new, upgrade or renewal")] = 
            key: Annotated[str | None, typer.Option("--key", help="License Key")] = None) -> None:
     from licensor.core.commands import print_json, run_command
     from licensor.orders import quotes
-    from licensor.orders.endpoints import quote_view
+    from licensor.orders.schemas import quote_view
 
     body: dict[str, Any] = {"kind": kind}
     if kind == "new":

@@ -23,8 +23,8 @@ def list_subscriptions(
 
     from licensor.core.commands import console, print_json, run_command
     from licensor.core.money import Money
-    from licensor.subscriptions.endpoints import subscription_view
     from licensor.subscriptions.repository import SubscriptionRepository
+    from licensor.subscriptions.schemas import subscription_view
 
     def work(ctx: Any, session: Any, now: Any) -> list[dict[str, Any]]:
         return [subscription_view(r) for r in SubscriptionRepository(session).search(

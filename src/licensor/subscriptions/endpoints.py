@@ -13,18 +13,15 @@ from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
 from licensor.accounts.models import AccountRow
 from licensor.core.errors import LicensorError
-from licensor.core.money import Money
 from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refusals
 from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
 from licensor.subscriptions.models import (
-    InvoiceRow,
     ProjectRow,
     SiteMemberRow,
     SiteRow,
-    SubscriptionRow,
 )
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 from licensor.subscriptions.rules import PlanChange
@@ -39,6 +36,8 @@ from licensor.subscriptions.schemas import (
     SiteDeleted,
     SiteExport,
     Subscription,
+    invoice_view,
+    subscription_view,
 )
 
 # Codes every call on a site or subscription can answer with.
@@ -52,14 +51,6 @@ PathId = Annotated[str, Path(max_length=200, pattern=NO_NUL)]
 
 
 # -- shapes -----------------------------------------------------------------------------------
-
-def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
-    return {"id": sub.id, "product": sub.product, "plan": sub.plan, "interval": sub.interval,
-            "status": sub.status, "current_period_start": iso(sub.current_period_start),
-            "current_period_end": iso(sub.current_period_end),
-            "cancel_at_period_end": sub.cancel_at_period_end,
-            "credit_balance": Money(sub.credit_balance, sub.currency).to_json(),
-            "site_id": sub.site_id, "google_id": sub.google_id}
 
 
 def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
@@ -93,19 +84,6 @@ def change_view(change: PlanChange) -> dict[str, Any]:
             "amount_due": s.amount_due.to_json(),
             "credit_balance_after": s.credit_balance_after.to_json(),
             "current_period_end_after": iso(change.period_after.end)}
-
-
-def invoice_view(row: InvoiceRow) -> dict[str, Any]:
-    def m(amount: int) -> dict[str, Any]:
-        return Money(amount, row.currency).to_json()
-    return {"id": row.id, "number": row.number, "subscription_id": row.subscription_id,
-            "reason": row.reason, "created_at": iso(row.created_at),
-            "lines": [{**x, "amount": m(x["amount"]),
-                       "period_start": x["period_start"].replace("+00:00", "Z"),
-                       "period_end": x["period_end"].replace("+00:00", "Z")}
-                      for x in row.lines],
-            "net": m(row.net), "credit_applied": m(row.credit_applied),
-            "amount_paid": m(row.amount_paid), "charge_id": row.charge_id}
 
 
 # -- sites ------------------------------------------------------------------------------------

@@ -20,17 +20,30 @@ from licensor.subscriptions.schemas import invoice_view, subscription_view
 from licensor.webhooks.service import record
 
 
+def _unload(session: Session, licenses: list[LicenseRow]) -> None:
+    """Forget the registrations a view loaded: the change under way may still move them with a
+    bulk UPDATE (an upgrade does), which a loaded collection would not see, and the API's answer
+    built later in the same transaction must."""
+    for row in licenses:
+        session.expire(row, ["registrations"])
+
+
 def _license(name: str, event_type: str | None = None, arg: str = "license") -> None:
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, **kw: Any) -> None:
         row: LicenseRow = kw[arg]
         record(session, now, event_type or name, license_view(row))
+        _unload(session, [row])
 
 
 def _order(name: str, event_type: str | None = None) -> None:
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, *, order: OrderRow, **_: Any) -> None:
-        record(session, now, event_type or name, order_view(session, order))
+        view = order_view(session, order)
+        record(session, now, event_type or name, view)
+        _unload(session, [lic for lic in session.identity_map.values()
+                          if isinstance(lic, LicenseRow) and lic.id in
+                          {x["id"] for x in view["licenses"]}])
 
 
 def _subscription(name: str) -> None:
