@@ -270,3 +270,21 @@ def test_the_upgrade_mail_says_what_happened_in_words(ctx: Context, client: Test
                                    "charged $340.00 to your card.")
     assert "users already registered keep working" in sent["body"]
     assert "Licensor Demo Vendor" in sent["body"]
+
+
+def test_a_declined_card_is_shown_next_to_the_card_and_paying_again_works(
+        client: TestClient) -> None:
+    quote = client.post("/v1/quotes", json={"kind": "new", "product": "desktop",
+                                            "seats": 1}).json()
+    buyer = {"name": "Ana", "email": "ana@acme.test", "payment_method": "card"}
+    declined = post(client, f"/checkout/{quote['id']}", {**buyer, "card_token": "tok_declined"},
+                    token_from="/upgrade")
+    assert declined.status_code == 402
+    assert "declined" in (field_error(declined.text, "card_token") or "").lower()
+    kept = re.search(r'name="order_id" value="([^"]+)"', declined.text)
+    assert kept, "the order is kept for the next try"
+    again = post(client, f"/checkout/{quote['id']}", {**buyer, "card_token": "tok_visa",
+                                                      "order_id": kept.group(1)},
+                 token_from="/upgrade", follow_redirects=False)
+    assert again.status_code == 303
+    assert "Thank you" in client.get(again.headers["location"]).text
