@@ -270,6 +270,7 @@ def test_the_upgrade_mail_says_what_happened_in_words(ctx: Context, client: Test
                                    "charged $340.00 to your card.")
     assert "users already registered keep working" in sent["body"]
     assert "Licensor Demo Vendor" in sent["body"]
+    assert sent["subject"] == "Your upgraded License Information (LIC-000001)"
 
 
 def test_a_declined_card_is_shown_next_to_the_card_and_paying_again_works(

@@ -210,7 +210,9 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
                  "working; register new users with this License Information.\n")
     body += f"\nYour order page: {order_link(ctx, order, issue_link(order))}\n"
     body += (f"\n{ctx.settings.vendor_name}\n{ctx.settings.vendor_contact}\n")
-    mail.enqueue(session, to=order.buyer_email, subject=f"Your License Information "
+    # Distinct subjects, so a buyer's inbox tells a new license from an upgrade or a renewal.
+    what = {"upgrade": "upgraded ", "renewal": "renewed "}.get(order.kind, "")
+    mail.enqueue(session, to=order.buyer_email, subject=f"Your {what}License Information "
                  f"({order.number})", body=body, now=now)
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
