@@ -112,11 +112,14 @@ class Validation(Answer):
     code: Literal["VALID", "SUPERSEDED", "REVOKED", "NAME_MISMATCH", "BAD_SIGNATURE",
                   "MALFORMED", "UNKNOWN_KEY", "PRODUCT_MISMATCH"]
     license: ValidatedLicense | None
+    issued_at: Timestamp = Field(description="When this signed answer was made")
+    nonce: str | None = Field(description="The request's nonce, echoed")
 
     model_config = example({"valid": True, "code": "VALID", "license": {
             "id": "lic_5fQ1", "product": "desktop", "seats": 5, "status": "active",
             "maintenance_until": "2027-01-15T09:30:00Z", "major_version": 4,
-            "superseded_by": None}})
+            "superseded_by": None},
+        "issued_at": "2026-01-15T09:30:00Z", "nonce": "b7e1c2"})
 
 
 class LostKeyAccepted(Answer):

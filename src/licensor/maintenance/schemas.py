@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from licensor.core.web.openapi import Answer, Timestamp, example
 
 RELEASE_EXAMPLE = {"product": "desktop", "version": "4.2.0",
@@ -36,7 +38,10 @@ class UpdateCheck(Answer):
     license_id: str
     product: str
     major_version: int | None
+    issued_at: Timestamp = Field(description="When this signed answer was made")
+    nonce: str | None = Field(description="The request's nonce, echoed")
 
     model_config = example({"version": "4.2.0", "allowed": True, "reason": "ALLOWED", "latest_allowed": "4.2.0",
          "latest": "4.2.0", "maintenance_until": "2027-01-15T09:30:00Z",
-         "license_id": "lic_5fQ1", "product": "desktop", "major_version": 4})
+         "license_id": "lic_5fQ1", "product": "desktop", "major_version": 4,
+         "issued_at": "2026-01-15T09:30:00Z", "nonce": None})
