@@ -1,0 +1,311 @@
+"""Subscribe, change plan with exact proration (a preview equals the change), cancel."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from licensor.accounts.models import AccountRow
+from licensor.catalog import service as catalog
+from licensor.catalog.rules import Plan, Product
+from licensor.core import audit, events, payments
+from licensor.core.errors import LicensorError
+from licensor.subscriptions.access import (
+    check_fits,
+    mail_owner,
+    money,
+    plan_label,
+    plan_of,
+    require_billing,
+    same_currency,
+    site_for,
+    snapshot,
+    subscription_for,
+)
+from licensor.subscriptions.billing import (
+    Billed,
+    awaiting_confirmation,
+    card_on_file,
+    pay,
+    payment_intent,
+    record_billing,
+    saved_card,
+)
+from licensor.subscriptions.lifecycle import (
+    advance,
+)
+from licensor.subscriptions.models import (
+    SiteRow,
+    SubscriptionRow,
+)
+from licensor.subscriptions.periods import Period, period
+from licensor.subscriptions.repository import SubscriptionRepository
+from licensor.subscriptions.rules import Line, PlanChange, change_plan, settle
+
+
+@dataclass(frozen=True)
+class SubscribeRequest:
+    product: str | None
+    plan: str
+    interval: str
+    card_token: str
+    site_id: str | None = None
+    google_id: str | None = None
+    quantity: int | None = None
+
+
+def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeRequest,
+              now: datetime) -> SubscriptionRow:
+    """A paid subscription whose first period starts now (a site's trial or restart, or a new
+    Google Drive subscription). Nothing changes when the card is declined."""
+    new_id = str(uuid.uuid4())
+    saved: list[payments.SavedCard] = []
+    customer = SubscriptionRepository(session).customer_of(account.id)
+    email = account.email
+
+    def prepare() -> payments.Intent | None:
+        sub, product, plan = _subscribable(session, account, req, new_id, now)
+        price = plan.price(req.interval)
+        if sub.credit_balance:
+            same_currency(sub, plan, price)
+        paid = settle(price, money(sub.credit_balance, price.currency))
+        if paid.amount_due.amount <= 0:
+            return None
+        lock = f"subscription:{sub.id}" if sub.site_id else f"google:{req.google_id}"
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        return payment_intent(sub.id, lock, number, paid.amount_due,
+                       plan_label(product, plan, req.interval))
+
+    def card() -> payments.PaymentSource:
+        saved.append(saved_card(ctx, customer, email, req.card_token))
+        return payments.PaymentSource(saved=saved[0])
+
+    attempt, made = pay(ctx, session, prepare, card, now)
+    sub, product, plan = _subscribable(session, account, req, new_id, now)
+    if sub.status == "new":
+        try:
+            with session.begin_nested():  # a twin that got here first fails here
+                session.add(sub)
+        except IntegrityError:
+            raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
+                                "subscription; change its plan instead.",
+                                {"google_id": req.google_id}) from None
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
+    if not saved:
+        saved.append(saved_card(ctx, customer, email, req.card_token))
+    return _start(session, account, sub, product, plan, req.interval, saved[0],
+                  made.id if made else None, now)
+
+
+def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
+                  now: datetime) -> tuple[SubscriptionRow, Product, Plan]:
+    """The subscription to start (locked; a new, unsaved one for Google Drive), or a refusal."""
+    if req.site_id is not None:
+        site = site_for(session, req.site_id, account, for_update=True)
+        sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
+        assert sub is not None
+        require_billing(site, sub, account)
+        product = catalog.get_product(session, site.product)
+        if req.product is not None and req.product != product.code:
+            raise LicensorError("INVALID_REQUEST", f"This site is a {product.code} site; leave "
+                                "out product or give the site's.", {"field": "product"},
+                                status=422)
+        if req.quantity not in (None, 1):
+            raise LicensorError("INVALID_REQUEST", "Site plans are sized by active projects, "
+                                "not quantity; leave out quantity.", {"field": "quantity"},
+                                status=422)
+        if sub.status in ("active", "canceled"):
+            raise LicensorError("ALREADY_SUBSCRIBED", "This site already has a paid "
+                                "subscription; change its plan instead.",
+                                {"subscription_id": sub.id})
+        plan = plan_of(product, req.plan)
+        check_fits(session, site, plan)
+        return sub, product, plan
+    product = catalog.get_product(session, req.product or "")
+    if product.model != "subscription":
+        raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
+                            "subscription; choose a subscription product.",
+                            {"field": "product"}, status=422)
+    if not product.single_user:
+        raise LicensorError("INVALID_REQUEST", f"{product.name} is subscribed per site: "
+                            "create a site (POST /v1/sites) and pass site_id.",
+                            {"field": "site_id"}, status=422)
+    if req.quantity not in (None, 1):
+        raise LicensorError("SINGLE_USER_ONLY", f"{product.name} is a single-user "
+                            "subscription for one Google ID: there is no volume or "
+                            "company-wide purchase. Each person subscribes with their own "
+                            "Google ID and quantity 1.", {"quantity": req.quantity})
+    if not req.google_id:
+        raise LicensorError("INVALID_REQUEST", "The field 'google_id' is required for "
+                            f"{product.name}.", {"field": "google_id"}, status=422)
+    existing = SubscriptionRepository(session).live_for_google_id(req.google_id)
+    if existing is not None:
+        raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
+                            "subscription; change its plan instead.",
+                            {"subscription_id": existing.id})
+    plan = plan_of(product, req.plan)
+    price = plan.price(req.interval)
+    sub = SubscriptionRow(id=new_id, product=product.code, owner_id=account.id,
+                          site_id=None, google_id=req.google_id, status="new", anchor=now,
+                          period_index=0, current_period_start=now,
+                          current_period_end=now, cancel_at_period_end=False,
+                          currency=price.currency, basis_amount=0, credit_balance=0,
+                          created_at=now)
+    return sub, product, plan
+
+
+def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
+           plan: Plan, interval: str, card: payments.SavedCard, charge_id: str | None,
+           now: datetime) -> SubscriptionRow:
+    before = None if sub.status == "new" else snapshot(sub)
+    price = plan.price(interval)
+    first = period(now, interval, 0)
+    paid = settle(price, money(sub.credit_balance, price.currency))
+    sub.plan, sub.interval, sub.status = plan.code, interval, "active"
+    sub.anchor, sub.period_index = now, 0
+    sub.current_period_start, sub.current_period_end = first.start, first.end
+    sub.cancel_at_period_end, sub.ended_at = False, None
+    sub.currency, sub.basis_amount = price.currency, price.amount
+    sub.credit_balance = paid.credit_balance_after.amount
+    sub.customer_id, sub.payment_method_id = card.customer_id, card.payment_method_id
+    label = plan_label(product, plan, interval)
+    # subscription.created(subscription: SubscriptionRow) for a new one (Google Drive); a site's
+    # trial turned paid, or a restart: subscription.updated
+    record_billing(session, sub, before, Billed(
+        reason="subscription_create", lines=[Line("charge", label, price, first.start, first.end)],
+        net=price, credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
+        event="subscription.created" if before is None else "subscription.updated",
+        subject=f"Your {product.name} subscription",
+        body=f"Thank you: {label} runs from {first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. "
+             f"Charged to your card: {paid.amount_due.display()}."), now)
+    return sub
+
+
+def require_active(sub: SubscriptionRow) -> None:
+    if sub.status != "active":
+        hint = {"trialing": "subscribe first with POST /v1/subscriptions",
+                "canceled": "it ends at the end of the period; subscribe again after that",
+                }.get(sub.status, "subscribe again with POST /v1/subscriptions")
+        raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", f"The subscription is {sub.status}; "
+                            f"{hint}.", {"status": sub.status})
+
+
+def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
+                 plan_code: str | None, interval: str | None, at: datetime) -> PlanChange:
+    require_active(sub)
+    if awaiting_confirmation(session, sub):
+        raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "The renewal's payment waits for your "
+                            "confirmation (follow the link we mailed you); change the plan "
+                            "after that.", {"status": "awaiting_confirmation"})
+    assert sub.plan is not None and sub.interval is not None
+    product = catalog.get_product(session, sub.product)
+    new_plan = plan_of(product, plan_code or sub.plan)
+    new_interval = interval or sub.interval
+    if new_plan.code == sub.plan and new_interval == sub.interval:
+        raise LicensorError("NO_CHANGE", "The subscription is already on this plan and "
+                            "interval; choose another plan or interval.",
+                            {"plan": sub.plan, "interval": sub.interval})
+    same_currency(sub, new_plan, new_plan.price(new_interval))
+    if site is not None:
+        check_fits(session, site, new_plan)
+    current = Period(sub.current_period_start, sub.current_period_end)
+    if not current.contains(at):
+        raise LicensorError("INVALID_REQUEST", "'at' must be a time inside the current period "
+                            f"({current.start.isoformat()} to {current.end.isoformat()}).",
+                            {"field": "at"}, status=422)
+    old_plan = product.plan(sub.plan)
+    old_name = plan_label(product, old_plan, sub.interval) if old_plan else sub.plan
+    new_period = None if new_interval == sub.interval else period(at, new_interval, 0)
+    return change_plan(current=current, basis=money(sub.basis_amount, sub.currency),
+                       old_name=old_name, new_name=plan_label(product, new_plan, new_interval),
+                       new_price=new_plan.price(new_interval), new_period=new_period, at=at,
+                       credit_balance=money(sub.credit_balance, sub.currency))
+
+
+def preview_change(session: Session, account: AccountRow, subscription_id: str, *,
+                   plan: str | None, interval: str | None, at: datetime) -> PlanChange:
+    sub, site = subscription_for(session, subscription_id, account)
+    require_billing(site, sub, account)
+    return _plan_change(session, sub, site, plan, interval, at)
+
+
+def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_id: str, *,
+                 plan: str | None, interval: str | None, card_token: str | None,
+                 now: datetime) -> PlanChange:
+    """The change at `now`, equal to its preview; a declined card leaves everything as it was."""
+    sub, site = subscription_for(session, subscription_id, account, for_update=True)
+    require_billing(site, sub, account)
+    advance(ctx, session, sub, now)  # a renewal due before now happens first
+
+    source: list[payments.PaymentSource] = []
+
+    def prepare() -> payments.Intent | None:
+        sub, site = subscription_for(session, subscription_id, account, for_update=True)
+        require_billing(site, sub, account)
+        change = _plan_change(session, sub, site, plan, interval, now)
+        if change.settlement.amount_due.amount <= 0:
+            return None
+        source[:] = [payments.PaymentSource(card_token=card_token) if card_token
+                     else card_on_file(sub, off_session=False)]
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        return payment_intent(sub.id, f"subscription:{sub.id}", number, change.settlement.amount_due,
+                       change.lines[-1].description)
+
+    def card() -> payments.PaymentSource:
+        return source[0]
+
+    attempt, made = pay(ctx, session, prepare, card, now)
+    sub, site = subscription_for(session, subscription_id, account, for_update=True)
+    require_billing(site, sub, account)
+    change = _plan_change(session, sub, site, plan, interval, now)
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
+    product = catalog.get_product(session, sub.product)
+    before = snapshot(sub)
+    sub.plan = plan or sub.plan
+    if interval is not None and interval != sub.interval:
+        sub.interval, sub.anchor, sub.period_index = interval, now, 0
+    sub.current_period_start = change.period_after.start
+    sub.current_period_end = change.period_after.end
+    sub.basis_amount = change.basis_after.amount
+    sub.credit_balance = change.settlement.credit_balance_after.amount
+    s = change.settlement
+    assert sub.plan is not None and sub.interval is not None
+    label = plan_label(product, plan_of(product, sub.plan), sub.interval)
+    # subscription.updated(subscription: SubscriptionRow)
+    record_billing(session, sub, before, Billed(
+        reason="plan_change", lines=list(change.lines), net=s.net,
+        credit_applied=s.credit_applied, amount_paid=s.amount_due,
+        charge_id=made.id if made else None, actor=f"account:{account.id}",
+        action="subscription.plan_changed", event="subscription.updated",
+        subject=f"Your {product.name} plan changed",
+        body=f"Your plan is now {label}. Net {s.net.display()}; charged to your card "
+             f"{s.amount_due.display()}; credit balance {s.credit_balance_after.display()}."),
+        now)
+    return change
+
+
+def cancel(session: Session, account: AccountRow, subscription_id: str,
+           now: datetime) -> SubscriptionRow:
+    sub, site = subscription_for(session, subscription_id, account, for_update=True)
+    require_billing(site, sub, account)
+    require_active(sub)
+    before = snapshot(sub)
+    sub.status, sub.cancel_at_period_end = "canceled", True
+    session.flush()
+    audit.record(session, actor=f"account:{account.id}", action="subscription.canceled",
+                 entity_type="subscription", entity_id=sub.id, before=before,
+                 after=snapshot(sub), now=now)
+    # subscription.canceled(subscription: SubscriptionRow)
+    events.emit(None, session, now, "subscription.canceled", subscription=sub)
+    mail_owner(session, sub, "Your subscription is canceled",
+                "No further charges will be made; access continues until "
+                f"{sub.current_period_end:%Y-%m-%d %H:%M} UTC.", now)
+    return sub

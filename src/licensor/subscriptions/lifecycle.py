@@ -1,0 +1,214 @@
+"""What falls due with time (rules.falls_due): renewals, trial ends, suspensions, deletions;
+and a held renewal payment the owner confirmed later."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from licensor.catalog import service as catalog
+from licensor.catalog.rules import Plan, Product
+from licensor.core import audit, events, payments
+from licensor.core.errors import LicensorError
+from licensor.core.jobs import job
+from licensor.core.money import Money
+from licensor.core.payment_models import PaymentAttemptRow
+from licensor.subscriptions import rules
+from licensor.subscriptions.access import (
+    ACTION_GRACE,
+    mail_owner,
+    money,
+    plan_label,
+    snapshot,
+)
+from licensor.subscriptions.billing import (
+    Billed,
+    NothingDue,
+    awaiting_confirmation,
+    card_on_file,
+    pay,
+    payment_intent,
+    record_billing,
+)
+from licensor.subscriptions.models import (
+    SubscriptionRow,
+)
+from licensor.subscriptions.periods import period
+from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
+from licensor.subscriptions.rules import Line, settle
+from licensor.subscriptions.sites import (
+    remove_site,
+)
+
+
+def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
+         keep: timedelta) -> None:
+    """The subscription ends at `at`: a site is suspended, Google Drive turns view-only."""
+    before = snapshot(sub)
+    sub.status = "view_only" if sub.site_id is None else "suspended"
+    sub.ended_at = at
+    session.flush()
+    audit.record(session, actor="job:subscriptions", action=f"subscription.{sub.status}",
+                 entity_type="subscription", entity_id=sub.id, before=before,
+                 after={**snapshot(sub), "reason": why}, now=at)
+    # subscription.payment_failed, then subscription.suspended (subscription: SubscriptionRow;
+    # a Google Drive subscription turns view_only: also `suspended`, its status tells which)
+    if why == "payment_failed":
+        events.emit(None, session, at, "subscription.payment_failed", subscription=sub)
+    events.emit(None, session, at, "subscription.suspended", subscription=sub)
+    if sub.site_id is None:
+        text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
+                "Subscribe again to edit.")
+    else:
+        text = ("Your site is suspended: only you, its owner, can sign in, to restart the "
+                "subscription, export or delete the site. It will be deleted on "
+                f"{at + keep:%Y-%m-%d} unless restarted.")
+    reasons = {"trial_ended": "The trial is over.", "payment_failed": "The renewal payment "
+               "failed.", "canceled": "The canceled subscription reached its period end."}
+    mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
+
+
+def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
+    """What the next period costs: today's list price, or the last one if repriced elsewhere."""
+    assert sub.plan is not None and sub.interval is not None
+    product = catalog.get_product(session, sub.product)
+    plan = product.plan(sub.plan)
+    price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
+    if price.currency != sub.currency:  # repriced in another currency: keep the last price
+        price = money(sub.basis_amount, sub.currency)
+    return product, plan, price, plan_label(product, plan, sub.interval) if plan else sub.plan
+
+
+def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
+    """Renew as of `due`: credit balance first, then the card on file, at today's list price."""
+    sub_id = sub.id
+
+    def still_due() -> SubscriptionRow:
+        sub = SubscriptionRepository(session).get(sub_id, for_update=True)
+        if sub is None or sub.status != "active" or sub.current_period_end != due:
+            raise NothingDue  # renewed or ended by someone else while we waited
+        return sub
+
+    source: list[payments.PaymentSource] = []
+
+    def prepare() -> payments.Intent | None:
+        sub = still_due()
+        _product, _plan, price, label = _price_now(session, sub)
+        paid = settle(price, money(sub.credit_balance, sub.currency))
+        if paid.amount_due.amount <= 0:
+            return None
+        source[:] = [card_on_file(sub, off_session=True)]
+        number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
+        intent = payment_intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
+        intent.request["renewal_due"] = due.isoformat()
+        return intent
+
+    try:
+        attempt, made = pay(ctx, session, prepare, lambda: source[0], due)
+    except NothingDue:
+        return
+    except LicensorError as exc:
+        if exc.status != 402:
+            raise
+        sub = SubscriptionRepository(session).get(sub_id, for_update=True) or sub
+        _product, _plan, price, label = _price_now(session, sub)
+        amount = settle(price, money(sub.credit_balance, sub.currency)).amount_due
+        if exc.code == "PAYMENT_ACTION_REQUIRED":
+            mail_owner(session, sub, "Please confirm your subscription payment",
+                        f"Your bank asks you to confirm the renewal payment of "
+                        f"{amount.display()} for {label}. Confirm it here: "
+                        f"{exc.details.get('url') or '(ask us for the link)'}\n"
+                        f"Your subscription continues until {due + ACTION_GRACE:%Y-%m-%d}; "
+                        "without the confirmation it ends then.", due)
+            return  # `advance` keeps it active for the grace period (`awaiting_confirmation`)
+        mail_owner(session, sub, "Your subscription payment failed",
+                    f"We could not charge {amount.display()} for {label}.", due)
+        _end(session, sub, due, "payment_failed", ctx.settings.site_deletion)
+        return
+    sub = still_due()
+    if attempt is not None and made is not None:
+        payments.settle(ctx, session, attempt, made)
+    _renewed(session, sub, due, made)
+
+
+def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
+             made: payments.Charge | None) -> None:
+    """The next period, paid as of `due` by credit and `made` (None: credit alone)."""
+    product, _plan, price, label = _price_now(session, sub)
+    paid = settle(price, money(sub.credit_balance, sub.currency))
+    before = snapshot(sub)
+    sub.period_index += 1
+    assert sub.interval is not None
+    nxt = period(sub.anchor, sub.interval, sub.period_index)
+    sub.current_period_start, sub.current_period_end = nxt.start, nxt.end
+    sub.basis_amount, sub.credit_balance = price.amount, paid.credit_balance_after.amount
+    # subscription.renewed(subscription: SubscriptionRow)
+    record_billing(session, sub, before, Billed(
+        reason="renewal", lines=[Line("charge", label, price, nxt.start, nxt.end)], net=price,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        charge_id=made.id if made else None, actor="job:subscriptions",
+        action="subscription.renewed", event="subscription.renewed",
+        subject=f"Your {product.name} subscription renewed",
+        body=f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
+             f"{paid.credit_applied.display()}, charged to your card "
+             f"{paid.amount_due.display()}."), due)
+
+
+@payments.fulfiller("subscription")
+def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
+                        made: payments.Charge) -> None:
+    """A renewal's money arrived after all: the owner confirmed it within the grace period, or
+    its process died after the charge. Anything else (a start or plan change) is refunded."""
+    due = attempt.request.get("renewal_due")
+    sub = SubscriptionRepository(session).get(attempt.subject_id, for_update=True)
+    if due is None or sub is None or sub.status != "active" or \
+            sub.current_period_end.isoformat() != due:
+        raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "This payment no longer renews the "
+                            "subscription; it is refunded.", {"subscription_id":
+                                                               attempt.subject_id})
+    _product, _plan, price, _label = _price_now(session, sub)
+    if made.amount != settle(price, money(sub.credit_balance, sub.currency)).amount_due:
+        raise LicensorError("PAYMENT_FAILED", "The price or the credit changed since this "
+                            "payment was asked for; it is refunded.",
+                            {"subscription_id": sub.id}, status=409)
+    _renewed(session, sub, sub.current_period_end, made)
+
+
+def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> int:
+    """Everything due on this subscription up to `now`, each step as of when it fell due."""
+    keep = ctx.settings.site_deletion
+    steps = 0
+    while True:
+        due = sub.current_period_end
+        deletion = rules.deletion_at(sub.status, sub.site_id, sub.ended_at, keep)
+        if sub.status == "active" and due <= now and awaiting_confirmation(session, sub):
+            if due + ACTION_GRACE > now:
+                return steps  # the owner may still confirm the renewal's payment
+            _end(session, sub, due + ACTION_GRACE, "payment_failed", keep)
+        elif rules.period_end_due(sub.status, due, now):
+            if sub.status == "active":
+                _renew(ctx, session, sub, due)
+            else:
+                _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled",
+                     keep)
+        elif deletion is not None and deletion <= now and sub.site_id is not None:
+            site = SiteRepository(session).get(sub.site_id, for_update=True)
+            assert site is not None
+            remove_site(session, site, sub, deletion, actor="job:subscriptions")
+        else:
+            return steps
+        steps += 1
+
+
+@job("subscriptions")
+def run_lifecycle(ctx: Any, session: Session, now: datetime) -> int:
+    """Renewals, trial ends, suspensions and deletions that fell due up to `now`."""
+    repo = SubscriptionRepository(session)
+    done = 0
+    for subscription_id in repo.due(now, ctx.settings.site_deletion):
+        sub = repo.get(subscription_id, for_update=True)
+        if sub is not None:
+            done += advance(ctx, session, sub, now)
+    return done
