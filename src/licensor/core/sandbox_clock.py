@@ -13,13 +13,10 @@ from licensor.core import audit, jobs
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.models import SandboxClockRow
+from licensor.core.web.views import iso
 
 # Far enough for any test of yearly renewals, near enough that dates stay in range.
 MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 3600
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def require_sandbox(ctx: Context) -> None:
@@ -32,7 +29,7 @@ def require_sandbox(ctx: Context) -> None:
 def show(ctx: Context, session: Session) -> dict[str, Any]:
     require_sandbox(ctx)
     row = session.get(SandboxClockRow, 1)
-    return {"now": _iso(ctx.clock.now(session)), "frozen": row is not None and row.now is not None}
+    return {"now": iso(ctx.clock.now(session)), "frozen": row is not None and row.now is not None}
 
 
 def parse_time(text: str) -> datetime:
@@ -53,9 +50,9 @@ def set_time(ctx: Context, session: Session, now: datetime, *, actor: str) -> di
     before = ctx.clock.now(session)
     ctx.clock.set(session, now)
     audit.record(session, actor=actor, action="sandbox.clock_set", entity_type="sandbox_clock",
-                 entity_id="clock", before={"now": _iso(before)}, after={"now": _iso(now)},
+                 entity_id="clock", before={"now": iso(before)}, after={"now": iso(now)},
                  now=now)
-    return {"now": _iso(now)}
+    return {"now": iso(now)}
 
 
 def advance(ctx: Context, session: Session, seconds: int,
@@ -68,4 +65,4 @@ def advance(ctx: Context, session: Session, seconds: int,
                             {"value": seconds})
     now = ctx.clock.now(session) + timedelta(seconds=seconds)
     ctx.clock.set(session, now)
-    return {"now": _iso(now), "jobs": jobs.run_due(ctx, session, now, on_job=on_job)}
+    return {"now": iso(now), "jobs": jobs.run_due(ctx, session, now, on_job=on_job)}

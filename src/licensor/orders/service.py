@@ -29,6 +29,7 @@ from licensor.core.formats import human_date, money
 from licensor.core.money import MINOR_UNIT_DIGITS, Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.tokens import token_hash
+from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.orders.models import OrderRow, QuoteRow
@@ -127,7 +128,7 @@ def ensure_not_expired(quote: QuoteRow, now: datetime) -> None:
         raise LicensorError("QUOTE_EXPIRED", "This quote has expired (quotes are valid 60 "
                             "days); ask for a new one at today's prices.",
                             {"quote_id": quote.id,
-                             "expired_at": quote.expires_at.isoformat().replace("+00:00", "Z")})
+                             "expired_at": iso(quote.expires_at)})
 
 
 # -- ordering -------------------------------------------------------------------------------
