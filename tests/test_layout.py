@@ -75,6 +75,9 @@ BUILDS_ON = {
     "marketplace": {"catalog", "licenses"},
     "bulk": {"catalog", "licenses"},
     "subscriptions": {"catalog", "accounts"},
+    # The console looks across every capability (search, a license's dossier, the dashboard).
+    "staff": {"catalog", "accounts", "licenses", "orders", "maintenance", "marketplace",
+              "subscriptions"},
 }
 
 

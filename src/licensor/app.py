@@ -24,7 +24,7 @@ from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
 from licensor.core.migrate import upgrade
-from licensor.core.web import errors, openapi, portal, sandbox, webhooks
+from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.rate_limit import (
@@ -48,6 +48,9 @@ from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
+from licensor.staff import endpoints as staff_endpoints
+from licensor.staff import license_pages as staff_license_pages
+from licensor.staff import pages as staff_pages
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import endpoints as webhook_endpoints
 from licensor.webhooks import service as webhooks_service
@@ -69,6 +72,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         revocation_endpoints.router,
         *([sandbox.router] if sandbox_mode else []),
         signing_key_endpoints.router,
+        staff_endpoints.router,
         subscriptions_endpoints.router,
         update_endpoints.router,
         webhook_endpoints.router,
@@ -86,6 +90,14 @@ def pages() -> list[APIRouter]:
         marketplace_pages.router,
         orders_pages.router,
         subscriptions_pages.router,
+    ]
+
+
+def admin_pages() -> list[APIRouter]:
+    """The admin console's pages (/admin), each capability's beside its endpoints."""
+    return [
+        staff_pages.router,
+        staff_license_pages.router,
     ]
 
 
@@ -175,7 +187,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     for router in [other_methods_refused(capability_routers), *capability_routers]:
         app.include_router(router)
     portal.install(app)  # after errors.install: refusals on pages become pages
-    for router in pages():
+    console.install(app)
+    for router in [*pages(), *admin_pages()]:
         app.include_router(router)
     openapi.document(app, rate_limited={("POST", path) for path in ROUTES}
                      | {("POST", "/v1/orders/{order_id}/pay")})

@@ -26,6 +26,7 @@ from licensor.maintenance import update_commands
 from licensor.marketplace import commands as marketplace_commands
 from licensor.orders import commands as orders_commands
 from licensor.orders import quote_commands
+from licensor.staff import commands as staff_commands
 from licensor.subscriptions import commands as subscriptions_commands
 from licensor.webhooks import commands as webhooks_commands
 
@@ -57,7 +58,7 @@ for name, command in bulk_commands.COMMANDS.items():
 # Each capability's command group, as `licensor NAME ...`.
 for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_commands,
                orders_commands, quote_commands, releases_commands, revocation_commands,
-               subscriptions_commands, update_commands, webhooks_commands):
+               staff_commands, subscriptions_commands, update_commands, webhooks_commands):
     app.add_typer(_group.app, name=_group.NAME)
 
 

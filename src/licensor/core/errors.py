@@ -63,6 +63,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "PROJECT_NOT_FOUND": 404,
     "ACCOUNT_NOT_FOUND": 404,
     "NOT_STAFF": 409,
+    # The admin console's staff
+    "STAFF_EXISTS": 409,
+    "STAFF_NOT_FOUND": 404,
     "PLAN_LIMIT_REACHED": 409,
     "PLAN_TOO_SMALL": 409,
     "NO_CHANGE": 409,

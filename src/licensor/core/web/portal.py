@@ -173,6 +173,9 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def refusal_page(request: Request, code: str, message: str, status: int) -> Response:
+    if request.url.path.startswith("/admin"):  # the console's own look, its member named
+        return render(request, "admin/error.html", status=status, code=code, message=message,
+                      staff=request.state.__dict__.get("staff"))
     return render(request, "error.html", status=status, code=code, message=message)
 
 

@@ -1,0 +1,120 @@
+"""Every query of staff accounts and their console sessions."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from licensor.core.models import AuditRow
+from licensor.licenses.models import LicenseRow
+from licensor.marketplace.models import MigrationRequestRow
+from licensor.orders.models import OrderRow
+from licensor.staff.models import StaffRow, StaffSessionRow
+
+
+class StaffRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, staff_id: str) -> StaffRow | None:
+        return self.session.get(StaffRow, staff_id)
+
+    def by_email(self, email: str) -> StaffRow | None:
+        return self.session.scalars(
+            select(StaffRow).where(StaffRow.email_key == email.strip().casefold())).first()
+
+    def all(self) -> list[StaffRow]:
+        return list(self.session.scalars(select(StaffRow).order_by(StaffRow.email_key)))
+
+    def admins(self) -> int:
+        return len(list(self.session.scalars(select(StaffRow.id)
+                                             .where(StaffRow.role == "admin"))))
+
+    def add(self, row: StaffRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def remove(self, row: StaffRow) -> None:
+        self.session.execute(delete(StaffSessionRow).where(StaffSessionRow.staff_id == row.id))
+        self.session.delete(row)
+        self.session.flush()
+
+
+class StaffSessionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: StaffSessionRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def by_hash(self, token_hash: str) -> tuple[StaffSessionRow, StaffRow] | None:
+        row = self.session.execute(
+            select(StaffSessionRow, StaffRow)
+            .join(StaffRow, StaffSessionRow.staff_id == StaffRow.id)
+            .where(StaffSessionRow.token_hash == token_hash)).first()
+        return None if row is None else (row[0], row[1])
+
+    def get(self, token_hash: str) -> StaffSessionRow | None:
+        return self.session.get(StaffSessionRow, token_hash)
+
+
+class ConsoleSearchRepository:
+    """The console's look-ups across capabilities: read-only queries on their tables."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def licenses_matching(self, text: str, limit: int) -> list[LicenseRow]:
+        """By license name (contains, any case), email (exact, any case), SEN or id."""
+        folded = text.casefold()
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (select(LicenseRow)
+                 .where(or_(func.lower(LicenseRow.license_name).like(pattern, escape="\\"),
+                            func.lower(LicenseRow.email) == folded,
+                            LicenseRow.sen == text, LicenseRow.id == text))
+                 .order_by(LicenseRow.created_at.desc()).limit(limit))
+        return list(self.session.scalars(query))
+
+    def licenses_by_ids(self, ids: list[str]) -> list[LicenseRow]:
+        if not ids:
+            return []
+        return list(self.session.scalars(select(LicenseRow).where(LicenseRow.id.in_(ids))))
+
+    def license_ids_of_order(self, text: str) -> list[str]:
+        """The license an order number (or order id) made or changed."""
+        return [i for i in self.session.scalars(
+            select(OrderRow.license_id).where(or_(OrderRow.number == text,
+                                                  OrderRow.id == text))) if i]
+
+    def predecessors(self, license_id: str) -> list[LicenseRow]:
+        return list(self.session.scalars(select(LicenseRow)
+                                         .where(LicenseRow.superseded_by == license_id)))
+
+    def orders_of(self, license_ids: list[str]) -> list[OrderRow]:
+        return list(self.session.scalars(select(OrderRow)
+                                         .where(OrderRow.license_id.in_(license_ids))
+                                         .order_by(OrderRow.created_at)))
+
+    def migrations_of(self, license_ids: list[str]) -> list[MigrationRequestRow]:
+        return list(self.session.scalars(
+            select(MigrationRequestRow).where(MigrationRequestRow.license_id.in_(license_ids))
+            .order_by(MigrationRequestRow.created_at)))
+
+    def audit_of(self, entity_ids: list[str]) -> list[AuditRow]:
+        return list(self.session.scalars(select(AuditRow)
+                                         .where(AuditRow.entity_id.in_(entity_ids))
+                                         .order_by(AuditRow.seq)))
+
+    def audit_page(self, entity_type: str | None, entity_id: str | None,
+                   limit: int) -> list[AuditRow]:
+        query = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
+        if entity_type:
+            query = query.where(AuditRow.entity_type == entity_type)
+        if entity_id:
+            query = query.where(AuditRow.entity_id == entity_id)
+        return list(self.session.scalars(query))
+
+    def audit_entity_types(self) -> list[str]:
+        return list(self.session.scalars(select(AuditRow.entity_type).distinct()
+                                         .order_by(AuditRow.entity_type)))
