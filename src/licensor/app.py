@@ -45,9 +45,11 @@ from licensor.maintenance.service import load_default_releases
 from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import pages as marketplace_pages
 from licensor.orders import endpoints as orders_endpoints
+from licensor.orders import admin_pages as orders_admin_pages
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
+from licensor.staff import audit_pages as staff_audit_pages
 from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
@@ -98,6 +100,8 @@ def admin_pages() -> list[APIRouter]:
     return [
         staff_pages.router,
         staff_license_pages.router,
+        orders_admin_pages.router,
+        staff_audit_pages.router,
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from licensor.orders.models import OrderCounterRow, OrderRow, QuoteRow
@@ -49,6 +49,15 @@ class OrderRepository:
             query = query.where(func.lower(OrderRow.buyer_email) == email.lower())
         if after_number:
             query = query.where(OrderRow.number > after_number)
+        return self.session.scalars(query.limit(limit)).all()
+
+    def listing(self, status: str | None, limit: int) -> Sequence[OrderRow]:
+        """The console's list: orders awaiting payment first (oldest due first), then the
+        rest, newest first."""
+        waiting = case((OrderRow.status == "awaiting_payment", 0), else_=1)
+        query = select(OrderRow).order_by(waiting, OrderRow.due_at, OrderRow.created_at.desc())
+        if status:
+            query = query.where(OrderRow.status == status)
         return self.session.scalars(query.limit(limit)).all()
 
     def next_number(self) -> int:

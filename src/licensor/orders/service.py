@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -313,7 +314,7 @@ def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
 # -- refunds --------------------------------------------------------------------------------
 
 def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
-           force: bool = False) -> OrderRow:
+           force: bool = False, reason: str | None = None) -> OrderRow:
     """Refund a fulfilled order (within the vendor's refund window, later only with force); an
     unpaid one is canceled.
 
@@ -339,7 +340,8 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
     session.flush()
     audit.record(session, actor=actor, action="order.refunded", entity_type="order",
                  entity_id=order.id, before=before,
-                 after={**snapshot(order), "forced": force}, now=now)
+                 after={**snapshot(order), "forced": force,
+                        **({"reason": reason} if reason else {})}, now=now)
     events.emit(ctx, session, now, "order.refunded", order=order, quote=quote)
     return order
 
@@ -378,6 +380,31 @@ def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
     # order.canceled(order: OrderRow)
     events.emit(ctx, session, now, "order.canceled", order=order)
     return order
+
+
+ORDER_STATUSES = ("awaiting_payment", "fulfilled", "refunded", "canceled")
+
+
+def listing(session: Session, status: str | None, limit: int = 200) -> Sequence[OrderRow]:
+    """Orders for the console, awaiting payment first; 422 INVALID_REQUEST for an unknown
+    status."""
+    if status and status not in ORDER_STATUSES:
+        raise LicensorError("INVALID_REQUEST", "status must be one of "
+                            f"{', '.join(ORDER_STATUSES)}.", {"field": "status"})
+    return OrderRepository(session).listing(status or None, limit)
+
+
+def overdue(order: OrderRow, now: datetime) -> bool:
+    """An invoice whose payment terms have run out."""
+    return (order.status == "awaiting_payment" and order.due_at is not None
+            and order.due_at < now)
+
+
+def refund_deadline(settings: Settings, order: OrderRow) -> datetime | None:
+    """The last moment a fulfilled order can be refunded without force."""
+    if order.status != "fulfilled":
+        return None
+    return (order.paid_at or order.created_at) + settings.refund_window
 
 
 def order_licenses(session: Session, order: OrderRow) -> list[LicenseRow]:
