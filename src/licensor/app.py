@@ -43,6 +43,7 @@ from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
 from licensor.maintenance.service import load_default_releases
 from licensor.marketplace import endpoints as marketplace_endpoints
+from licensor.marketplace import admin_pages as marketplace_admin_pages
 from licensor.marketplace import pages as marketplace_pages
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import admin_pages as orders_admin_pages
@@ -101,6 +102,7 @@ def admin_pages() -> list[APIRouter]:
         staff_pages.router,
         staff_license_pages.router,
         orders_admin_pages.router,
+        marketplace_admin_pages.router,
         staff_audit_pages.router,
     ]
 
