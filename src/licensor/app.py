@@ -51,6 +51,7 @@ from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.staff import audit_pages as staff_audit_pages
+from licensor.staff import dashboard_pages as staff_dashboard_pages
 from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
@@ -100,6 +101,7 @@ def admin_pages() -> list[APIRouter]:
     """The admin console's pages (/admin), each capability's beside its endpoints."""
     return [
         staff_pages.router,
+        staff_dashboard_pages.router,
         staff_license_pages.router,
         orders_admin_pages.router,
         marketplace_admin_pages.router,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from licensor.core.models import AuditRow
+from licensor.core.models import AuditRow, MailRow
 from licensor.licenses.models import LicenseRow
 from licensor.marketplace.models import MigrationRequestRow
 from licensor.orders.models import OrderRow
 from licensor.staff.models import StaffRow, StaffSessionRow
+from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
 
 class StaffRepository:
@@ -118,3 +122,69 @@ class ConsoleSearchRepository:
     def audit_entity_types(self) -> list[str]:
         return list(self.session.scalars(select(AuditRow.entity_type).distinct()
                                          .order_by(AuditRow.entity_type)))
+
+
+class DashboardRepository:
+    """The dashboard's figures: aggregate queries only (GROUP BY month over an indexed time
+    range), so their cost follows the months shown, not the rows stored."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _month(self, column: Any) -> Any:
+        """'YYYY-MM' of a timestamp column. SQLite stores DateTime as ISO text."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return func.substr(column, 1, 7)
+        return func.to_char(column, "YYYY-MM")
+
+    def order_revenue(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
+        """(month, kind, currency, total minor units, count) of orders paid and not refunded."""
+        month = self._month(OrderRow.paid_at)
+        rows = self.session.execute(
+            select(month, OrderRow.kind, OrderRow.currency, func.sum(OrderRow.total_amount),
+                   func.count())
+            .where(OrderRow.status == "fulfilled", OrderRow.paid_at >= since)
+            .group_by(month, OrderRow.kind, OrderRow.currency))
+        return [(str(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
+
+    def subscription_revenue(self, since: datetime) -> list[tuple[str, str, int]]:
+        month = self._month(InvoiceRow.created_at)
+        rows = self.session.execute(
+            select(month, InvoiceRow.currency, func.sum(InvoiceRow.amount_paid))
+            .where(InvoiceRow.created_at >= since).group_by(month, InvoiceRow.currency))
+        return [(str(m), str(c), int(t or 0)) for m, c, t in rows]
+
+    def new_licenses(self, since: datetime) -> list[tuple[str, int]]:
+        """Licenses issued per month that replace none (upgrades and renewals re-issue)."""
+        month = self._month(LicenseRow.created_at)
+        rows = self.session.execute(
+            select(month, func.count()).where(LicenseRow.created_at >= since,
+                                              LicenseRow.supersedes.is_(None))
+            .group_by(month))
+        return [(str(m), int(n)) for m, n in rows]
+
+    def active_subscriptions(self) -> list[tuple[str, str, int, int]]:
+        """(currency, interval, count, sum of what a whole period is paid) of active ones."""
+        rows = self.session.execute(
+            select(SubscriptionRow.currency, SubscriptionRow.interval, func.count(),
+                   func.sum(SubscriptionRow.basis_amount))
+            .where(SubscriptionRow.status == "active")
+            .group_by(SubscriptionRow.currency, SubscriptionRow.interval))
+        return [(str(c), str(i), int(n), int(t or 0)) for c, i, n, t in rows]
+
+    def open_invoices(self, now: datetime) -> list[tuple[str, int, int, int]]:
+        """(currency, count, total, overdue count) of invoice orders awaiting payment."""
+        overdue = func.sum(case((OrderRow.due_at < now, 1), else_=0))
+        rows = self.session.execute(
+            select(OrderRow.currency, func.count(), func.sum(OrderRow.total_amount), overdue)
+            .where(OrderRow.status == "awaiting_payment", OrderRow.payment_method == "invoice")
+            .group_by(OrderRow.currency))
+        return [(str(c), int(n), int(t or 0), int(o or 0)) for c, n, t, o in rows]
+
+    def open_migrations(self, statuses: tuple[str, ...]) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(MigrationRequestRow)
+                                       .where(MigrationRequestRow.status.in_(statuses))) or 0)
+
+    def failed_mail(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(MailRow)
+                                       .where(MailRow.status == "failed")) or 0)
