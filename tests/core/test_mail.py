@@ -61,9 +61,16 @@ def test_lost_key_mail_goes_out_by_smtp(ctx: Context, tmp_path, smtp) -> None:
         assert len(inbox.messages) == 1
     msg = inbox.messages[0]
     assert msg["To"] == "owner@acme.test" and msg["Subject"] == "Your License Information"
-    assert lic.license_key in msg.get_payload(decode=True).decode()
+    # multipart/alternative: the text part first (what the outbox shows), then the HTML part.
+    assert msg.get_content_type() == "multipart/alternative"
+    text, html = msg.get_payload()
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert lic.license_key in text.get_payload(decode=True).decode()
+    html_body = html.get_payload(decode=True).decode()
+    assert "<pre" in html_body and lic.license_key in html_body
     with ctx.db.reader() as s:
         row = s.scalars(select(MailRow)).one()
+    assert row.body == text.get_payload(decode=True).decode().replace("\r\n", "\n")
     assert row.sent_at is not None and row.status == "sent"
     # The domain of the sender address (LICENSOR_MAIL_FROM), the same on every retry.
     assert msg["Message-ID"] == f"<{row.id}@localhost>"

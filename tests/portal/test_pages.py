@@ -265,10 +265,12 @@ def test_the_upgrade_mail_says_what_happened_in_words(ctx: Context, client: Test
     assert done.status_code == 303
     [sent] = client.get("/v1/sandbox/outbox?to=ana@acme.test",
                         headers={"Authorization": "Bearer test-admin-token"}).json()["data"]
-    assert sent["body"].startswith("Hello Ana Diaz,\n\nThank you for your order LIC-000001. "
-                                   "Your license now covers 5 users, up from 1 user; we "
-                                   "charged $340.00 to your card.")
-    assert "users already registered keep working" in sent["body"]
+    # The text part is wrapped at 72 columns: compare its words.
+    words = " ".join(sent["body"].split())
+    assert words.startswith("Hello Ana Diaz, Thank you for your order LIC-000001. "
+                            "Your license now covers 5 users, up from 1 user; we "
+                            "charged $340.00 to your card.")
+    assert "Users already registered need do nothing" in words
     assert "Licensor Demo Vendor" in sent["body"]
     assert sent["subject"] == "Your upgraded License Information (LIC-000001)"
 

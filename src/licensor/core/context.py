@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from licensor.config import Settings
+from licensor.core import mail_templates
 from licensor.core.clock import Clock
 from licensor.core.db import Database
 from licensor.core.mail import Mailer
@@ -44,6 +45,7 @@ class Context:
 def build_context(settings: Settings, db: Database | None = None) -> Context:
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail, the database
     database = db or Database(settings.resolved_database_url)
+    mail_templates.configure(settings.vendor_name, settings.vendor_contact, settings.public_url)
     return Context(
         settings=settings,
         db=database,

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from licensor.core import events
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
+from licensor.core.mail_templates import render_mail
 from licensor.core.models import MailRow
 
 if TYPE_CHECKING:
@@ -65,12 +66,22 @@ LEASE = timedelta(minutes=10)
 SETTLE_SECONDS = 0.01
 
 
-def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime) -> MailRow:
-    row = MailRow(id=str(uuid.uuid4()), to=to, subject=subject, body=body, created_at=now,
-                  attempts=0, status=QUEUED)
+def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime,
+            html: str | None = None) -> MailRow:
+    """Queue one message: `body` is its text part (what the outbox shows), `html` the
+    alternative part of a mail rendered from a template."""
+    row = MailRow(id=str(uuid.uuid4()), to=to, subject=subject, body=body, html=html,
+                  created_at=now, attempts=0, status=QUEUED)
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_mail(session: Session, template: str, *, to: str, now: datetime,
+                 **context: Any) -> MailRow:
+    """Queue the mail templates/mail/<template> renders (see core/mail_templates)."""
+    subject, text, html = render_mail(template, **context)
+    return enqueue(session, to=to, subject=subject, body=text, html=html, now=now)
 
 
 def outbox(session: Session, to: str | None = None, limit: int = 100,
@@ -130,6 +141,7 @@ class Outgoing:
     subject: str
     body: str
     created_at: datetime
+    html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def claim(session: Session, sender_id: str, now: datetime, limit: int = BATCH_SI
     for row in rows:
         row.claimed_by, row.claimed_until = sender_id, wall_now + LEASE
     session.flush()
-    return [Outgoing(r.id, r.to, r.subject, r.body, r.created_at) for r in rows]
+    return [Outgoing(r.id, r.to, r.subject, r.body, r.created_at, r.html) for r in rows]
 
 
 def record(ctx: Context, session: Session, sender_id: str,
@@ -254,6 +266,8 @@ class Mailer:
         msg["Date"] = format_datetime(mail.created_at)
         msg["Message-ID"] = f"<{mail.id}@{self.domain}>"
         msg.set_content(mail.body)
+        if mail.html:  # multipart/alternative: clients show the HTML, or else the text
+            msg.add_alternative(mail.html, subtype="html")
         return msg
 
     def send(self, batch: Sequence[Outgoing]) -> dict[str, Failure | None]:

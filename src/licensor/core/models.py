@@ -54,7 +54,9 @@ class MailRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     to: Mapped[str] = mapped_column("to_addr", String(320), index=True)
     subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # the text part
+    # The HTML alternative of a templated mail (None: text only, e.g. mail queued before).
+    html: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

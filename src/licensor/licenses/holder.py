@@ -32,11 +32,8 @@ def resend(session: Session, row: LicenseRow, product_name: str, now: datetime) 
                             f"{licenses.LOST_KEY_MAILS_PER_HOUR} times this hour; check the "
                             "inbox (and spam folder) of the address it was bought with, or try "
                             "again in an hour.", {"license_id": row.id}, status=429)
-    body = ("You asked for this License Information to be sent again.\n\n"
-            + licenses.license_information_text(row, product_name)
-            + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
-    mail.enqueue(session, to=row.email, subject="Your License Information (sent again)",
-                 body=body, now=now)
+    mail.enqueue_mail(session, "resend", to=row.email, now=now,
+                      license_information=licenses.license_information_text(row, product_name))
     sent.add(email_key, now)
     return row.email
 

@@ -320,10 +320,8 @@ def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) ->
     if not rows:
         return 0
     blocks = [license_information_text(r, get_product(session, r.product).name) for r in rows]
-    body = ("You asked for the License Information bought with this address.\n\n"
-            + "\n\n".join(blocks)
-            + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
-    mail.enqueue(session, to=rows[0].email, subject="Your License Information", body=body, now=now)
+    mail.enqueue_mail(session, "lost_key", to=rows[0].email, now=now, count=len(rows),
+                      license_information="\n\n".join(blocks))
     sent.add(email_key, now)
     return len(rows)
 

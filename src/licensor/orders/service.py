@@ -177,18 +177,17 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
 
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
                  terms_days: int, link: str | None = None) -> None:
-    lines = "\n".join(f"  {line['description']}: "
-                      f"{Money(line['amount']['amount'], line['amount']['currency']).display()}"
-                      for line in quote.lines)
-    due = order.due_at.strftime("%Y-%m-%d") if order.due_at else ""
-    body = (f"Invoice {order.number}\n\n{lines}\n\nTotal: {total_of(order).display()}\n"
-            f"Due: {due} (Net {terms_days}), by check or bank transfer. Please quote {order.number} "
-            "with your payment.\nYour License Information is sent as soon as the payment "
-            "arrives.\n")
-    if link:
-        body += f"\nYour order page, with the invoice as PDF: {link}\n"
-    mail.enqueue(session, to=order.buyer_email, subject=f"Invoice {order.number}", body=body,
-                 now=now)
+    lines = [{"description": line["description"],
+              "amount": Money(line["amount"]["amount"], line["amount"]["currency"]).display()}
+             for line in quote.lines]
+    due = human_date(order.due_at) if order.due_at else ""
+    mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
+                      greeting_name=buyer_name(order), order_number=order.number, lines=lines,
+                      total=money(total_of(order)), due=due, terms_days=terms_days, link=link)
+
+
+def buyer_name(order: OrderRow) -> str:
+    return str((order.buyer or {}).get("name") or "").strip()
 
 
 # -- payment and fulfilment -----------------------------------------------------------------
@@ -204,39 +203,34 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     audit.record(session, actor=actor, action="order.fulfilled", entity_type="order",
                  entity_id=order.id, before=before, after=snapshot(order), now=now)
     product = get_product(session, license_row.product)
-    body = (fulfilment_opening(ctx, order, quote, license_row, product)
-            + licenses.license_information_text(license_row, product.name)
-            + "\n\nCopy the License Name and License Key into the app's Register dialog.\n")
-    if order.kind == "upgrade":
-        body += ("\nYour previous License Key is superseded: users already registered keep "
-                 "working; register new users with this License Information.\n")
-    body += f"\nYour order page: {order_link(ctx, order, issue_link(order))}\n"
-    body += (f"\n{ctx.settings.vendor_name}\n{ctx.settings.vendor_contact}\n")
-    # Distinct subjects, so a buyer's inbox tells a new license from an upgrade or a renewal.
-    what = {"upgrade": "upgraded ", "renewal": "renewed "}.get(order.kind, "")
-    mail.enqueue(session, to=order.buyer_email, subject=f"Your {what}License Information "
-                 f"({order.number})", body=body, now=now)
+    # The fulfilment mail is the order's receipt too (the amount, how it was paid, when); its
+    # subject tells a new license from an upgrade or a renewal.
+    mail.enqueue_mail(session, "order_fulfilled", to=order.buyer_email, now=now,
+                      greeting_name=buyer_name(order), kind=order.kind,
+                      order_number=order.number,
+                      what=fulfilment_what(order, quote, license_row, product),
+                      total=money(total_of(order)), payment_method=order.payment_method,
+                      paid_at=now, link=order_link(ctx, order, issue_link(order)),
+                      license_information=licenses.license_information_text(license_row,
+                                                                             product.name))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
 
 
-def fulfilment_opening(ctx: Context, order: OrderRow, quote: QuoteRow, license_row: LicenseRow,
-                       product: Product) -> str:
-    """A greeting and what happened, in words: "Your license now covers 5 users, up from 1
-    user; we charged $340.00." """
-    name = str((order.buyer or {}).get("name") or "").strip()
+def fulfilment_what(order: OrderRow, quote: QuoteRow, license_row: LicenseRow,
+                    product: Product) -> str:
+    """What happened, in words: "Your license now covers 5 users, up from 1 user; we charged
+    $340.00 to your card." """
     paid = (f"we charged {money(total_of(order))} to your card" if order.payment_method == "card"
             else f"we received your payment of {money(total_of(order))}")
     covers = seats_text(license_row.seats, product.seat_unit)
     if order.kind == "upgrade":
         before = seats_text((quote.details or {}).get("from_seats"), product.seat_unit)
-        what = f"Your license now covers {covers}, up from {before}; {paid}."
-    elif order.kind == "renewal" and license_row.maintenance_until is not None:
-        what = (f"Your maintenance now runs until {human_date(license_row.maintenance_until)}; "
+        return f"Your license now covers {covers}, up from {before}; {paid}."
+    if order.kind == "renewal" and license_row.maintenance_until is not None:
+        return (f"Your maintenance now runs until {human_date(license_row.maintenance_until)}; "
                 f"{paid}.")
-    else:
-        what = f"Your new license covers {covers}; {paid}."
-    return (f"Hello {name or 'there'},\n\nThank you for your order {order.number}. {what}\n\n")
+    return f"Your new license covers {covers}; {paid}."
 
 
 def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, QuoteRow]:
