@@ -78,13 +78,15 @@ def record_failure(session: Session, email_key: str, account: AccountRow | None,
     audit.record(session, actor="system", action="account.locked", entity_type="account",
                  entity_id=account.id, before=None,
                  after={"locked_until": until.isoformat(), "failures": MAX_FAILURES}, now=now)
-    mail.enqueue(session, to=account.email, subject="Sign-in to your account is locked",
-                 body=(f"Someone entered a wrong password for {account.email} {MAX_FAILURES} "
-                       f"times within {int(WINDOW.total_seconds() // 60)} minutes, so sign-in "
-                       f"is locked until {until:%Y-%m-%d %H:%M} UTC.\n\n"
-                       "If it was you, wait until then and try again. If it was not, nobody got "
-                       "in: the lock stopped the guessing. Choose a long password that you use "
-                       "nowhere else.\n"), now=now)
+    mail.enqueue_mail(session, "notice", to=account.email, now=now,
+                      subject="Sign-in to your account is locked", greeting_name=account.name,
+                      paragraphs=[(f"Someone entered a wrong password for {account.email} "
+                                  f"{MAX_FAILURES} times within "
+                                  f"{int(WINDOW.total_seconds() // 60)} minutes, so sign-in is "
+                                  f"locked until {until:%Y-%m-%d %H:%M} UTC."),
+                                  ("If it was you, wait until then and try again. If it was not, "
+                                  "nobody got in: the lock stopped the guessing. Choose a long "
+                                  "password that you use nowhere else.")])
 
 
 def record_success(session: Session, email_key: str) -> None:

@@ -67,13 +67,14 @@ class Renewal:
                           order_id=order.id)
         # The orders service mails the buyer; the license's own contact learns it too.
         if row.email.casefold() != order.buyer_email.casefold():
-            mail.enqueue(session, to=row.email, subject=f"{product.name} maintenance renewed "
-                         f"until {row.maintenance_until:%Y-%m-%d}", body=(
-                             f"Maintenance was renewed by order {order.number}. Here is the new "
-                             "License Information; the previous key keeps working for users "
-                             "already registered.\n\n"
-                             + licenses.license_information_text(row, product.name) + "\n"),
-                         now=now)
+            mail.enqueue_mail(
+                session, "notice", to=row.email, now=now,
+                subject=f"{product.name} maintenance renewed until "
+                        f"{row.maintenance_until:%Y-%m-%d}",
+                paragraphs=[(f"Maintenance was renewed by order {order.number}. Here is the new "
+                            "License Information. Users already registered need do nothing: "
+                            "the previous key keeps working for them.")],
+                license_information=licenses.license_information_text(row, product.name))
         return row
 
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,

@@ -208,17 +208,20 @@ def give_back_renewal(ctx: Context, session: Session, row: LicenseRow, product: 
         end = rules.shortened_end(row.maintenance_until, months, anchor=row.purchased_at)
     _change_maintenance(ctx, session, row, end, action="license.maintenance_renewal_refunded",
                         now=now, actor=actor, extra={"order_id": order_id})
-    mail.enqueue(session, to=row.email, subject=f"Your {product.name} maintenance renewal was "
-                 "refunded", body=(
-                     "Your maintenance renewal was refunded, so maintenance now ends on "
-                     f"{end:%Y-%m-%d}. Here is your License Information with that date; the "
-                     "key you had keeps working for your registered users.\n\n"
-                     + licenses.license_information_text(row, product.name) + "\n"), now=now)
+    mail.enqueue_mail(session, "notice", to=row.email, now=now,
+                      subject=f"Your {product.name} maintenance renewal was refunded",
+                      paragraphs=[("Your maintenance renewal was refunded, so maintenance now "
+                                  f"ends on {end:%Y-%m-%d}. Here is your License Information "
+                                  "with that date; the key you had keeps working for your "
+                                  "registered users.")],
+                      license_information=licenses.license_information_text(row, product.name))
 
 
 # -- reminders ----------------------------------------------------------------------------------
 
-def _reminder_mail(row: LicenseRow, product: Product, kind: str) -> tuple[str, str]:
+def _reminder_mail(row: LicenseRow, product: Product, kind: str, public_url: str
+                   ) -> dict[str, Any]:
+    """The reminder's subject and words, for the "notice" mail template."""
     end = row.maintenance_until
     assert end is not None
     price = renewal_price(product, row.seats)
@@ -231,23 +234,24 @@ def _reminder_mail(row: LicenseRow, product: Product, kind: str) -> tuple[str, s
         opening = (f"Maintenance (support and updates) of your {product.name} license ended "
                    f"today, {end:%Y-%m-%d}.")
     new_end = rules.renewed_end(end, product.maintenance_months or 12, anchor=row.purchased_at)
-    body = "\n".join([
-        opening,
-        "",
+    summary = "\n".join([
         f"License Name:  {row.license_name}",
         f"Seats:         {'unlimited' if row.seats is None else row.seats}",
         f"License id:    {row.id}",
-        "",
-        (f"Renewing costs {price.display()} for {product.maintenance_months or 12} more months "
-         f"of updates and support, until {new_end:%Y-%m-%d} (a renewal always adds one block "
-         "from the current end date, whenever you buy it)."),
-        ("To renew, ask for a quote: POST /v1/quotes {\"kind\": \"renewal\", \"license_name\": "
-         "…, \"license_key\": …} and order it."),
-        "",
-        ("Renewal is optional: without it you keep using every version released on or before "
-         f"{end:%Y-%m-%d}."),
-    ]) + "\n"
-    return subject, body
+    ])
+    return {"subject": subject, "license_information": summary, "after_license": "",
+            "paragraphs": [
+                opening,
+                (f"Renewing costs {price.display()} for {product.maintenance_months or 12} more "
+                 f"months of updates and support, until {new_end:%Y-%m-%d} (a renewal always "
+                 "adds one block from the current end date, whenever you buy it)."),
+                ("To renew, enter your License Name and License Key on the renewal page: "
+                 f"{public_url.rstrip('/')}/renew (or ask for a quote: POST /v1/quotes "
+                 "{\"kind\": \"renewal\", \"license_name\": …, \"license_key\": …} and "
+                 "order it)."),
+                ("Renewal is optional: without it you keep using every version released on or "
+                 f"before {end:%Y-%m-%d}."),
+            ]}
 
 
 @job("maintenance_reminders")
@@ -268,8 +272,8 @@ def send_maintenance_reminders(ctx: Context, session: Session, now: datetime) ->
             # was issued (an end set late, or already near, skips the early reminder).
             if kind in done or due > now or due < row.issued_at:
                 continue
-            subject, body = _reminder_mail(row, product, kind)
-            mail.enqueue(session, to=row.email, subject=subject, body=body, now=due)
+            words = _reminder_mail(row, product, kind, ctx.settings.public_url)
+            mail.enqueue_mail(session, "notice", to=row.email, now=due, **words)
             # maintenance.expiring / maintenance.expired (license: LicenseRow), dated when due
             events.emit(ctx, session, due, "maintenance.expiring" if kind == "30_days"
                         else "maintenance.expired", license=row)

@@ -310,7 +310,8 @@ def _recipients(lic: LicenseRow, row: MigrationRequestRow) -> list[str]:
 def _mail(session: Session, lic: LicenseRow, row: MigrationRequestRow, subject: str, body: str,
           now: datetime) -> None:
     for to in _recipients(lic, row):
-        mail.enqueue(session, to=to, subject=subject, body=body, now=now)
+        mail.enqueue_mail(session, "notice", to=to, now=now, subject=subject,
+                          paragraphs=body.strip().split("\n\n"))
 
 
 def _ack_text(lic: LicenseRow, row: MigrationRequestRow, product_name: str) -> str:

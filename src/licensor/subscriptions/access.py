@@ -173,4 +173,6 @@ def snapshot(sub: SubscriptionRow) -> dict[str, Any]:
 
 def mail_owner(session: Session, sub: SubscriptionRow, subject: str, body: str,
                 now: datetime) -> None:
-    mail.enqueue(session, to=owner_of(session, sub).email, subject=subject, body=body, now=now)
+    owner = owner_of(session, sub)
+    mail.enqueue_mail(session, "notice", to=owner.email, now=now, subject=subject,
+                      greeting_name=owner.name, paragraphs=body.strip().split("\n\n"))

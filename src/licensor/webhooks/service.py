@@ -393,13 +393,14 @@ def _disable(session: Session, endpoint: WebhookEndpointRow, reason: str, now: d
     audit.record(session, actor="system", action="webhook_endpoint.disabled",
                  entity_type="webhook_endpoint", entity_id=endpoint.id, before=None,
                  after={"reason": reason}, now=now)
-    mail.enqueue(session, to=vendor_address(settings),
-                 subject=f"Webhook endpoint disabled: {endpoint.url}",
-                 body=(f"Licensor stopped sending events to {endpoint.url} ({endpoint.id}): "
-                       f"{reason}.\n\nFix the receiver, then enable it again with PATCH "
-                       f"/v1/webhook-endpoints/{endpoint.id} {{\"status\": \"enabled\"}}; "
-                       "events it missed can be sent again with POST "
-                       "/v1/events/{id}/redeliver.\n"), now=now)
+    mail.enqueue_mail(session, "notice", to=vendor_address(settings), now=now,
+                      subject=f"Webhook endpoint disabled: {endpoint.url}",
+                      paragraphs=[(f"Licensor stopped sending events to {endpoint.url} "
+                                  f"({endpoint.id}): {reason}."),
+                                  ("Fix the receiver, then enable it again with PATCH "
+                                  f"/v1/webhook-endpoints/{endpoint.id} "
+                                  "{\"status\": \"enabled\"}; events it missed can be sent "
+                                  "again with POST /v1/events/{id}/redeliver.")])
 
 
 def record_answers(session: Session, sender_id: str, answers: dict[str, Answer], now: datetime,
