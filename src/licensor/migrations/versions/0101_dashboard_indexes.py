@@ -14,9 +14,11 @@ depends_on = ("0003_orders", "0005_subscriptions")
 
 
 def upgrade() -> None:
-    op.create_index("ix_licenses_created_at", "licenses", ["created_at"])
-    op.create_index("ix_orders_status_paid_at", "orders", ["status", "paid_at"])
-    op.create_index("ix_invoices_created_at", "subscription_invoices", ["created_at"])
+    op.create_index("ix_licenses_created_at", "licenses", ["created_at", "supersedes"])
+    op.create_index("ix_orders_status_paid_at", "orders",
+                    ["status", "paid_at", "kind", "currency", "total_amount"])
+    op.create_index("ix_invoices_created_at", "subscription_invoices",
+                    ["created_at", "currency", "amount_paid"])
 
 
 def downgrade() -> None:
