@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from licensor.core.context import Context
-from tests.webhooks.receiver import receiver
+from tests.webhooks.receiver import Receiver, receiver
 
 START = "2026-03-01T09:00:00Z"
 
@@ -51,19 +51,26 @@ def deliveries(client: TestClient, admin: dict[str, str], endpoint_id: str
     return data
 
 
+def arrived(hook: Receiver, count: int, ctx: Context) -> None:
+    """`count` requests got, and their answers recorded (before the test moves the clock)."""
+    hook.wait_for(count)
+    assert ctx.webhook_sender.wait_idle()
+
+
 def verified(secret: str, got: Any) -> dict[str, Any]:
     payload: dict[str, Any] = Webhook(secret).verify(got.body, got.headers)
     return payload
 
 
 def test_a_license_created_arrives_signed_as_standard_webhooks(
-        client: TestClient, admin: dict[str, str]) -> None:
+        client: TestClient, admin: dict[str, str], ctx: Context) -> None:
     with receiver() as hook:
         endpoint = add_endpoint(client, admin, hook.url)
         assert endpoint["secret"].startswith("whsec_") and endpoint["status"] == "enabled"
         assert len(__import__("base64").b64decode(endpoint["secret"][6:])) >= 24
         lic = issue(client, admin)
         got = hook.wait_for(1)[0]
+        assert ctx.webhook_sender.wait_idle()
     payload = verified(endpoint["secret"], got)
     assert payload["type"] == "license.created"
     assert payload["data"] == client.get(f"/v1/licenses/{lic['id']}", headers=admin).json()
@@ -81,19 +88,19 @@ def test_a_license_created_arrives_signed_as_standard_webhooks(
 
 
 def test_a_failing_receiver_is_retried_on_the_sandbox_clock_with_the_same_id(
-        client: TestClient, admin: dict[str, str]) -> None:
+        client: TestClient, admin: dict[str, str], ctx: Context) -> None:
     freeze(client, admin)
     with receiver(script=[(500, {}), (502, {})]) as hook:
         endpoint = add_endpoint(client, admin, hook.url, ["license.created"])
         issue(client, admin)
-        hook.wait_for(1)
+        arrived(hook, 1, ctx)
         advance(client, admin, 4)  # not yet: the first retry waits 5 s
         advance(client, admin, 1)
-        hook.wait_for(2)
+        arrived(hook, 2, ctx)
         advance(client, admin, 299)
         assert len(hook.got) == 2  # the second retry waits 5 minutes
         advance(client, admin, 1)
-        hook.wait_for(3)
+        arrived(hook, 3, ctx)
         ids = hook.ids()
     assert len(ids) == 3 and len(set(ids)) == 1
     rows = deliveries(client, admin, endpoint["id"])
@@ -120,12 +127,13 @@ def test_410_disables_the_endpoint_at_once(client: TestClient, admin: dict[str, 
     assert any(hook.url in m["subject"] for m in mailed)
 
 
-def test_retry_after_is_honoured(client: TestClient, admin: dict[str, str]) -> None:
+def test_retry_after_is_honoured(client: TestClient, admin: dict[str, str],
+                                ctx: Context) -> None:
     freeze(client, admin)
     with receiver(script=[(429, {"Retry-After": "120"})]) as hook:
         endpoint = add_endpoint(client, admin, hook.url)
         issue(client, admin)
-        hook.wait_for(1)
+        arrived(hook, 1, ctx)
         advance(client, admin, 5)  # the schedule's 5 s does not apply
         advance(client, admin, 100)
         assert len(hook.got) == 1
@@ -133,7 +141,7 @@ def test_retry_after_is_honoured(client: TestClient, admin: dict[str, str]) -> N
         assert pending["status"] == "pending"
         assert pending["next_attempt_at"] == "2026-03-01T09:02:00Z"
         advance(client, admin, 15)
-        hook.wait_for(2)
+        arrived(hook, 2, ctx)
         assert len(set(hook.ids())) == 1
 
 
@@ -205,7 +213,7 @@ def test_three_days_of_failures_disable_the_endpoint_and_mail_the_vendor(
     with receiver(default=(500, {})) as hook:
         endpoint = add_endpoint(client, admin, hook.url)
         issue(client, admin)
-        hook.wait_for(1)
+        arrived(hook, 1, ctx)
         advance(client, admin, 2 * 86400)
         ctx.webhook_sender.wait_idle()
         shown = client.get(f"/v1/webhook-endpoints/{endpoint['id']}", headers=admin).json()
