@@ -56,8 +56,8 @@ from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
 from licensor.subscriptions import pages as subscriptions_pages
+from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
-from licensor.webhooks import service as webhooks_service
 
 log = logging.getLogger("licensor")
 
@@ -165,13 +165,13 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
                                       name="licensor-jobs")
             worker.start()
         # Webhook deliveries a stopped or killed process left pending go out now.
-        webhooks_service.wake(ctx)
+        webhooks_delivery.wake(ctx)
         yield
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
         ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
-        webhooks_service.close(ctx)
+        webhooks_delivery.close(ctx)
 
     # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,

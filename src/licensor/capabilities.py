@@ -17,9 +17,11 @@ from licensor.orders import quotes
 from licensor.orders import service as orders
 from licensor.staff import service as staff
 from licensor.subscriptions import service as subscriptions
+from licensor.webhooks import delivery as webhook_delivery
 from licensor.webhooks import handlers as webhook_events
 from licensor.webhooks import service as webhooks
 
 SERVICES = (catalog, licenses, registrations, validation, accounts, lockout, orders, quotes,
-            maintenance, renewals, subscriptions, marketplace, bulk, webhooks, webhook_events,
+            maintenance, renewals, subscriptions, marketplace, bulk, webhooks,
+            webhook_delivery, webhook_events,
             staff)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from licensor.core.context import Context
-from licensor.webhooks import service as webhooks
+from licensor.webhooks import delivery as webhook_delivery
 from tests.builders import create_license
 from tests.conftest import Run
 from tests.webhooks.receiver import receiver
@@ -20,7 +20,7 @@ def test_add_list_deliveries_redeliver(cli: Run, ctx: Context) -> None:
         listed = json.loads(cli("webhooks", "list", "--json"))
         assert [e["id"] for e in listed] == [added["id"]] and "secret" not in listed[0]
         create_license(ctx)
-        webhooks.deliver_all_due(ctx)
+        webhook_delivery.deliver_all_due(ctx)
         [first] = hook.wait_for(1)
         event_id = first.headers["webhook-id"]
         out = cli("webhooks", "redeliver", event_id)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from licensor.core.context import Context
-from licensor.webhooks.service import LEASE
+from licensor.webhooks.delivery import LEASE
 from tests.conftest import ADMIN, PG_URL
 from tests.core.server import Server
 from tests.webhooks.receiver import receiver

@@ -13,6 +13,7 @@ from licensor.app import seed
 from licensor.core.context import Context, build_context
 from licensor.core.db import Database
 from licensor.core.errors import LicensorError
+from licensor.webhooks import delivery as webhook_delivery
 from licensor.webhooks import service as webhooks
 from licensor.webhooks.repository import WebhookRepository
 from tests.builders import create_license
@@ -27,7 +28,7 @@ def production(database: Database, tmp_path: Path) -> Iterator[Context]:
                         db=database)
     seed(ctx)
     yield ctx
-    webhooks.close(ctx)
+    webhook_delivery.close(ctx)
     ctx.mailer.close()
 
 
@@ -57,7 +58,7 @@ def test_a_name_resolving_to_loopback_is_refused_when_sending(production: Contex
         endpoint_id = add(production, f"https://localhost:{port}/hooks")
         production.settings.webhooks_allow_private = False
         create_license(production)
-        webhooks.deliver_all_due(production)
+        webhook_delivery.deliver_all_due(production)
     assert hook.got == []  # ...nothing reaches it now
     with production.db.reader() as session:
         [next_try, first] = WebhookRepository(session).deliveries(endpoint_id, limit=10,

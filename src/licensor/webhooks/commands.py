@@ -82,10 +82,11 @@ def deliveries(endpoint_id: str,
 def redeliver(event_id: str) -> None:
     """Send an event again (same webhook-id) to every endpoint subscribed to it, now."""
     from licensor.cli import console, context, run_command
+    from licensor.webhooks import delivery
     from licensor.webhooks import service as webhooks
 
     made = run_command(lambda ctx, s, now: len(webhooks.redeliver(s, event_id, now=now,
                                                                   actor="cli")))
     # In the foreground: the command ends when the receivers have answered (or failed).
-    delivered = webhooks.deliver_all_due(context())
+    delivered = delivery.deliver_all_due(context())
     console.print(f"Event {event_id}: {made} delivery(ies) queued, {delivered} delivered now.")

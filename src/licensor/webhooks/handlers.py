@@ -93,6 +93,6 @@ def _invoice(ctx: Any, session: Session, now: datetime, *, invoice: InvoiceRow, 
 
 @events.after_commit
 def _wake(ctx: Any) -> None:
-    from licensor.webhooks.service import wake
+    from licensor.webhooks.delivery import wake
 
     wake(ctx)
