@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE before they are read.
     max_body_bytes: int = 1024 * 1024
     stripe_secret_key: str | None = None
+    # With the secret key: the card pages show Stripe's card element (Stripe.js from
+    # https://js.stripe.com) instead of the Card token field.
+    stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     # The vendor's page where a customer confirms a payment their bank holds (3-D Secure) when
     # Stripe gives no link of its own; "{payment_intent}" is replaced by the PaymentIntent id.

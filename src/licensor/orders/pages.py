@@ -16,7 +16,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
-from licensor.core.web.portal import Form, finish, redirect, render
+from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
 from licensor.orders import documents, quotes
@@ -181,7 +181,7 @@ def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
     return render(request, "orders/checkout.html", status=status, quote=quote,
                   product=catalog.get_product(session, quote.product), errors=errors,
                   form=form, invoice_allowed=total >= minimum, invoice_minimum=minimum,
-                  sandbox=ctx.settings.sandbox)
+                  sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request))
 
 
 @router.get("/checkout/{quote_id}")

@@ -16,7 +16,7 @@ from licensor.core.context import Context
 from licensor.core.documents import document_html, document_pdf
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
-from licensor.core.web.portal import Form, finish, redirect, render
+from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.subscriptions import overview
 from licensor.subscriptions import service as subs
 
@@ -174,7 +174,9 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
                                 or "month", "card_token": "tok_visa" if ctx.settings.sandbox
                                 else ""},
                   invoices=overview.invoices(session, account, view) if reason is None else [],
-                  preview=preview, notice=notice, sandbox=ctx.settings.sandbox)
+                  preview=preview, notice=notice, sandbox=ctx.settings.sandbox,
+                  stripe_key=stripe_key(request) if reason is None and view.sub.status in (
+                      "trialing", "suspended") else None)
 
 
 @router.get("/sites/{site_id}/billing")

@@ -47,6 +47,25 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
+# The one exception to "every asset served by Licensor": Stripe requires its card element to be
+# loaded from js.stripe.com (PCI: card numbers go straight to Stripe, never through us). Only
+# the pages that take a card allow it (`allow_stripe`), and only when Stripe is configured.
+STRIPE_JS = "https://js.stripe.com/v3"
+STRIPE_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "script-src 'self';", "script-src 'self' https://js.stripe.com; "
+    "frame-src https://js.stripe.com; connect-src 'self' https://api.stripe.com;")
+
+
+def stripe_key(request: Request) -> str | None:
+    """The publishable key when Stripe takes the cards (both keys set), and the page's CSP then
+    allows Stripe's hosts; None otherwise (sandbox or no Stripe: the Card token field)."""
+    ctx: Context = request.app.state.ctx
+    key = ctx.settings.stripe_publishable_key
+    if not (ctx.settings.stripe_secret_key and key):
+        return None
+    request.state.stripe_csp = True
+    return key
+
 
 # -- formats people read (core/formats; mail uses them too) ------------------------------
 
@@ -144,6 +163,8 @@ def finish(request: Request, response: Response) -> Response:
     """Security headers on every page, and the CSRF cookie when this visit has none yet."""
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
+    if getattr(request.state, "stripe_csp", False):
+        response.headers["Content-Security-Policy"] = STRIPE_CSP
     response.headers["Cache-Control"] = "no-store"
     new = request.state.__dict__.get("new_csrf")
     if new:
