@@ -65,6 +65,13 @@ def test_each_mail_renders_both_parts_with_its_subject(template: str, context: d
         assert "<pre" in html and KEY in html
 
 
+def test_a_notice_keeps_laid_out_lines_in_a_preformatted_block() -> None:
+    _s, text, html = render_mail("notice", subject="Your license is now on the marketplace",
+                                 paragraphs=["It moved.", LICENSE])
+    assert KEY in text.splitlines() and "License Name:  Acme Inc." in text.splitlines()
+    assert "<pre" in html and "License Name:  Acme Inc.\nLicense Key:" in html
+
+
 def test_the_subjects_are_distinct() -> None:
     subjects = [render_mail(t, **c)[0] for t, c, _s, _w in KINDS]
     assert len(set(subjects)) == len(subjects)
