@@ -42,19 +42,21 @@ from licensor.maintenance import endpoints as releases_endpoints
 from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
 from licensor.maintenance.service import load_default_releases
-from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import admin_pages as marketplace_admin_pages
+from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import pages as marketplace_pages
-from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import admin_pages as orders_admin_pages
+from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
-from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.staff import audit_pages as staff_audit_pages
+from licensor.staff import catalog_pages as staff_catalog_pages
 from licensor.staff import dashboard_pages as staff_dashboard_pages
 from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
+from licensor.subscriptions import admin_pages as subscriptions_admin_pages
+from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
@@ -105,7 +107,9 @@ def admin_pages() -> list[APIRouter]:
         staff_license_pages.router,
         orders_admin_pages.router,
         marketplace_admin_pages.router,
+        subscriptions_admin_pages.router,
         staff_audit_pages.router,
+        staff_catalog_pages.router,
     ]
 
 

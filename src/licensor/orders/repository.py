@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,14 @@ class QuoteRepository:
     def get(self, quote_id: str, *, for_update: bool = False) -> QuoteRow | None:
         return self.session.get(QuoteRow, quote_id, with_for_update=for_update,
                                 populate_existing=for_update)
+
+    def count_open(self, product: str, now: datetime) -> int:
+        """Quotes of a product still good at `now` and not yet paid: each keeps its price."""
+        paid = select(OrderRow.quote_id).where(OrderRow.status != "awaiting_payment")
+        return int(self.session.scalar(
+            select(func.count()).select_from(QuoteRow)
+            .where(QuoteRow.product == product, QuoteRow.expires_at > now,
+                   QuoteRow.id.not_in(paid))) or 0)
 
 
 class OrderRepository:

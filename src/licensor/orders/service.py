@@ -36,7 +36,7 @@ from licensor.licenses.models import LicenseRow
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKind, quote_kind
 from licensor.orders.quotes import get_quote
-from licensor.orders.repository import OrderRepository
+from licensor.orders.repository import OrderRepository, QuoteRepository
 
 
 def format_number(n: int) -> str:
@@ -374,6 +374,12 @@ def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
     # order.canceled(order: OrderRow)
     events.emit(ctx, session, now, "order.canceled", order=order)
     return order
+
+
+def open_quotes(session: Session, product: str, now: datetime) -> int:
+    """How many quotes of `product` can still be ordered or paid at the price they show: a
+    catalog change leaves them at their old price until they expire."""
+    return QuoteRepository(session).count_open(product, now)
 
 
 ORDER_STATUSES = ("awaiting_payment", "fulfilled", "refunded", "canceled")

@@ -124,6 +124,11 @@ class ConsoleSearchRepository:
                                          .order_by(AuditRow.entity_type)))
 
 
+def _month_key(value: Any) -> str:
+    """'YYYY-MM' of what _month grouped on (text on SQLite, a timestamp on PostgreSQL)."""
+    return f"{value:%Y-%m}" if isinstance(value, datetime) else str(value)
+
+
 class DashboardRepository:
     """The dashboard's figures: aggregate queries only (GROUP BY month over an indexed time
     range), so their cost follows the months shown, not the rows stored."""
@@ -132,10 +137,11 @@ class DashboardRepository:
         self.session = session
 
     def _month(self, column: Any) -> Any:
-        """'YYYY-MM' of a timestamp column. SQLite stores DateTime as ISO text."""
+        """The month of a timestamp column, grouped on: SQLite stores DateTime as ISO text (its
+        first 7 characters); PostgreSQL truncates (cheaper per row than formatting)."""
         if self.session.get_bind().dialect.name == "sqlite":
             return func.substr(column, 1, 7)
-        return func.to_char(column, "YYYY-MM")
+        return func.date_trunc("month", column)
 
     def order_revenue(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
         """(month, kind, currency, total minor units, count) of orders paid and not refunded."""
@@ -145,14 +151,14 @@ class DashboardRepository:
                    func.count())
             .where(OrderRow.status == "fulfilled", OrderRow.paid_at >= since)
             .group_by(month, OrderRow.kind, OrderRow.currency))
-        return [(str(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
+        return [(_month_key(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
 
     def subscription_revenue(self, since: datetime) -> list[tuple[str, str, int]]:
         month = self._month(InvoiceRow.created_at)
         rows = self.session.execute(
             select(month, InvoiceRow.currency, func.sum(InvoiceRow.amount_paid))
             .where(InvoiceRow.created_at >= since).group_by(month, InvoiceRow.currency))
-        return [(str(m), str(c), int(t or 0)) for m, c, t in rows]
+        return [(_month_key(m), str(c), int(t or 0)) for m, c, t in rows]
 
     def new_licenses(self, since: datetime) -> list[tuple[str, int]]:
         """Licenses issued per month that replace none (upgrades and renewals re-issue)."""
@@ -161,7 +167,7 @@ class DashboardRepository:
             select(month, func.count()).where(LicenseRow.created_at >= since,
                                               LicenseRow.supersedes.is_(None))
             .group_by(month))
-        return [(str(m), int(n)) for m, n in rows]
+        return [(_month_key(m), int(n)) for m, n in rows]
 
     def active_subscriptions(self) -> list[tuple[str, str, int, int]]:
         """(currency, interval, count, sum of what a whole period is paid) of active ones."""

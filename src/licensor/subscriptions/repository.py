@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.accounts.models import AccountRow
 from licensor.subscriptions import rules
 from licensor.subscriptions.models import (
     InvoiceRow,
@@ -102,6 +103,23 @@ class SubscriptionRepository:
         if after_id:
             query = query.where(SubscriptionRow.id > after_id)
         return self.session.scalars(query.limit(limit)).all()
+
+    def console_search(self, text: str, limit: int) -> Sequence[
+            tuple[SubscriptionRow, SiteRow | None, AccountRow]]:
+        """The console's search: a site's name (any part) or id, the owner's email, a Google
+        ID or a subscription id; newest first."""
+        folded = text.casefold()
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        query = (select(SubscriptionRow, SiteRow, AccountRow)
+                 .join(AccountRow, AccountRow.id == SubscriptionRow.owner_id)
+                 .outerjoin(SiteRow, SiteRow.id == SubscriptionRow.site_id)
+                 .where(or_(func.lower(SiteRow.name).like(pattern, escape="\\"),
+                            SiteRow.id == text, SubscriptionRow.id == text,
+                            AccountRow.email_key == folded,
+                            func.lower(SubscriptionRow.google_id) == folded))
+                 .order_by(SubscriptionRow.created_at.desc()).limit(limit))
+        return [(r[0], r[1], r[2]) for r in self.session.execute(query)]
 
     def invoices(self, subscription_id: str, *, limit: int = 50,
                  after_number: int = 0) -> Sequence[InvoiceRow]:
