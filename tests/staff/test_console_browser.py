@@ -4,11 +4,17 @@ subprocess: the portal's browser fixtures (one server and one browser for the mo
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from typing import Any
 
+import pytest
+
+from licensor.core.formats import money
 from tests.marketplace.helpers import ADDRESS
 from tests.portal.test_browser import (  # noqa: F401  (fixtures)
+    SCREENSHOTS,
     Api,
     api,
     browser,
@@ -103,3 +109,67 @@ def test_support_is_refused_and_a_forged_form_too(page: Any, api: Api) -> None:
     forged = page.request.post(path + "/mark-paid", form={"csrf_token": "0" * 64})
     assert forged.status == 403 and "CSRF_TOKEN_INVALID" in forged.text()
     assert api.call("GET", f"/v1/orders/{order['id']}")["status"] == "awaiting_payment"
+
+
+def _march(page: Any) -> tuple[str, str]:
+    """The dashboard's figure of new-license revenue for March 2027 (the frozen clock's month):
+    the table's text and the bar's value in cents."""
+    cell = page.locator('#revenue-USD tr[data-month="2027-03"] td').first.inner_text()
+    bar = page.locator('rect[data-month="2027-03"][data-series="new"]')
+    return cell, (bar.get_attribute("data-value") if bar.count() else "0") or "0"
+
+
+def test_the_dashboard_draws_what_was_sold(page: Any, api: Api) -> None:
+    log_in(page, staff(api, "support"), "/admin")
+    before_cell, before_bar = _march(page)
+    quote = api.call("POST", "/v1/quotes", json={"kind": "new", "product": "desktop",
+                                                 "seats": 3})
+    order = api.call("POST", "/v1/orders", json={
+        "quote_id": quote["id"], "payment_method": "card",
+        "buyer": {"name": "Jo", "email": "jo@acme.test", "company": "Acme"}})
+    api.call("POST", f"/v1/orders/{order['id']}/pay", json={"card_token": "tok_visa"})
+    page.reload()
+    cell, bar = _march(page)
+    assert int(bar) - int(before_bar) == quote["total"]["amount"] == 26700
+    assert cell == money({"amount": int(bar), "currency": "USD"}) != before_cell
+    assert page.locator("section.chart svg").count() == 2
+
+
+def test_a_catalog_edit_is_previewed_then_saved(page: Any, api: Api) -> None:
+    log_in(page, staff(api, "admin"), "/admin/catalog/jira-server")
+    document = page.get_by_label("Product JSON")
+    edited = json.loads(document.input_value())
+    edited["pricing"]["tiers"][0]["price"]["amount"] = 35000  # 10 editors: $300 → $350
+    document.fill(json.dumps(edited, indent=2))
+    page.get_by_role("button", name="Preview").click()
+    row = page.locator("#list-prices tr.changed")
+    assert row.count() == 1 and "$300.00" in row.inner_text() and "$350.00" in row.inner_text()
+    upgrade = page.locator("#upgrade-prices tr", has_text="10 editors → 25 editors")
+    assert "$300.00" in upgrade.inner_text() and "$250.00" in upgrade.inner_text()
+    assert api.call("GET", "/v1/products/jira-server")["pricing"]["tiers"][0]["price"][
+        "amount"] == 30000  # a preview saves nothing
+    page.get_by_role("button", name="Save").click()
+    assert "jira-server saved" in page.locator("main").inner_text()
+    assert api.call("GET", "/v1/products/jira-server")["pricing"]["tiers"][0]["price"][
+        "amount"] == 35000
+
+
+@pytest.mark.skipif(os.environ.get("LICENSOR_SCREENSHOTS") != "1",
+                    reason="writes docs/screenshots only when LICENSOR_SCREENSHOTS=1")
+def test_screenshots(page: Any, api: Api) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    lic = api.license(seats=5)
+    for seats, method in ((3, "card"), (12, "card"), (4, "invoice")):
+        quote = api.call("POST", "/v1/quotes", json={"kind": "new", "product": "desktop",
+                                                     "seats": seats})
+        order = api.call("POST", "/v1/orders", json={
+            "quote_id": quote["id"], "payment_method": method,
+            "buyer": {"name": "Jo", "email": "jo@acme.test", "company": "Acme"}})
+        if method == "card":
+            api.call("POST", f"/v1/orders/{order['id']}/pay", json={"card_token": "tok_visa"})
+    log_in(page, staff(api, "admin"), "/admin")
+    page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
+    page.goto(f"/admin/licenses/{lic['id']}")
+    page.screenshot(path=str(SCREENSHOTS / "console-license.png"), full_page=True)
+    page.goto("/admin/orders")
+    page.screenshot(path=str(SCREENSHOTS / "console-orders.png"), full_page=True)

@@ -86,6 +86,8 @@ def _axis(value: float) -> str:
         return f"{value / 1_000_000:.1f}M"
     if value >= 10_000:
         return f"{value / 1000:.0f}k"
+    if value < 10:  # small counts: half of 1 is 0.5, not 0
+        return f"{value:g}"
     return f"{value:,.0f}"
 
 
