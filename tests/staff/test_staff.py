@@ -115,3 +115,24 @@ def test_support_may_resend_but_not_revoke(client: TestClient, ctx: Context) -> 
     shown = client.get(sent.headers["location"]).text
     assert "sent again to " + lic["email"] in shown
     assert "license.information_resent" in shown and "staff:support-" in shown
+
+
+def test_cli_asks_the_password_lists_and_removes(cli: Run, client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from licensor.cli import app
+
+    asked = CliRunner().invoke(app, ["staff", "add", "lead@vendor.test", "--role", "admin"],
+                               input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Password" in asked.output and '"role": "admin"' in asked.output
+    listed = cli("staff", "list")
+    assert "lead@vendor.test" in listed
+    staff_id = next(m["id"] for m in client.get("/v1/staff", headers=ADMIN).json()["data"]
+                    if m["email"] == "lead@vendor.test")
+    short = CliRunner().invoke(app, ["staff", "add", "x@vendor.test", "--role", "support",
+                                     "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "INVALID_REQUEST" in short.output
+    assert f"Removed {staff_id}" in cli("staff", "remove", staff_id)
+    assert "lead@vendor.test" not in cli("staff", "list")
+    cli("staff", "remove", staff_id, code=2)
