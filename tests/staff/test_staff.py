@@ -136,3 +136,10 @@ def test_cli_asks_the_password_lists_and_removes(cli: Run, client: TestClient) -
     assert f"Removed {staff_id}" in cli("staff", "remove", staff_id)
     assert "lead@vendor.test" not in cli("staff", "list")
     cli("staff", "remove", staff_id, code=2)
+
+
+def test_a_refusal_page_keeps_the_console_header(client: TestClient) -> None:
+    member = log_in(client, "support")
+    r = client.get("/admin/licenses/lic_unknown")
+    assert r.status_code == 404 and "LICENSE_NOT_FOUND" in r.text
+    assert f"{member['email']} (support)" in r.text

@@ -50,9 +50,11 @@ class NotSignedIn(Exception):
 
 
 def current_staff(request: Request) -> StaffMember | None:
-    if "staff" not in request.state.__dict__:
-        request.state.staff = authenticate(request) if authenticate is not None else None
-    member: StaffMember | None = request.state.staff
+    """Looked up once a request (kept on request.state, where the refusal page finds it)."""
+    seen = request.state.__dict__
+    if "staff" not in seen:
+        seen["staff"] = authenticate(request) if authenticate is not None else None
+    member: StaffMember | None = seen["staff"]
     return member
 
 
