@@ -15,7 +15,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -305,77 +305,6 @@ def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
     return order
 
 
-# -- refunds --------------------------------------------------------------------------------
-
-def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
-           force: bool = False, reason: str | None = None) -> OrderRow:
-    """Refund a fulfilled order (within the vendor's refund window, later only with force); an
-    unpaid one is canceled.
-
-    The processor is asked with no transaction open (the refund's key is derived from the
-    order, so asking again after a crash answers the same refund), then the order is updated.
-    """
-    window = ctx.settings.refund_window
-    order = _refundable(session, order_id, now, force, window)
-    if order.status == "awaiting_payment":
-        return cancel(ctx, session, order.id, now=now, actor=actor)
-    refund_id = None
-    if order.payment_method == "card" and order.charge_id:
-        charge_id, amount = order.charge_id, total_of(order)
-        session.commit()
-        refund_id = payments.processor_for(ctx).refund(
-            charge_id, amount, idempotency_key=f"order:{order.id}:refund").id
-        order = _refundable(session, order_id, now, force, window)
-    quote = get_quote(session, order.quote_id)
-    before = snapshot(order)
-    kind_of(quote).refund(ctx, session, order, quote, now)
-    order.refund_id = refund_id
-    order.status, order.refunded_at = "refunded", now
-    session.flush()
-    audit.record(session, actor=actor, action="order.refunded", entity_type="order",
-                 entity_id=order.id, before=before,
-                 after={**snapshot(order), "forced": force,
-                        **({"reason": reason} if reason else {})}, now=now)
-    events.emit(ctx, session, now, "order.refunded", order=order, quote=quote)
-    return order
-
-
-def _refundable(session: Session, order_id: str, now: datetime, force: bool,
-                window: timedelta) -> OrderRow:
-    order = get_order(session, order_id, for_update=True)
-    if order.status == "awaiting_payment":
-        return order
-    if order.status != "fulfilled":
-        raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
-                            "only a fulfilled order can be refunded.",
-                            {"order_id": order.id, "status": order.status})
-    paid_at = order.paid_at or order.created_at
-    if now - paid_at > window and not force:
-        raise LicensorError("REFUND_WINDOW_PASSED", f"Order {order.number} was paid more than "
-                            f"{window.days} days ago; only an administrator can force this "
-                            "refund (force: true).",
-                            {"order_id": order.id, "paid_at": paid_at.isoformat(),
-                             "refund_window_days": window.days})
-    return order
-
-
-def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
-           actor: str) -> OrderRow:
-    order = get_order(session, order_id, for_update=True)
-    if order.status != "awaiting_payment":
-        raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
-                            "only an order awaiting payment can be canceled (refund a "
-                            "fulfilled one).", {"order_id": order.id, "status": order.status})
-    before = snapshot(order)
-    order.status, order.canceled_at = "canceled", now
-    session.flush()
-    audit.record(session, actor=actor, action="order.canceled", entity_type="order",
-                 entity_id=order.id, before=before, after=snapshot(order), now=now)
-    # order.canceled(order: OrderRow)
-    events.emit(ctx, session, now, "order.canceled", order=order)
-    return order
-
-
 def open_quotes(session: Session, product: str, now: datetime) -> int:
     """How many quotes of `product` can still be ordered or paid at the price they show: a
     catalog change leaves them at their old price until they expire."""
@@ -411,3 +340,7 @@ def order_licenses(session: Session, order: OrderRow) -> list[LicenseRow]:
     if order.license_id is None:
         return []
     return [licenses.get_license(session, order.license_id)]
+
+
+# Refunds and cancellations live in `refunds` (they build on the names above).
+from licensor.orders.refunds import cancel, refund  # noqa: F401  (re-exported)
