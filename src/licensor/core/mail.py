@@ -268,6 +268,9 @@ class Mailer:
         msg.set_content(mail.body)
         if mail.html:  # multipart/alternative: clients show the HTML, or else the text
             msg.add_alternative(mail.html, subtype="html")
+            # Our own boundary: the email package would draw one from the process-wide
+            # `random` generator, which a sender thread must not share with the rest.
+            msg.set_boundary(f"=_licensor_{secrets.token_hex(16)}")
         return msg
 
     def send(self, batch: Sequence[Outgoing]) -> dict[str, Failure | None]:
