@@ -61,14 +61,7 @@ def served(ctx: Context) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
-                                                                   served: str) -> None:
-    known = [f"buyer{n}@acme.test" for n in range(100)]
-    for email in known:
-        create_license(ctx, email=email, license_name=f"Buyer {email}")
-    unknown = [f"stranger{n}@acme.test" for n in range(100)]
-    requests = [("known", e) for e in known] + [("unknown", e) for e in unknown]
-    random.Random(11).shuffle(requests)  # interleaved: load drifts hit both alike
+def _medians(served: str, requests: list[tuple[str, str]]) -> tuple[float, float]:
     times: dict[str, list[float]] = {"known": [], "unknown": []}
     with httpx.Client(base_url=served, timeout=10) as http:
         for _ in range(20):  # warm the connection and the code paths
@@ -78,11 +71,30 @@ def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
             answer = http.post("/v1/licenses/lost-key", json={"email": email})
             times[kind].append(time.perf_counter() - started)
             assert answer.status_code == 202
-    known_ms = statistics.median(times["known"]) * 1000
-    unknown_ms = statistics.median(times["unknown"]) * 1000
-    print(f"lost-key median: {known_ms:.2f} ms with licenses, {unknown_ms:.2f} ms without")
-    tolerance = max(0.5, 0.25 * min(known_ms, unknown_ms))
-    assert abs(known_ms - unknown_ms) <= tolerance, (known_ms, unknown_ms)
+    return (statistics.median(times["known"]) * 1000,
+            statistics.median(times["unknown"]) * 1000)
+
+
+def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
+                                                                   served: str) -> None:
+    known = [f"buyer{n}@acme.test" for n in range(100)]
+    for email in known:
+        create_license(ctx, email=email, license_name=f"Buyer {email}")
+    unknown = [f"stranger{n}@acme.test" for n in range(100)]
+    requests = [("known", e) for e in known] + [("unknown", e) for e in unknown]
+    # A leak shows in every round; a noisy neighbour on a shared machine rarely twice in a row:
+    # up to two rounds of 200 interleaved requests, the answer times compared by their medians.
+    rounds = []
+    for round_ in range(2):
+        random.Random(11 + round_).shuffle(requests)  # interleaved: load drifts hit both alike
+        known_ms, unknown_ms = _medians(served, requests)
+        tolerance = max(0.5, 0.25 * min(known_ms, unknown_ms))
+        rounds.append((known_ms, unknown_ms, tolerance))
+        print(f"lost-key median: {known_ms:.2f} ms with licenses, {unknown_ms:.2f} ms without")
+        if abs(known_ms - unknown_ms) <= tolerance:
+            break
+    else:
+        raise AssertionError(f"lost-key answers differ beyond noise in both rounds: {rounds}")
     # And the keys did go out, after the answers.
     deadline = time.monotonic() + 20
     while True:
