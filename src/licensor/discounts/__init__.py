@@ -1,0 +1,1 @@
+"""Discounts: the vendor's coupons, their redemptions, and credits given for desktop licenses."""
