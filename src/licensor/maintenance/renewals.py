@@ -31,6 +31,8 @@ class RenewalBody(BaseModel):
     kind: Literal["renewal"]
     license_name: str = Field(max_length=1000)
     license_key: str = Field(max_length=4096)
+    coupon: str | None = Field(default=None, max_length=40,
+                               description="A discount code (case does not matter)")
 
 
 def _parse(text: Any) -> datetime | None:

@@ -77,6 +77,8 @@ class NewBody(BaseModel):
     kind: Literal["new"]
     product: str = Field(max_length=64)
     seats: Seats = Field(ge=1, le=MAX_SEATS, description="Seats; null for an unlimited tier")
+    coupon: str | None = Field(default=None, max_length=40,
+                               description="A discount code (case does not matter)")
 
 
 class UpgradeBody(BaseModel):
@@ -85,6 +87,8 @@ class UpgradeBody(BaseModel):
     license_key: str = Field(max_length=4096)
     seats: Seats = Field(ge=1, le=MAX_SEATS, description="The new total; null for unlimited")
     product: str | None = Field(default=None, max_length=64)
+    coupon: str | None = Field(default=None, max_length=40,
+                               description="A discount code (case does not matter)")
 
 
 def buyer_license_name(order: OrderRow) -> str:
