@@ -67,7 +67,9 @@ def test_products_list_and_read(client: TestClient) -> None:
     server = products["confluence-server"]
     assert server["pricing"]["kind"] == "tiers" and server["maintenance_months"] == 12
     assert server["pricing"]["tiers"][0] == {"seats": 10,
-                                             "price": {"amount": 30000, "currency": "USD"}}
+                                             "price": {"amount": 30000, "currency": "USD"},
+                                             "academic_price": {"amount": 15000,
+                                                                "currency": "USD"}}
     assert server["pricing"]["tiers"][-1]["seats"] is None
     assert set(server["channels"]) == {"direct", "marketplace"}
     plans = {p["code"]: p for p in products["mybalsamiq"]["plans"]}

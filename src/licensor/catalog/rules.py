@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from licensor.catalog.policies import (
+    CompanionPolicy,
+    CreditPolicy,
+    companion_to_json,
+    credits_to_json,
+    parse_companion,
+    parse_credits,
+)
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 
@@ -35,6 +43,7 @@ class VolumeBand:
 class Tier:
     seats: int | None  # None = unlimited
     price: Money
+    academic_price: Money | None = None  # what an academic institution pays; None: not sold
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,20 @@ class Pricing:
                                 f"{self.tier_names()}.", {"seats": seats, "tiers": self.tier_seats()})
         return tier.price
 
+    @property
+    def academic(self) -> bool:
+        """Are there academic prices (on every tier: the catalog refuses some-but-not-all)?"""
+        return self.kind == "tiers" and all(t.academic_price is not None for t in self.tiers)
+
+    def academic_view(self) -> Pricing:
+        """The same tiers at their academic prices: every price rule (new, upgrade, renewal)
+        then works unchanged for an academic license."""
+        if not self.academic:
+            raise LicensorError("ACADEMIC_NOT_AVAILABLE", "This product has no academic "
+                                "price; academic pricing is for server tiers that carry one.", {})
+        return Pricing("tiers", tiers=tuple(Tier(t.seats, t.academic_price or t.price)
+                                             for t in self.tiers))
+
     def tier_seats(self) -> list[int | None]:
         return [t.seats for t in self.tiers]
 
@@ -107,6 +130,8 @@ class Product:
     trial_days: int = 0
     marketplace_url: str | None = None
     major_version: int | None = None
+    companion: CompanionPolicy | None = None
+    credits: CreditPolicy | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -154,7 +179,9 @@ def _parse_pricing(data: Any, code: str) -> Pricing:
     if not isinstance(raw, list) or not raw:
         raise _err(f"{where}.tiers must be a non-empty list.", field=f"{where}.tiers")
     tiers = tuple(Tier(_int(t, "seats", f"{where}.tiers[{i}]", minimum=1, optional=True),
-                       Money.from_json(t.get("price"), f"{where}.tiers[{i}].price"))
+                       Money.from_json(t.get("price"), f"{where}.tiers[{i}].price"),
+                       None if t.get("academic_price") is None else
+                       Money.from_json(t["academic_price"], f"{where}.tiers[{i}].academic_price"))
                   for i, t in enumerate(_dicts(raw, f"{where}.tiers")))
     pricing = Pricing("tiers", tiers=tiers)
     _check_tiers(pricing, where)
@@ -192,7 +219,11 @@ def _check_volume(pricing: Pricing, where: str) -> None:
 
 def _check_tiers(pricing: Pricing, where: str) -> None:
     tiers = pricing.tiers
-    if len({t.price.currency for t in tiers}) > 1:
+    academic = [t.academic_price is not None for t in tiers]
+    if any(academic) and not all(academic):
+        raise _err(f"{where}: give every tier an academic_price, or none.", field=where)
+    if len({t.price.currency for t in tiers}
+           | {t.academic_price.currency for t in tiers if t.academic_price}) > 1:
         raise _err(f"{where}: every tier must use the same currency.", field=where)
     for i, tier in enumerate(tiers):
         if tier.seats is None and i != len(tiers) - 1:
@@ -202,6 +233,10 @@ def _check_tiers(pricing: Pricing, where: str) -> None:
         prev = tiers[i - 1]
         if prev.seats is None or (tier.seats is not None and tier.seats <= prev.seats):
             raise _err(f"{where}.tiers[{i}] must be larger than the tier before it.", tier=i)
+        if (tier.academic_price and prev.academic_price
+                and tier.academic_price < prev.academic_price):
+            raise _err(f"{where}.tiers[{i}]: its academic price is below the smaller tier's; a "
+                       "larger tier must not be cheaper.", tier=i)
         if tier.price < prev.price:
             raise _err(f"{where}.tiers[{i}] ({tier.seats or 'unlimited'} seats) costs less than "
                        f"the smaller tier before it; a larger tier must not be cheaper.", tier=i)
@@ -290,7 +325,7 @@ def parse_product(data: Any, code: str | None = None) -> Product:
         raise _err(f"{code}.seat_unit must be a text such as \"user\".", field="seat_unit")
     known = {"code", "name", "model", "seat_unit", "channels", "pricing", "maintenance_months",
              "renewal_price_ratio", "plans", "single_user", "trial_days", "marketplace_url",
-             "major_version"}
+             "major_version", "companion", "credits"}
     return Product(
         code=code, name=name.strip(), model=model, seat_unit=seat_unit, channels=tuple(channels),
         pricing=pricing, maintenance_months=maintenance, renewal_price_ratio=ratio, plans=plans,
@@ -298,6 +333,8 @@ def parse_product(data: Any, code: str | None = None) -> Product:
         trial_days=_int(data, "trial_days", code, optional=True) or 0,
         marketplace_url=url,
         major_version=_int(data, "major_version", code, minimum=1, optional=True),
+        companion=parse_companion(data.get("companion"), code, perpetual=model == "perpetual"),
+        credits=parse_credits(data.get("credits"), code, perpetual=model == "perpetual"),
         extra={k: v for k, v in data.items() if k not in known},
     )
 
@@ -311,7 +348,9 @@ def product_to_json(product: Product) -> dict[str, Any]:
                 for b in product.pricing.bands]}
         else:
             pricing = {"kind": "tiers", "tiers": [
-                {"seats": t.seats, "price": t.price.to_json()} for t in product.pricing.tiers]}
+                {"seats": t.seats, "price": t.price.to_json(),
+                 **({"academic_price": t.academic_price.to_json()} if t.academic_price else {})}
+                for t in product.pricing.tiers]}
     return {
         **product.extra,
         "code": product.code, "name": product.name, "model": product.model,
@@ -325,4 +364,6 @@ def product_to_json(product: Product) -> dict[str, Any]:
             for p in product.plans],
         "single_user": product.single_user, "trial_days": product.trial_days,
         "marketplace_url": product.marketplace_url, "major_version": product.major_version,
+        **({"companion": companion_to_json(product.companion)} if product.companion else {}),
+        **({"credits": credits_to_json(product.credits)} if product.credits else {}),
     }

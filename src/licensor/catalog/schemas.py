@@ -24,6 +24,8 @@ class VolumePricing(Answer):
 class Tier(Answer):
     seats: int | None = Field(description="Seats of the tier; null for unlimited")
     price: Money
+    academic_price: Money | None = Field(default=None, description="What an academic "
+                                         "institution pays for the tier; absent: not sold")
 
 
 class TierPricing(Answer):
@@ -37,6 +39,19 @@ class Plan(Answer):
     limit: int | None = Field(description="Projects the plan allows; null for unlimited")
     monthly_price: Money
     yearly_price: Money
+
+
+class Companion(Answer):
+    unit_price: Money
+    license_products: list[str]
+    site_products: list[str]
+
+
+class Credits(Answer):
+    site_ratio: str | None = Field(description="Decimal text, e.g. \"0.5\"")
+    site_products: list[str]
+    plugin_ratio: str | None = Field(description="Decimal text, e.g. \"0.5\"")
+    plugin_products: list[str]
 
 
 PRODUCT_EXAMPLE = {
@@ -61,6 +76,10 @@ class Product(Answer):
     trial_days: int
     marketplace_url: str | None
     major_version: int | None
+    companion: Companion | None = Field(default=None, description="The companion price: "
+                                        "holders of these licenses or sites pay unit_price a seat")
+    credits: Credits | None = Field(default=None, description="What a license of this product "
+                                    "is credited toward a site's subscription or a plugin coupon")
 
     model_config = example(PRODUCT_EXAMPLE)
 
