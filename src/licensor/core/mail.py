@@ -23,7 +23,6 @@ import re
 import secrets
 import smtplib
 import socket
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from licensor.core import events
+from licensor.core.background import BackgroundSender
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.mail_templates import render_mail
@@ -63,7 +63,6 @@ BATCH_SIZE = 50
 # Longer than a batch can take (BATCH_SIZE messages, each bounded by the SMTP timeout), so a
 # live sender never loses its rows; short enough that a dead sender's rows go out soon after.
 LEASE = timedelta(minutes=10)
-SETTLE_SECONDS = 0.01
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime,
@@ -239,7 +238,7 @@ def _message_domain(sender: str) -> str:
     return domain or socket.getfqdn() or "licensor"
 
 
-class Mailer:
+class Mailer(BackgroundSender):
     """Sends messages, and runs this process's background sender: requests wake it after they
     commit, so a response never waits on SMTP."""
 
@@ -250,13 +249,8 @@ class Mailer:
         self.sender = sender
         self.timeout = timeout
         self.domain = _message_domain(sender)
-        self.sender_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._cond = threading.Condition()
-        self._wanted = False
-        self._busy = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._ctx: Context | None = None
+        # close() still sends what a wake-up before it asked for.
+        super().__init__("licensor-mail", log, "mail", finish_on_close=True)
 
     def message(self, mail: Outgoing) -> EmailMessage:
         msg = EmailMessage()
@@ -329,53 +323,7 @@ class Mailer:
                 outcomes[mail.id] = Failure(f"{type(exc).__name__}: {exc}")
         return outcomes
 
-    # -- the background sender ------------------------------------------------------------------
-    def wake(self, ctx: Context) -> None:
-        """Ask the background sender to send what is due (started on first use)."""
-        with self._cond:
-            self._ctx = ctx
-            self._wanted = True
-            self._stopping = False
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="licensor-mail")
-                self._thread.start()
-            self._cond.notify_all()
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until the background sender has handled every wake-up so far; False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._wanted and not self._busy, timeout)
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the background sender after it has sent what it was woken for."""
-        with self._cond:
-            thread = self._thread
-            self._stopping = True
-            self._cond.notify_all()
-        if thread is not None:
-            thread.join(timeout)
-        with self._cond:
-            if self._thread is thread and (thread is None or not thread.is_alive()):
-                self._thread = None
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._wanted or self._stopping)
-                if not self._wanted:
-                    return
-                # A moment's grace: the request that woke us sends its response first (no
-                # contention for the interpreter), and a burst's mail goes in one claim.
-                self._cond.wait_for(lambda: self._stopping, SETTLE_SECONDS)
-                self._wanted, self._busy = False, True
-                ctx = self._ctx
-            try:
-                if ctx is not None:
-                    deliver_all_due(ctx)
-            except Exception:  # keep sending later; the rows stay queued
-                log.exception("mail delivery failed")
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+    # -- the background sender (core/background): woken after commits ------------------------
+    def send_round(self, ctx: Context) -> float | None:
+        deliver_all_due(ctx)
+        return None  # failures wait for their retry time and the next wake-up (jobs, requests)

@@ -10,9 +10,6 @@ again with the same `webhook-id` (at least once; receivers dedupe on it).
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from licensor.core import audit, jobs, mail
+from licensor.core.background import BackgroundSender
 from licensor.webhooks import rules
 from licensor.webhooks.models import WebhookEndpointRow
 from licensor.webhooks.repository import (
@@ -47,7 +45,6 @@ BATCH_SIZE = 5
 # Longer than a batch can take (each POST is bounded by the timeout), so a live sender never
 # loses its rows; short enough that a killed sender's rows go out again about a minute later.
 LEASE = timedelta(seconds=BATCH_SIZE * rules.TIMEOUT_SECONDS + 15)
-SETTLE_SECONDS = 0.01
 IDLE_RECHECK_SECONDS = 30.0  # the longest a sender sleeps while a retry is pending
 
 
@@ -262,66 +259,22 @@ def seconds_to_next(ctx: Context) -> float | None:
 
 # -- the background sender ------------------------------------------------------------------------
 
-class Sender:
+class Sender(BackgroundSender):
     """This process's webhook sender: woken after commits (the response never waits on a
     receiver), and again when a pending retry falls due."""
 
     def __init__(self) -> None:
-        self.sender_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._cond = threading.Condition()
-        self._wanted = False
-        self._busy = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._ctx: Context | None = None
+        # close() stops at once (a round can take a minute of slow receivers); after a failed
+        # round the sender looks again within IDLE_RECHECK_SECONDS.
+        super().__init__("licensor-webhooks", log, "webhook", finish_on_close=False,
+                         close_timeout=15.0, after_error=IDLE_RECHECK_SECONDS)
 
-    def wake(self, ctx: Context) -> None:
-        with self._cond:
-            self._ctx, self._wanted, self._stopping = ctx, True, False
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="licensor-webhooks")
-                self._thread.start()
-            self._cond.notify_all()
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._wanted and not self._busy, timeout)
-
-    def close(self, timeout: float = 15.0) -> None:
-        with self._cond:
-            thread, self._stopping = self._thread, True
-            self._cond.notify_all()
-        if thread is not None:
-            thread.join(timeout)
-        with self._cond:
-            if self._thread is thread:
-                self._thread = None
-
-    def _run(self) -> None:
-        sleep: float | None = None
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._wanted or self._stopping, sleep)
-                if self._stopping:
-                    return
-                self._cond.wait_for(lambda: self._stopping, SETTLE_SECONDS)
-                self._wanted, self._busy = False, True
-                ctx = self._ctx
-            try:
-                if ctx is not None:
-                    deliver_all_due(ctx)
-                    wait = seconds_to_next(ctx)
-                    # Also wakes for rows a dead sender's lease held, once it has run out.
-                    sleep = min(max(wait, 0.05), IDLE_RECHECK_SECONDS) if wait is not None \
-                        else IDLE_RECHECK_SECONDS
-            except Exception:  # keep sending later; the rows stay pending
-                log.exception("webhook delivery failed")
-                sleep = IDLE_RECHECK_SECONDS
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+    def send_round(self, ctx: Context) -> float | None:
+        deliver_all_due(ctx)
+        wait = seconds_to_next(ctx)
+        # Also wakes for rows a dead sender's lease held, once it has run out.
+        return min(max(wait, 0.05), IDLE_RECHECK_SECONDS) if wait is not None \
+            else IDLE_RECHECK_SECONDS
 
 
 _SENDER_LOCK = threading.Lock()
