@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from licensor.core import events
+from licensor.core import events, leases
 from licensor.core.background import BackgroundSender
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
@@ -152,7 +152,7 @@ class Failure:
 def _due(now: datetime, wall_now: datetime) -> ColumnElement[bool]:
     return and_(MailRow.status == QUEUED,
                 or_(MailRow.next_attempt_at.is_(None), MailRow.next_attempt_at <= now),
-                or_(MailRow.claimed_until.is_(None), MailRow.claimed_until < wall_now))
+                leases.free(MailRow.claimed_until, wall_now))
 
 
 
@@ -169,7 +169,7 @@ def claim(session: Session, sender_id: str, now: datetime, limit: int = BATCH_SI
         .order_by(MailRow.created_at, MailRow.id).limit(limit)
         .with_for_update(skip_locked=True)))
     for row in rows:
-        row.claimed_by, row.claimed_until = sender_id, wall_now + LEASE
+        leases.take(row, sender_id, wall_now, LEASE)
     session.flush()
     return [Outgoing(r.id, r.to, r.subject, r.body, r.created_at, r.html) for r in rows]
 
@@ -185,7 +185,7 @@ def record(ctx: Context, session: Session, sender_id: str,
     sent = 0
     for row in rows:
         failure = outcomes[row.id]
-        row.claimed_by, row.claimed_until = None, None
+        leases.release(row)
         row.attempts += 1
         if failure is None:
             row.status, row.sent_at, row.last_error, row.next_attempt_at = SENT, now, None, None

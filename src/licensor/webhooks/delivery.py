@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from sqlalchemy.orm import Session
 
-from licensor.core import audit, jobs, mail
+from licensor.core import audit, jobs, leases, mail
 from licensor.core.background import BackgroundSender
 from licensor.webhooks import rules
 from licensor.webhooks.models import WebhookEndpointRow
@@ -83,7 +83,7 @@ def claim(session: Session, sender_id: str, now: datetime, limit: int = BATCH_SI
     rows = repo.claimable(now, wall_now, limit)
     batch = []
     for row in rows:
-        row.claimed_by, row.claimed_until = sender_id, wall_now + LEASE
+        leases.take(row, sender_id, wall_now, LEASE)
         endpoint = repo.endpoint(row.endpoint_id)
         event = repo.event(row.event_id)
         assert endpoint is not None and event is not None
@@ -180,7 +180,8 @@ def record_answers(session: Session, sender_id: str, answers: dict[str, Answer],
         answer = answers[row.id]
         endpoint = repo.endpoint(row.endpoint_id, for_update=True)
         assert endpoint is not None
-        row.claimed_by, row.claimed_until, row.next_attempt_at = None, None, None
+        leases.release(row)
+        row.next_attempt_at = None
         row.attempted_at, row.duration_ms = now, answer.duration_ms
         row.response_status, row.response_body, row.error = (answer.status, answer.body,
                                                              answer.error)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.core import leases
 from licensor.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
@@ -93,8 +94,7 @@ class WebhookRepository:
         return and_(WebhookDeliveryRow.status == PENDING,
                     or_(WebhookDeliveryRow.next_attempt_at.is_(None),
                         WebhookDeliveryRow.next_attempt_at <= now),
-                    or_(WebhookDeliveryRow.claimed_until.is_(None),
-                        WebhookDeliveryRow.claimed_until < wall_now),
+                    leases.free(WebhookDeliveryRow.claimed_until, wall_now),
                     WebhookDeliveryRow.endpoint_id.in_(enabled))
 
     def any_due(self, now: datetime, wall_now: datetime) -> bool:
@@ -124,5 +124,4 @@ class WebhookRepository:
         enabled = select(WebhookEndpointRow.id).where(WebhookEndpointRow.status == ENABLED)
         return self.session.scalar(select(func.min(WebhookDeliveryRow.next_attempt_at)).where(
             WebhookDeliveryRow.status == PENDING, WebhookDeliveryRow.endpoint_id.in_(enabled),
-            or_(WebhookDeliveryRow.claimed_until.is_(None),
-                WebhookDeliveryRow.claimed_until < wall_now)))
+            leases.free(WebhookDeliveryRow.claimed_until, wall_now)))
