@@ -44,6 +44,18 @@ def test_keys_rotate_and_audit_verify(cli, client: TestClient) -> None:
     out = cli("keys", "rotate")
     kid = re.search(r"([0-9a-f]{8})", out).group(1)
     assert kid not in before
-    assert kid in json.loads(cli("keys", "export"))["keys"]
+    exported = json.loads(cli("keys", "export"))
+    assert kid in {k["kid"] for k in exported["data"]}
+
+
+def test_exported_keys_verify_a_license_offline(cli, client: TestClient) -> None:
+    """The export is the document an app ships: the offline verifier reads it as it is."""
+    from licensor.verify import public_keys_from_json, verify
+
+    lic = json.loads(cli("licenses", "issue", "desktop", "--seats", "3", "--name", "Acme Inc",
+                         "--email", "a@acme.test"))
+    keys = public_keys_from_json(json.loads(cli("keys", "export")))
+    assert verify("Acme Inc", lic["license_key"], keys).valid
+    assert not verify("Other Inc", lic["license_key"], keys).valid
     assert "Audit log intact" in cli("audit", "verify")
     assert isinstance(json.loads(cli("jobs", "run", "--json")), dict)

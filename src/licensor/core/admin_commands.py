@@ -104,10 +104,13 @@ def keys_retire(kid: str) -> None:
 
 @keys_app.command("export")
 def keys_export() -> None:
-    """Print the public keys as JSON (for offline verifiers shipped in apps)."""
-    data = run_command(lambda ctx, s, now: {r.kid: r.public_key for r in ctx.keyring.all(s)
-                                            if r.status != "retired"})
-    print_json({"algorithm": "Ed25519", "keys": data})
+    """Print the public keys as JSON for offline verifiers shipped in apps: the document GET
+    /v1/signing-keys serves, without retired keys (licensor.verify.public_keys_from_json and
+    the JavaScript verifier read it as it is)."""
+    data = run_command(lambda ctx, s, now: [
+        {"kid": r.kid, "algorithm": "Ed25519", "public_key": r.public_key, "status": r.status}
+        for r in ctx.keyring.all(s) if r.status != "retired"])
+    print_json({"data": data, "next_cursor": None})
 
 
 # -- tokens --------------------------------------------------------------------------------
