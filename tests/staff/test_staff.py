@@ -81,6 +81,13 @@ def test_a_wrong_password_is_refused_next_to_the_field_and_locks_after_ten(
     r = client.post("/admin/login", data={"csrf_token": token, "email": member["email"],
                                           "password": PASSWORD})
     assert r.status_code == 429 and "locked" in (field_error(r.text, "password") or "")
+    # The member is told once, by mail, and the lock is in the audit log.
+    outbox = client.get(f"/v1/sandbox/outbox?to={member['email']}",
+                        headers=ADMIN).json()["data"]
+    assert [m["subject"] for m in outbox] == ["Sign-in to the console is locked"]
+    assert f"wrong password for {member['email']}" in outbox[0]["body"]
+    log_in(client)  # another member reads the audit log
+    assert "staff.locked" in client.get("/admin/audit?entity_type=staff").text
 
 
 def test_a_session_expires_after_twelve_hours_unused(client: TestClient, ctx: Context) -> None:

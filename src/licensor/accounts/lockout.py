@@ -4,13 +4,15 @@ Counted per email in the database, so every worker agrees and it makes no differ
 many addresses the guesses come (the per-address rate limits catch one noisy address; this
 catches a botnet working on one account). While locked, even the right password is refused:
 otherwise the lock would tell a guesser when they had found it. The account's owner is mailed
-once when the lock starts. Unknown emails are counted and locked the same way, so a lock says
+once when the lock starts (a customer account, or a console staff member). Unknown emails are counted and locked the same way, so a lock says
 nothing about whether an account exists.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -61,26 +63,44 @@ def check(session: Session, email_key: str, now: datetime) -> None:
         raise locked_error(until, now)
 
 
-def record_failure(session: Session, email_key: str, account: AccountRow | None,
+@dataclass(frozen=True)
+class Holder:
+    """Whose sign-in a lock stops: audited on them and mailed once when it starts. `lock`
+    takes their row's lock, so two concurrent tenth failures cannot both start the lock."""
+
+    entity_type: str  # account | staff
+    id: str
+    email: str
+    name: str
+    lock: Callable[[], object]
+
+
+def account_holder(session: Session, account: AccountRow) -> Holder:
+    return Holder("account", account.id, account.email, account.name,
+                  lambda: AccountSessionRepository(session).lock_account(account.id))
+
+
+def record_failure(session: Session, email_key: str, who: AccountRow | Holder | None,
                    now: datetime) -> None:
-    """Count one wrong password; when it starts a lock, mail the owner (once) and audit it."""
-    if account is not None:
-        # One sign-in of this account at a time from here on: two concurrent tenth failures
-        # must not both believe they started the lock (and mail twice).
-        AccountSessionRepository(session).lock_account(account.id)
+    """Count one wrong password; when it starts a lock, mail the holder (once) and audit it."""
+    holder = account_holder(session, who) if isinstance(who, AccountRow) else who
+    if holder is not None:
+        # One sign-in of this holder at a time from here on.
+        holder.lock()
         if locked_until(session, email_key, now) is not None:
             return
     failures = LoginFailureRepository(session)
     failures.add(email_key, now)
     until = locked_until(session, email_key, now)
-    if until is None or account is None:
+    if until is None or holder is None:
         return
-    audit.record(session, actor="system", action="account.locked", entity_type="account",
-                 entity_id=account.id, before=None,
+    audit.record(session, actor="system", action=f"{holder.entity_type}.locked",
+                 entity_type=holder.entity_type, entity_id=holder.id, before=None,
                  after={"locked_until": until.isoformat(), "failures": MAX_FAILURES}, now=now)
-    mail.enqueue_mail(session, "notice", to=account.email, now=now,
-                      subject="Sign-in to your account is locked", greeting_name=account.name,
-                      paragraphs=[(f"Someone entered a wrong password for {account.email} "
+    place = "the console" if holder.entity_type == "staff" else "your account"
+    mail.enqueue_mail(session, "notice", to=holder.email, now=now,
+                      subject=f"Sign-in to {place} is locked", greeting_name=holder.name,
+                      paragraphs=[(f"Someone entered a wrong password for {holder.email} "
                                   f"{MAX_FAILURES} times within "
                                   f"{int(WINDOW.total_seconds() // 60)} minutes, so sign-in is "
                                   f"locked until {until:%Y-%m-%d %H:%M} UTC."),

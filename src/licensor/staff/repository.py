@@ -23,6 +23,10 @@ class StaffRepository:
     def get(self, staff_id: str) -> StaffRow | None:
         return self.session.get(StaffRow, staff_id)
 
+    def lock(self, staff_id: str) -> StaffRow | None:
+        """The member's row, locked until the transaction ends (one sign-in at a time)."""
+        return self.session.get(StaffRow, staff_id, with_for_update=True, populate_existing=True)
+
     def by_email(self, email: str) -> StaffRow | None:
         return self.session.scalars(
             select(StaffRow).where(StaffRow.email_key == email.strip().casefold())).first()

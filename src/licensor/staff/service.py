@@ -110,7 +110,10 @@ def log_in(session: Session, *, email: str, password: str, now: datetime,
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        lockout.record_failure(session, key, None, now)
+        holder = None if row is None else lockout.Holder(
+            "staff", row.id, row.email, row.email,
+            lambda: StaffRepository(session).lock(row.id))
+        lockout.record_failure(session, key, holder, now)
         raise _refused() from None
     if row is None:
         raise _refused()
