@@ -34,6 +34,8 @@ from licensor.core.web.rate_limit import (
     trusted_networks,
 )
 from licensor.core.web.schemas import Health
+from licensor.discounts import admin_pages as discounts_admin_pages
+from licensor.discounts import endpoints as discounts_endpoints
 from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import pages as licenses_pages
 from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
@@ -69,6 +71,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
     return [
         accounts_endpoints.router,
         catalog_endpoints.router,
+        discounts_endpoints.router,
         licenses_endpoints.router,
         marketplace_endpoints.router,
         orders_endpoints.router,
@@ -110,6 +113,7 @@ def admin_pages() -> list[APIRouter]:
         subscriptions_admin_pages.router,
         staff_audit_pages.router,
         staff_catalog_pages.router,
+        discounts_admin_pages.router,
     ]
 
 

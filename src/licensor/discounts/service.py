@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from licensor.catalog import service as catalog
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
@@ -253,6 +254,31 @@ def create_coupon(session: Session, t: CouponTerms, *, now: datetime, actor: str
     audit.record(session, actor=actor, action="coupon.created", entity_type="coupon",
                  entity_id=row.id, before=None, after=coupon_json(row), now=now)
     return row
+
+
+def add_coupon(session: Session, t: CouponTerms, *, now: datetime, actor: str) -> CouponRow:
+    """A coupon the vendor asks for (API, CLI, console): `create_coupon`'s checks, and that its
+    products are in the catalog, its fixed amounts share one currency and its last moment is
+    still to come (422 INVALID_REQUEST naming the field)."""
+    _validate(t)
+    _percent(t.percent_off)
+    known = {product.code for product in catalog.list_products(session)}
+    unknown = [code for code in t.products if code not in known]
+    if unknown:
+        raise LicensorError("INVALID_REQUEST", f"There is no product {', '.join(unknown)} in "
+                            "the catalog; use product codes as GET /v1/products lists them "
+                            "(desktop, jira-server, ...).",
+                            {"field": "applies_to.products", "unknown": unknown})
+    if t.amount_off is not None and t.minimum_amount is not None \
+            and t.amount_off.currency != t.minimum_amount.currency:
+        raise _invalid("minimum_amount.currency", "minimum_amount must be in the currency of "
+                       f"amount_off ({t.amount_off.currency}).")
+    if t.redeem_by is not None and t.redeem_by <= now:
+        raise _invalid("redeem_by", "redeem_by must be a moment still to come: the coupon "
+                       "cannot be used after it.")
+    return create_coupon(session, replace(t, products=list(dict.fromkeys(t.products)),
+                                          kinds=list(dict.fromkeys(t.kinds))),
+                         now=now, actor=actor)
 
 
 def set_active(session: Session, code: str, active: bool, *, now: datetime,
