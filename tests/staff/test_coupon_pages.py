@@ -61,14 +61,14 @@ def test_an_administrator_creates_a_coupon_with_every_term(client: TestClient) -
     assert f"staff:{member['email']}" in audit and "coupon.created" in audit
 
 
-def test_an_amount_off_in_euros(client: TestClient) -> None:
+def test_an_amount_off_in_euros_with_a_thousands_separator(client: TestClient) -> None:
     log_in(client)
-    r = create(client, code="TENEUR", percent_off="", amount_off="10.00", currency="EUR",
+    r = create(client, code="TENEUR", percent_off="", amount_off="1,000.00", currency="EUR",
                duration="once", duration_in_months="3", minimum_amount="", products=[],
                kinds=[], max_redemptions="", redeem_by="", once_per_customer="")
     assert r.status_code == 303, r.text
     coupon = client.get("/v1/coupons/teneur", headers=ADMIN).json()
-    assert coupon["amount_off"] == {"amount": 1000, "currency": "EUR"}
+    assert coupon["amount_off"] == {"amount": 100000, "currency": "EUR"}
     # Months typed but another duration chosen: not a repeating coupon.
     assert coupon["duration"] == "once" and coupon["duration_in_months"] is None
     assert coupon["applies_to"] == {"products": [], "kinds": []}
@@ -83,6 +83,8 @@ REFUSED = [
     ({"percent_off": "", "amount_off": ""}, "percent_off", "exactly one"),
     ({"amount_off": "10.00"}, "percent_off", "exactly one"),
     ({"percent_off": "", "amount_off": "10.001"}, "amount_off", "at most 2 decimals"),
+    ({"percent_off": "", "amount_off": "10,00"}, "amount_off", "an amount such as 10.00"),
+    ({"percent_off": "", "amount_off": "1e5"}, "amount_off", "an amount such as 10.00"),
     ({"percent_off": "", "amount_off": "10", "currency": "XYZ"}, "currency", "ISO 4217"),
     ({"duration_in_months": ""}, "duration_in_months", "repeating"),
     ({"duration_in_months": "many"}, "duration_in_months", "whole number"),
@@ -109,7 +111,8 @@ def test_refusals_are_shown_next_to_their_field(client: TestClient) -> None:
 
 def test_a_code_in_use_in_any_case_is_refused_next_to_the_code(client: TestClient) -> None:
     log_in(client)
-    assert create(client).status_code == 303
+    assert create(client, percent_off="20%").status_code == 303  # the sign is allowed
+    assert client.get("/v1/coupons/spring20", headers=ADMIN).json()["percent_off"] == 20.0
     r = create(client, code="SPRING20")
     assert r.status_code == 409
     assert "exists already" in (field_error(r.text, "code") or "")

@@ -3,8 +3,9 @@ terms typed as text (the `licensor coupons add` options, the console's form)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool, field_validator
@@ -180,19 +181,23 @@ def invalid(field: str, message: str) -> LicensorError:
     return LicensorError("INVALID_REQUEST", message, {"field": field})
 
 
+THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")  # plain digits: no exponent, no NaN
+
+
 def _decimal(text: str, field: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise invalid(field, f"{field} must be {what}; got {text[:40]!r}.") from None
-    if not value.is_finite():
+    typed = text.strip()
+    if "," in typed:  # 1,000.00 is a thousand; 10,00 is refused, never read as 1000
+        typed = typed.replace(",", "") if THOUSANDS.match(typed) else "not a number"
+    if not NUMBER.match(typed) or len(typed) > 40:
         raise invalid(field, f"{field} must be {what}; got {text[:40]!r}.")
-    return value
+    return Decimal(typed)
 
 
 def percent_from_text(text: str) -> Decimal:
     """'12.5' → 12.5 (the range and decimals are the service's to check)."""
-    return _decimal(text, "percent_off", "a percentage such as 20 or 12.5")
+    return _decimal(text.strip().removesuffix("%"), "percent_off",
+                    "a percentage such as 20 or 12.5")
 
 
 def money_from_text(text: str, currency: str, field: str) -> Money:
