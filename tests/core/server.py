@@ -24,6 +24,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path,
+                  seconds: float = 60) -> None:
+    """Ask `base`/healthz until it answers 200 (a starting server says nothing when it is
+    ready); fails with the server's log if the process exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            state = "exited" if process.poll() is not None else f"is not up after {seconds} s"
+            raise RuntimeError(f"the server {state}; {log}:\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
+
+
 class Server:
     """`licensor serve` in its own process group, so SIGKILL takes its workers too."""
 
@@ -44,22 +61,13 @@ class Server:
 
     def start(self) -> None:
         self.starts += 1
-        log = open(self.log_dir / f"server-{self.port}-{self.starts}.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "licensor.cli", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--no-access-log"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited; see {log.name}")
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the server did not come up in 60 s")
+        path = self.log_dir / f"server-{self.port}-{self.starts}.log"
+        with path.open("wb") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "licensor.cli", "serve", "--port", str(self.port),
+                 "--workers", str(self.workers), "--no-access-log"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until_up(self.process, self.base, path)
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: no handler, no cleanup, as a crash."""

@@ -21,7 +21,7 @@ from licensor.app import create_app
 from licensor.core.context import Context, build_context
 from tests.builders import create_license, license_info
 from tests.conftest import make_settings
-from tests.core.smtp_servers import free_port
+from tests.core.server import free_port, wait_until_up
 
 LIMIT = 4096
 
@@ -100,21 +100,13 @@ def test_a_real_server_refuses_50_mb_without_reading_it(tmp_path: Path) -> None:
     env = {**os.environ, "LICENSOR_HOME": str(tmp_path / "home"), "LICENSOR_JOBS_INTERVAL": "0",
            "LICENSOR_SANDBOX": "1", "LICENSOR_RATE_LIMITS": "off"}
     env.pop("LICENSOR_DATABASE_URL", None)
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "licensor"), "serve", "--port",
-                               str(port), "--no-access-log"], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "licensor"), "serve",
+                                   "--port", str(port), "--no-access-log"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # the subprocess says nothing when it is ready; ask it
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        wait_until_up(server, f"http://127.0.0.1:{port}", log, seconds=30)
         before = rss_kb(server.pid)
         results: list[tuple[int, float, int]] = []
         threads = [threading.Thread(target=lambda c=chunked: results.append(
@@ -127,7 +119,6 @@ def test_a_real_server_refuses_50_mb_without_reading_it(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(20)
-        log.close()
     assert [status for status, _, _ in results] == [413] * 4
     assert all(seconds < 5 and sent < 10 * 1024 * 1024 for _, seconds, sent in results), results
     assert grown_mb < 15, grown_mb

@@ -3,7 +3,6 @@ or, without LICENSOR_SMTP_URL, to files in LICENSOR_HOME/mail."""
 
 from __future__ import annotations
 
-import socket
 import stat
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +20,7 @@ from licensor.core.context import Context, build_context
 from licensor.core.models import MailRow
 from tests.builders import create_license
 from tests.conftest import make_settings
+from tests.core.server import free_port
 
 
 class Inbox(Message):
@@ -30,12 +30,6 @@ class Inbox(Message):
 
     def handle_message(self, message) -> None:
         self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

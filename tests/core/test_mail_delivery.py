@@ -23,7 +23,8 @@ from licensor.core.db import Database
 from licensor.core.models import MailRow
 from tests.builders import create_license
 from tests.conftest import ADMIN, make_settings
-from tests.core.smtp_servers import Recorder, SmtpServer, StalledServer, free_port
+from tests.core.server import free_port
+from tests.core.smtp_servers import Recorder, SmtpServer, StalledServer
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -4,7 +4,6 @@ real SMTP server (aiosmtpd, 0.1 s per message), counted by Message-ID."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -19,8 +18,9 @@ from sqlalchemy import func, select
 from licensor.core.context import Context
 from licensor.core.models import MailRow
 from tests.builders import create_license
-from tests.conftest import ADMIN_TOKEN, PG_URL
-from tests.core.smtp_servers import Recorder, SmtpServer, free_port
+from tests.conftest import PG_URL
+from tests.core.server import Server
+from tests.core.smtp_servers import Recorder, SmtpServer
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need PostgreSQL "
                                 "(set LICENSOR_TEST_DATABASE_URL)")
@@ -40,14 +40,9 @@ def test_two_workers_and_a_cli_sender_send_every_message_once(ctx: Context,
     emails = [f"owner{i}@acme.test" for i in range(40)]
     for email in emails:
         create_license(ctx, email=email)
-    port = free_port()
-    env = {**os.environ, "LICENSOR_HOME": str(ctx.settings.home),
-           "LICENSOR_DATABASE_URL": ctx.db.url, "LICENSOR_SMTP_URL": smtp.url,
-           "LICENSOR_JOBS_INTERVAL": "1", "LICENSOR_ADMIN_TOKEN": ADMIN_TOKEN,
-           "LICENSOR_SANDBOX": "1", "LICENSOR_RATE_LIMITS": "off"}
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([LICENSOR, "serve", "--workers", "2", "--port", str(port),
-                               "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(ctx, tmp_path, workers=2,
+                    env={"LICENSOR_SMTP_URL": smtp.url, "LICENSOR_JOBS_INTERVAL": "1"})
+    env = server.env
     bursts_done = threading.Event()
     cli_runs: list[int] = []
 
@@ -57,17 +52,8 @@ def test_two_workers_and_a_cli_sender_send_every_message_once(ctx: Context,
                                            capture_output=True, timeout=60).returncode)
 
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:  # the subprocess says nothing when it is ready; ask it
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "serve.log").read_text()
-            time.sleep(0.1)
+        server.start()
+        base = server.base
         sender = threading.Thread(target=cli_sender)
         sender.start()
         with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(8) as pool:
@@ -83,13 +69,8 @@ def test_two_workers_and_a_cli_sender_send_every_message_once(ctx: Context,
         sender.join(60)
     finally:
         bursts_done.set()
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()
         smtp.stop()
-        log.close()
     with ctx.db.reader() as s:
         ids = list(s.scalars(select(MailRow.id)))
     counts = smtp.recorder.counts()

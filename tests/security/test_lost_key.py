@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 import statistics
 import threading
 import time
@@ -18,6 +17,7 @@ from licensor.app import create_app
 from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import ADMIN
+from tests.core.server import free_port
 
 
 def key_mails(client: TestClient, to: str) -> list[dict[str, object]]:
@@ -44,9 +44,7 @@ def test_one_address_gets_at_most_3_lost_key_mails_an_hour(client: TestClient,
 def served(ctx: Context) -> Iterator[str]:
     """The app behind a real uvicorn on a free port: the client gets each answer when the
     server sends it, before the work that follows it (a TestClient waits for that work)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx, run_prepare=False), host="127.0.0.1",
                                            port=port, log_level="warning", ws="none",
                                            http="h11", lifespan="on"))
