@@ -35,6 +35,7 @@ from licensor.core.web.rate_limit import (
 )
 from licensor.core.web.schemas import Health
 from licensor.discounts import admin_pages as discounts_admin_pages
+from licensor.discounts import credit_endpoints as discounts_credit_endpoints
 from licensor.discounts import endpoints as discounts_endpoints
 from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import pages as licenses_pages
@@ -58,6 +59,7 @@ from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
+from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import delivery as webhooks_delivery
@@ -71,6 +73,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
     return [
         accounts_endpoints.router,
         catalog_endpoints.router,
+        discounts_credit_endpoints.router,
         discounts_endpoints.router,
         licenses_endpoints.router,
         marketplace_endpoints.router,
@@ -83,6 +86,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         signing_key_endpoints.router,
         staff_endpoints.router,
         subscriptions_endpoints.router,
+        subscriptions_credit_endpoints.router,
         update_endpoints.router,
         webhook_endpoints.router,
         webhooks.router,

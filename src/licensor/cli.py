@@ -20,6 +20,7 @@ from licensor.core.commands import (  # noqa: F401  (re-exported for older impor
 )
 from licensor.core.context import Context
 from licensor.discounts import commands as discounts_commands
+from licensor.discounts import credit_commands
 from licensor.licenses import commands as licenses_commands
 from licensor.licenses import revocation_commands
 from licensor.maintenance import commands as releases_commands
@@ -62,6 +63,7 @@ for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_c
                staff_commands, subscriptions_commands, update_commands, webhooks_commands):
     app.add_typer(_group.app, name=_group.NAME)
 app.add_typer(discounts_commands.app, name=discounts_commands.NAME)
+app.add_typer(credit_commands.app, name=credit_commands.NAME)
 
 
 if __name__ == "__main__":
