@@ -15,6 +15,8 @@ from licensor.catalog import service as catalog
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
+from licensor.discounts.rules import Coupon
+from licensor.subscriptions import coupons
 from licensor.subscriptions.access import (
     check_fits,
     mail_owner,
@@ -45,7 +47,7 @@ from licensor.subscriptions.models import (
 )
 from licensor.subscriptions.periods import Period, period
 from licensor.subscriptions.repository import SubscriptionRepository
-from licensor.subscriptions.rules import Line, PlanChange, change_plan, settle
+from licensor.subscriptions.rules import PeriodBill, PlanChange, bill_period, change_plan
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class SubscribeRequest:
     site_id: str | None = None
     google_id: str | None = None
     quantity: int | None = None
+    coupon: str | None = None
 
 
 def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeRequest,
@@ -70,10 +73,9 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
 
     def prepare() -> payments.Intent | None:
         sub, product, plan = _subscribable(session, account, req, new_id, now)
-        price = plan.price(req.interval)
         if sub.credit_balance:
-            same_currency(sub, plan, price)
-        paid = settle(price, money(sub.credit_balance, price.currency))
+            same_currency(sub, plan, plan.price(req.interval))
+        paid = _first_bill(session, sub, product, plan, req, email, now)[0].settlement
         if paid.amount_due.amount <= 0:
             return None
         lock = f"subscription:{sub.id}" if sub.site_id else f"google:{req.google_id}"
@@ -99,7 +101,7 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
         payments.settle(ctx, session, attempt, made)
     if not saved:
         saved.append(saved_card(ctx, customer, email, req.card_token))
-    return _start(session, account, sub, product, plan, req.interval, saved[0],
+    return _start(session, account, sub, product, plan, req, saved[0],
                   made.id if made else None, now)
 
 
@@ -160,31 +162,44 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
     return sub, product, plan
 
 
+def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: Plan,
+                req: SubscribeRequest, email: str, now: datetime
+                ) -> tuple[PeriodBill, coupons.SubCoupon | None]:
+    """The first period's invoice: the plan's price, less the coupon given (or, on a restart,
+    the subscription's own while in effect), credit balance first."""
+    price = plan.price(req.interval)
+    applied = coupons.pricing(session, sub, req.coupon, amount=price, email=email, at=now)
+    bill = bill_period(plan_label(product, plan, req.interval), price,
+                       period(now, req.interval, 0), coupons.terms_of(applied),
+                       money(sub.credit_balance, price.currency))
+    return bill, applied
+
+
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
-           plan: Plan, interval: str, card: payments.SavedCard, charge_id: str | None,
+           plan: Plan, req: SubscribeRequest, card: payments.SavedCard, charge_id: str | None,
            now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else snapshot(sub)
-    price = plan.price(interval)
-    first = period(now, interval, 0)
-    paid = settle(price, money(sub.credit_balance, price.currency))
-    sub.plan, sub.interval, sub.status = plan.code, interval, "active"
+    bill, applied = _first_bill(session, sub, product, plan, req, account.email, now)
+    paid, first = bill.settlement, period(now, req.interval, 0)
+    sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
     sub.anchor, sub.period_index = now, 0
     sub.current_period_start, sub.current_period_end = first.start, first.end
     sub.cancel_at_period_end, sub.ended_at = False, None
-    sub.currency, sub.basis_amount = price.currency, price.amount
+    sub.currency, sub.basis_amount = bill.basis.currency, bill.basis.amount
     sub.credit_balance = paid.credit_balance_after.amount
     sub.customer_id, sub.payment_method_id = card.customer_id, card.payment_method_id
-    label = plan_label(product, plan, interval)
+    label = plan_label(product, plan, req.interval)
     # subscription.created(subscription: SubscriptionRow) for a new one (Google Drive); a site's
     # trial turned paid, or a restart: subscription.updated
     record_billing(session, sub, before, Billed(
-        reason="subscription_create", lines=[Line("charge", label, price, first.start, first.end)],
-        net=price, credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        reason="subscription_create", lines=list(bill.lines), net=bill.net,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
         charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
         body=f"Thank you: {label} runs from {first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. "
              f"Charged to your card: {paid.amount_due.display()}."), now)
+    coupons.keep(session, sub, applied, email=account.email, discount=bill.discount, now=now)
     return sub
 
 
@@ -198,7 +213,11 @@ def require_active(sub: SubscriptionRow) -> None:
 
 
 def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
-                 plan_code: str | None, interval: str | None, at: datetime) -> PlanChange:
+                 plan_code: str | None, interval: str | None, at: datetime,
+                 code: str | None = None, email: str = ""
+                 ) -> tuple[PlanChange, coupons.SubCoupon | None]:
+    """The change at `at` (the preview and the change both come from here), with the coupon
+    given (`code`) or the subscription's own in effect discounting its charge line."""
     require_active(sub)
     if awaiting_confirmation(session, sub):
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "The renewal's payment waits for your "
@@ -223,22 +242,29 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
     old_plan = product.plan(sub.plan)
     old_name = plan_label(product, old_plan, sub.interval) if old_plan else sub.plan
     new_period = None if new_interval == sub.interval else period(at, new_interval, 0)
-    return change_plan(current=current, basis=money(sub.basis_amount, sub.currency),
-                       old_name=old_name, new_name=plan_label(product, new_plan, new_interval),
-                       new_price=new_plan.price(new_interval), new_period=new_period, at=at,
-                       credit_balance=money(sub.credit_balance, sub.currency))
+
+    def priced(coupon: Coupon | None) -> PlanChange:
+        return change_plan(current=current, basis=money(sub.basis_amount, sub.currency),
+                           old_name=old_name, new_name=plan_label(product, new_plan, new_interval),
+                           new_price=new_plan.price(new_interval), new_period=new_period, at=at,
+                           credit_balance=money(sub.credit_balance, sub.currency), coupon=coupon)
+
+    applied = coupons.pricing(session, sub, code, amount=priced(None).charge.amount,
+                              email=email, at=at)
+    return priced(coupons.terms_of(applied)), applied
 
 
 def preview_change(session: Session, account: AccountRow, subscription_id: str, *,
-                   plan: str | None, interval: str | None, at: datetime) -> PlanChange:
+                   plan: str | None, interval: str | None, at: datetime,
+                   coupon: str | None = None) -> PlanChange:
     sub, site = subscription_for(session, subscription_id, account)
     require_billing(site, sub, account)
-    return _plan_change(session, sub, site, plan, interval, at)
+    return _plan_change(session, sub, site, plan, interval, at, coupon, account.email)[0]
 
 
 def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_id: str, *,
                  plan: str | None, interval: str | None, card_token: str | None,
-                 now: datetime) -> PlanChange:
+                 now: datetime, coupon: str | None = None) -> PlanChange:
     """The change at `now`, equal to its preview; a declined card leaves everything as it was."""
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
@@ -249,14 +275,15 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     def prepare() -> payments.Intent | None:
         sub, site = subscription_for(session, subscription_id, account, for_update=True)
         require_billing(site, sub, account)
-        change = _plan_change(session, sub, site, plan, interval, now)
+        change = _plan_change(session, sub, site, plan, interval, now, coupon,
+                              account.email)[0]
         if change.settlement.amount_due.amount <= 0:
             return None
         source[:] = [payments.PaymentSource(card_token=card_token) if card_token
                      else card_on_file(sub, off_session=False)]
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
         return payment_intent(sub.id, f"subscription:{sub.id}", number, change.settlement.amount_due,
-                       change.lines[-1].description)
+                       change.charge.description)
 
     def card() -> payments.PaymentSource:
         return source[0]
@@ -264,9 +291,19 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
     attempt, made = pay(ctx, session, prepare, card, now)
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
-    change = _plan_change(session, sub, site, plan, interval, now)
+    change, applied = _plan_change(session, sub, site, plan, interval, now, coupon,
+                                   account.email)
     if attempt is not None and made is not None:
         payments.settle(ctx, session, attempt, made)
+    _changed(session, account, sub, change, plan, interval, made, now)
+    coupons.keep(session, sub, applied, email=account.email, discount=change.discount, now=now)
+    return change
+
+
+def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change: PlanChange,
+             plan: str | None, interval: str | None, made: payments.Charge | None,
+             now: datetime) -> None:
+    """The subscription after a change paid by `made` (None: nothing to charge)."""
     product = catalog.get_product(session, sub.product)
     before = snapshot(sub)
     sub.plan = plan or sub.plan
@@ -289,7 +326,6 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
         body=f"Your plan is now {label}. Net {s.net.display()}; charged to your card "
              f"{s.amount_due.display()}; credit balance {s.credit_balance_after.display()}."),
         now)
-    return change
 
 
 def cancel(session: Session, account: AccountRow, subscription_id: str,

@@ -43,6 +43,12 @@ from licensor.subscriptions.schemas import (
 # Codes every call on a site or subscription can answer with.
 SITE = ("SITE_NOT_FOUND", "NOT_SITE_OWNER")
 SUB = ("SUBSCRIPTION_NOT_FOUND", "NOT_BILLING_ADMIN")
+# A coupon code refused (subscribe, change and its preview).
+COUPON = ("UNKNOWN_COUPON", "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
+          "COUPON_ALREADY_USED")
+CouponCode = Annotated[str | None, Field(
+    default=None, max_length=40, pattern=NO_NUL,
+    description="A discount code (case does not matter); it replaces the subscription's coupon")]
 
 router = APIRouter(prefix="/v1", tags=["subscriptions"])
 
@@ -240,16 +246,18 @@ class SubscribeBody(BaseModel):
     # Strict: `true` is not a quantity. Wide bounds, so any count a customer might ask for gets
     # SINGLE_USER_ONLY (a quantity other than 1 is a 409) rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
+    coupon: CouponCode = None
 
     model_config = {"json_schema_extra": {"examples": [
         {"site_id": "site_1Qa7", "plan": "medium", "interval": "month",
-         "card_token": "tok_visa"}]}}
+         "card_token": "tok_visa", "coupon": "SPRING10"}]}}
 
 
 class PreviewBody(BaseModel):
     plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     interval: Interval | None = None
     at: TimeInput | None = None
+    coupon: CouponCode = None
 
     model_config = {"json_schema_extra": {"examples": [{"plan": "large", "interval": "year"}]}}
 
@@ -258,6 +266,7 @@ class ChangeBody(BaseModel):
     plan: str | None = Field(default=None, max_length=64, pattern=NO_NUL)
     interval: Interval | None = None
     card_token: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    coupon: CouponCode = None
 
     model_config = {"json_schema_extra": {"examples": [{"plan": "large", "interval": "year"}]}}
 
@@ -265,7 +274,7 @@ class ChangeBody(BaseModel):
 @router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-    "CURRENCY_MISMATCH"))
+    "CURRENCY_MISMATCH", *COUPON))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:
@@ -288,25 +297,25 @@ def get_subscription(subscription_id: PathId, session: ReadSession,
 
 @router.post("/subscriptions/{subscription_id}/change/preview", response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
-                                "SUBSCRIPTION_NOT_ACTIVE"))
+                                "SUBSCRIPTION_NOT_ACTIVE", *COUPON))
 def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
                    account: Account) -> dict[str, Any]:
     # In UTC, so the lines' times are UTC (as every time the API answers) and the new period is computed as the change
     # computes it: month arithmetic in another offset can land on another instant.
     at = body.at.astimezone(UTC) if body.at else now_for(ctx, session)
     return change_view(subs.preview_change(session, account, subscription_id, plan=body.plan,
-                                           interval=body.interval, at=at))
+                                           interval=body.interval, at=at, coupon=body.coupon))
 
 
 @router.post("/subscriptions/{subscription_id}/change", response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
                                 "SUBSCRIPTION_NOT_ACTIVE", "CARD_DECLINED", "PAYMENT_FAILED",
-                                "PAYMENT_ACTION_REQUIRED"))
+                                "PAYMENT_ACTION_REQUIRED", *COUPON))
 def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
                                interval=body.interval, card_token=body.card_token,
-                               now=now_for(ctx, session))
+                               now=now_for(ctx, session), coupon=body.coupon)
     view = change_view(result)
     return view
 

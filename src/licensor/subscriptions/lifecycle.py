@@ -15,7 +15,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.subscriptions import rules
+from licensor.subscriptions import coupons, rules
 from licensor.subscriptions.access import (
     ACTION_GRACE,
     mail_owner,
@@ -37,7 +37,7 @@ from licensor.subscriptions.models import (
 )
 from licensor.subscriptions.periods import period
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
-from licensor.subscriptions.rules import Line, settle
+from licensor.subscriptions.rules import PeriodBill, bill_period
 from licensor.subscriptions.sites import (
     remove_site,
 )
@@ -81,6 +81,21 @@ def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | 
     return product, plan, price, plan_label(product, plan, sub.interval) if plan else sub.plan
 
 
+def _renewal_bill(session: Session, sub: SubscriptionRow, due: datetime
+                  ) -> tuple[Product, str, PeriodBill]:
+    """The next period's invoice as of `due`: today's price, less the subscription's coupon
+    while it is in effect, paid by the credit balance first."""
+    product, plan, price, label = _price_now(session, sub)
+    assert sub.interval is not None
+    nxt = period(sub.anchor, sub.interval, sub.period_index + 1)
+    coupon = coupons.terms_of(coupons.in_effect(session, sub, due))
+    listed = plan is not None and plan.price(sub.interval).currency == sub.currency
+    if not listed and coupon is not None and coupon.percent_off is not None:
+        coupon = None  # the last price paid (the basis) is the discounted one already
+    bill = bill_period(label, price, nxt, coupon, money(sub.credit_balance, sub.currency))
+    return product, label, bill
+
+
 def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
     """Renew as of `due`: credit balance first, then the card on file, at today's list price."""
     sub_id = sub.id
@@ -95,8 +110,8 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
 
     def prepare() -> payments.Intent | None:
         sub = still_due()
-        _product, _plan, price, label = _price_now(session, sub)
-        paid = settle(price, money(sub.credit_balance, sub.currency))
+        _product, label, bill = _renewal_bill(session, sub, due)
+        paid = bill.settlement
         if paid.amount_due.amount <= 0:
             return None
         source[:] = [card_on_file(sub, off_session=True)]
@@ -113,8 +128,8 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
         if exc.status != 402:
             raise
         sub = SubscriptionRepository(session).get(sub_id, for_update=True) or sub
-        _product, _plan, price, label = _price_now(session, sub)
-        amount = settle(price, money(sub.credit_balance, sub.currency)).amount_due
+        _product, label, bill = _renewal_bill(session, sub, due)
+        amount = bill.settlement.amount_due
         if exc.code == "PAYMENT_ACTION_REQUIRED":
             mail_owner(session, sub, "Please confirm your subscription payment",
                         f"Your bank asks you to confirm the renewal payment of "
@@ -136,17 +151,17 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
 def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
              made: payments.Charge | None) -> None:
     """The next period, paid as of `due` by credit and `made` (None: credit alone)."""
-    product, _plan, price, label = _price_now(session, sub)
-    paid = settle(price, money(sub.credit_balance, sub.currency))
+    product, label, bill = _renewal_bill(session, sub, due)
+    paid = bill.settlement
     before = snapshot(sub)
     sub.period_index += 1
     assert sub.interval is not None
     nxt = period(sub.anchor, sub.interval, sub.period_index)
     sub.current_period_start, sub.current_period_end = nxt.start, nxt.end
-    sub.basis_amount, sub.credit_balance = price.amount, paid.credit_balance_after.amount
+    sub.basis_amount, sub.credit_balance = bill.basis.amount, paid.credit_balance_after.amount
     # subscription.renewed(subscription: SubscriptionRow)
     record_billing(session, sub, before, Billed(
-        reason="renewal", lines=[Line("charge", label, price, nxt.start, nxt.end)], net=price,
+        reason="renewal", lines=list(bill.lines), net=bill.net,
         credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
         charge_id=made.id if made else None, actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
@@ -168,8 +183,7 @@ def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "This payment no longer renews the "
                             "subscription; it is refunded.", {"subscription_id":
                                                                attempt.subject_id})
-    _product, _plan, price, _label = _price_now(session, sub)
-    if made.amount != settle(price, money(sub.credit_balance, sub.currency)).amount_due:
+    if made.amount != _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due:
         raise LicensorError("PAYMENT_FAILED", "The price or the credit changed since this "
                             "payment was asked for; it is refunded.",
                             {"subscription_id": sub.id}, status=409)

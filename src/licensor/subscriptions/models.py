@@ -71,6 +71,11 @@ class SubscriptionRow(Base):
     payment_method_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Its coupon (one at a time; see subscriptions.coupons): it discounts the invoice it was
+    # applied with and later ones dated before coupon_ends_at (None: forever).
+    coupon_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    coupon_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    coupon_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # One live Google Drive subscription per Google ID, also against two requests at once.
     __table_args__ = (Index("uq_subscriptions_live_google_id", "google_id", unique=True,

@@ -17,7 +17,7 @@ from licensor.core.documents import document_html, document_pdf
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
-from licensor.subscriptions import overview
+from licensor.subscriptions import coupons, overview
 from licensor.subscriptions import service as subs
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +25,11 @@ router = APIRouter(include_in_schema=False)
 INTERVALS = [("month", "Monthly"), ("year", "Yearly")]
 PLAN_CODES = {"UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
               "CARD_DECLINED": "card_token", "PAYMENT_FAILED": "card_token",
-              "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan"}
+              "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan",
+              # A refused discount code is shown next to the Discount code field.
+              **{code: "coupon" for code in ("UNKNOWN_COUPON", "COUPON_NOT_APPLICABLE",
+                                             "COUPON_EXPIRED", "COUPON_EXHAUSTED",
+                                             "COUPON_ALREADY_USED")}}
 
 
 def _login(request: Request) -> Response:
@@ -175,6 +179,7 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
                                 else ""},
                   invoices=overview.invoices(session, account, view) if reason is None else [],
                   preview=preview, notice=notice, sandbox=ctx.settings.sandbox,
+                  discount=coupons.summary(session, view.sub, now_for(ctx, session)),
                   stripe_key=stripe_key(request) if reason is None and view.sub.status in (
                       "trialing", "suspended") else None)
 
@@ -201,21 +206,23 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
     view = overview.site_view(session, account, site_id)
     action = form.get("action", "")
     plan, interval = form.get("plan") or None, form.get("interval") or None
+    coupon = form.get("coupon", "").strip() or None
     now = now_for(ctx, session)
     try:
         if action == "preview":
             change = subs.preview_change(session, account, view.sub.id, plan=plan,
-                                         interval=interval, at=now)
+                                         interval=interval, at=now, coupon=coupon)
             return _billing_page(request, ctx, session, account, site_id, form=form,
                                  preview=change)
         if action == "confirm":
             subs.apply_change(ctx, session, account, view.sub.id, plan=plan,
-                              interval=interval, card_token=None, now=now)
+                              interval=interval, card_token=None, now=now, coupon=coupon)
             done = "changed"
         elif action == "subscribe":
             subs.subscribe(ctx, session, account, subs.SubscribeRequest(
                 product=None, plan=plan or "", interval=interval or "month",
-                card_token=form.get("card_token", "").strip(), site_id=view.site.id), now)
+                card_token=form.get("card_token", "").strip(), site_id=view.site.id,
+                coupon=coupon), now)
             done = "subscribed"
         elif action == "cancel":
             subs.cancel(session, account, view.sub.id, now)

@@ -9,6 +9,11 @@ card the rest; a negative net goes to the credit balance.
 Because the credit is computed from the paid basis, several changes in one period chain: after
 a change the basis becomes the new plan's price, which is exactly what was charged per unit of
 the remaining time.
+
+A coupon in effect takes its discount off the charge line (never off the credit) as a line of
+its own with a negative amount. A percent coupon lowers the rate paid, so the basis becomes the
+discounted price of a whole period; an amount-off coupon takes a sum off one invoice, not off
+the rate, so the basis stays the list price (`period_basis`).
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from licensor.core.money import Money
+from licensor.discounts.rules import Coupon, discount
 from licensor.subscriptions.periods import Period
 
 
 @dataclass(frozen=True)
 class Line:
-    kind: str  # "credit" | "charge"
+    kind: str  # "credit" | "charge" | "discount"
     description: str
-    amount: Money  # always >= 0; the kind says which way it goes
+    # Credit and charge lines are >= 0 (the kind says which way they go); a discount line is
+    # negative, as invoices show it.
+    amount: Money
     period_start: datetime
     period_end: datetime
 
@@ -50,6 +58,14 @@ class PlanChange:
     @property
     def net(self) -> Money:
         return self.settlement.net
+
+    @property
+    def charge(self) -> Line:
+        return next(x for x in self.lines if x.kind == "charge")
+
+    @property
+    def discount(self) -> Money:
+        return discount_of(self.lines)
 
 
 def fraction_left(current: Period, at: datetime) -> Fraction:
@@ -79,12 +95,12 @@ def settle(net: Money, credit_balance: Money) -> Settlement:
 
 def change_plan(*, current: Period, basis: Money, old_name: str, new_name: str,
                 new_price: Money, new_period: Period | None, at: datetime,
-                credit_balance: Money) -> PlanChange:
+                credit_balance: Money, coupon: Coupon | None = None) -> PlanChange:
     """The lines and settlement of a change at `at`.
 
     `new_period` is None for a change of size only (renewal date kept, the new price charged for
     the time left); otherwise it is the new period starting at `at` (monthly ↔ yearly), charged
-    in full.
+    in full. A `coupon` discounts the charge line.
     """
     fraction = fraction_left(current, at)
     credit = Line("credit", f"Unused time on {old_name}", prorate(basis, fraction), at,
@@ -97,8 +113,67 @@ def change_plan(*, current: Period, basis: Money, old_name: str, new_name: str,
         charge = Line("charge", f"{new_name} from the change", new_price, new_period.start,
                       new_period.end)
         period_after = new_period
-    net = charge.amount - credit.amount
-    return PlanChange((credit, charge), settle(net, credit_balance), period_after, new_price)
+    lines = (credit, charge, *discount_lines(coupon, charge))
+    net = charge.amount - credit.amount + sum_of(lines[2:], charge.amount.currency)
+    return PlanChange(lines, settle(net, credit_balance), period_after,
+                      period_basis(new_price, coupon))
+
+
+# -- coupons ----------------------------------------------------------------------------------
+
+def discount_lines(coupon: Coupon | None, charge: Line) -> tuple[Line, ...]:
+    """The coupon's line against `charge` (none without a coupon or when it takes nothing)."""
+    if coupon is None:
+        return ()
+    off = discount(coupon, charge.amount)
+    if off.amount <= 0:
+        return ()
+    return (Line("discount", coupon.describe(), -off, charge.period_start, charge.period_end),)
+
+
+def sum_of(lines: tuple[Line, ...], currency: str) -> Money:
+    total = Money.zero(currency)
+    for line in lines:
+        total = total + line.amount
+    return total
+
+
+def discount_of(lines: tuple[Line, ...]) -> Money:
+    """What the discount lines take off (>= 0)."""
+    return -sum_of(tuple(x for x in lines if x.kind == "discount"), lines[0].amount.currency)
+
+
+def period_basis(price: Money, coupon: Coupon | None) -> Money:
+    """What a whole period is paid at: a percent coupon's discounted price, else the price."""
+    if coupon is None or coupon.percent_off is None:
+        return price
+    return price - discount(coupon, price)
+
+
+@dataclass(frozen=True)
+class PeriodBill:
+    """The invoice of a whole period (a start or a renewal): its lines and how it is paid."""
+
+    lines: tuple[Line, ...]
+    settlement: Settlement
+    basis: Money  # what the period is paid at (the credit basis of a later change)
+
+    @property
+    def net(self) -> Money:
+        return self.settlement.net
+
+    @property
+    def discount(self) -> Money:
+        return discount_of(self.lines)
+
+
+def bill_period(label: str, price: Money, billed: Period, coupon: Coupon | None,
+                credit_balance: Money) -> PeriodBill:
+    """A whole period at `price`, less the coupon's discount; credit balance first."""
+    charge = Line("charge", label, price, billed.start, billed.end)
+    lines = (charge, *discount_lines(coupon, charge))
+    net = price + sum_of(lines[1:], price.currency)
+    return PeriodBill(lines, settle(net, credit_balance), period_basis(price, coupon))
 
 
 # -- what falls due for the lifecycle job ---------------------------------------------------

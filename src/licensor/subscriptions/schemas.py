@@ -53,13 +53,16 @@ PROJECT_EXAMPLE = {"id": "prj_5Ee2", "site_id": "site_1Qa7", "name": "Checkout r
                    "status": "active", "created_at": "2026-01-15T09:30:00Z"}
 CHANGE_EXAMPLE = {
     "lines": [{"kind": "credit", "description": "Unused time on Medium",
-               "amount": {"amount": -2500, "currency": USD},
+               "amount": {"amount": 2500, "currency": USD},
                "period_start": "2026-01-30T09:30:00Z", "period_end": "2026-02-15T09:30:00Z"},
               {"kind": "charge", "description": "Remaining time on Large",
                "amount": {"amount": 5000, "currency": USD},
+               "period_start": "2026-01-30T09:30:00Z", "period_end": "2026-02-15T09:30:00Z"},
+              {"kind": "discount", "description": "Coupon SPRING10 (10% off)",
+               "amount": {"amount": -500, "currency": USD},
                "period_start": "2026-01-30T09:30:00Z", "period_end": "2026-02-15T09:30:00Z"}],
-    "net": {"amount": 2500, "currency": USD}, "credit_applied": {"amount": 0, "currency": USD},
-    "amount_due": {"amount": 2500, "currency": USD},
+    "net": {"amount": 2000, "currency": USD}, "credit_applied": {"amount": 0, "currency": USD},
+    "amount_due": {"amount": 2000, "currency": USD},
     "credit_balance_after": {"amount": 0, "currency": USD},
     "current_period_end_after": "2026-02-15T09:30:00Z"}
 INVOICE_EXAMPLE = {
@@ -154,9 +157,10 @@ class SiteExport(Answer):
 
 
 class ChangeLine(Answer):
-    kind: Literal["credit", "charge"]
+    kind: Literal["credit", "charge", "discount"]
     description: str
-    amount: MoneyAnswer
+    amount: MoneyAnswer = Field(description="credit and charge lines are positive (the kind "
+                                "says which way they go); a coupon's discount line is negative")
     period_start: Timestamp | None
     period_end: Timestamp | None
 
