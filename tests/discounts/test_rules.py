@@ -85,3 +85,9 @@ def test_durations_on_a_monthly_plan() -> None:
         [True, True, True, False, False, False, False]
     assert [applies_on(once, start, when) for when in [start, *renewals[:2]]] == \
         [True, False, False]
+
+
+def test_the_discount_line_names_the_code_and_what_it_takes_off() -> None:
+    assert Coupon("SPRING20", percent_off=2000).describe() == "Coupon SPRING20 (20% off)"
+    assert Coupon("HALF", percent_off=1250).describe() == "Coupon HALF (12.5% off)"
+    assert Coupon("TENOFF", amount_off=usd(1000)).describe() == "Coupon TENOFF ($10.00 off)"

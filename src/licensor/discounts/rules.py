@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
+from licensor.core.formats import money
 from licensor.core.money import Money
 
 KINDS = ("new", "upgrade", "renewal", "subscription")
@@ -60,12 +61,12 @@ class Coupon:
         return Decimal(self.percent_off) / PERCENT_SCALE
 
     def describe(self) -> str:
-        """'Coupon SPRING20 (20% off)' — the words of the discount line."""
+        """'Coupon SPRING20 (20% off)', 'Coupon TENOFF ($10.00 off)': the discount line's words."""
         if self.percent is not None:
             off = f"{self.percent.normalize():f}% off"
         else:
             assert self.amount_off is not None
-            off = f"{self.amount_off.display()} off"
+            off = f"{money(self.amount_off)} off"
         return f"Coupon {self.code} ({off})"
 
 
