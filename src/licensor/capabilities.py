@@ -13,9 +13,10 @@ from licensor.licenses import service as licenses
 from licensor.maintenance import renewals
 from licensor.maintenance import service as maintenance
 from licensor.marketplace import service as marketplace
-from licensor.orders import quotes
+from licensor.orders import pricing_policies, quotes
 from licensor.orders import service as orders
 from licensor.staff import service as staff
+from licensor.subscriptions import companion as site_companion
 from licensor.subscriptions import service as subscriptions
 from licensor.webhooks import delivery as webhook_delivery
 from licensor.webhooks import handlers as webhook_events
@@ -25,3 +26,7 @@ SERVICES = (catalog, licenses, registrations, validation, accounts, lockout, ord
             maintenance, renewals, subscriptions, marketplace, bulk, webhooks,
             webhook_delivery, webhook_events,
             staff)
+
+# Orders does not build on subscriptions: the companion price learns a customer's standing on a
+# site through this.
+pricing_policies.use_site_standing(site_companion.standing)

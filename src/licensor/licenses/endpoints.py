@@ -60,6 +60,9 @@ class LicenseCreate(BaseModel):
     channel: Literal["direct", "marketplace"] = "direct"
     sen: str | None = Field(default=None, max_length=64)
     purchased_at: TimeInput | None = None
+    academic: bool = Field(default=False, description="An academic license (server tiers)")
+    institution: str | None = Field(default=None, max_length=200,
+                                    description="Required when academic")
 
     model_config = {"json_schema_extra": {"examples": [
         {"product": "desktop", "seats": 5, "license_name": "Acme Inc",
@@ -93,7 +96,7 @@ class LostKeyBody(BaseModel):
 
 @router.post("", status_code=201, response_model=License,
              responses=refusals("UNKNOWN_PRODUCT", "INVALID_SEATS", "INVALID_TIER",
-                                "PRODUCT_NOT_PERPETUAL"))
+                                "PRODUCT_NOT_PERPETUAL", "ACADEMIC_NOT_AVAILABLE"))
 def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
                    admin: Admin) -> dict[str, Any]:
     now = now_for(ctx, session)
@@ -101,7 +104,7 @@ def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
     row = licenses.issue_license(
         ctx, session, product=product, seats=body.seats, license_name=body.license_name,
         email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
-        now=now, actor=admin)
+        now=now, actor=admin, academic=body.academic, institution=body.institution)
     return license_view(row, [])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from licensor.core.db import Base, UTCDateTime
@@ -32,6 +32,9 @@ class LicenseRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Bumped on every change; quotes remember it so a stale quote is never fulfilled.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Sold at academic prices to `institution`; its upgrades and renewals stay academic.
+    academic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    institution: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     registrations: Mapped[list[RegistrationRow]] = relationship(
         back_populates="license", order_by="RegistrationRow.created_at")

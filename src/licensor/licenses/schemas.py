@@ -26,6 +26,7 @@ def license_view(row: LicenseRow, registrations: list[RegistrationRow] | None = 
         "superseded_by": row.superseded_by, "supersedes": row.supersedes,
         "maintenance_until": iso(row.maintenance_until), "major_version": row.major_version,
         "purchased_at": iso(row.purchased_at), "issued_at": iso(row.issued_at),
+        "academic": bool(row.academic), "institution": row.institution,
         "registrations": [registration_view(r) for r in regs],
     }
 
@@ -40,7 +41,7 @@ LICENSE_EXAMPLE = {
     "sen": None, "status": "active", "superseded_by": None, "supersedes": None,
     "maintenance_until": "2027-01-15T09:30:00Z", "major_version": 4,
     "purchased_at": "2026-01-15T09:30:00Z", "issued_at": "2026-01-15T09:30:00Z",
-    "registrations": [REGISTRATION_EXAMPLE]}
+    "academic": False, "institution": None, "registrations": [REGISTRATION_EXAMPLE]}
 
 
 class Registration(Answer):
@@ -68,6 +69,8 @@ class License(Answer):
     major_version: int | None
     purchased_at: Timestamp | None
     issued_at: Timestamp | None
+    academic: bool = Field(description="Sold at academic prices; upgrades and renewals stay so")
+    institution: str | None = Field(description="The academic institution; null if not academic")
     registrations: list[Registration]
 
     model_config = example(LICENSE_EXAMPLE)

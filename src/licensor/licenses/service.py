@@ -59,6 +59,21 @@ def check_seats(product: Product, seats: int | None) -> int | None:
     return seats
 
 
+def check_institution(academic: bool, institution: str | None) -> str | None:
+    """The institution of an academic license (required, 1 to 200 characters); a commercial
+    license has none."""
+    cleaned = " ".join((institution or "").split())
+    if academic and (not cleaned or len(cleaned) > 200):
+        raise LicensorError("INVALID_REQUEST", "institution is required for an academic "
+                            "license: the school or university's name, 1 to 200 characters.",
+                            {"field": "institution"})
+    if not academic and cleaned:
+        raise LicensorError("INVALID_REQUEST", "institution is only for an academic license; "
+                            "send academic: true with it, or leave it out.",
+                            {"field": "institution"})
+    return cleaned or None
+
+
 def default_maintenance_end(product: Product, start: datetime) -> datetime | None:
     if product.maintenance_months is None:
         return None
@@ -97,8 +112,12 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
                   channel: str = "direct", sen: str | None = None,
                   purchased_at: datetime | None = None,
                   maintenance_until: datetime | None = None,
-                  supersedes: str | None = None) -> LicenseRow:
+                  supersedes: str | None = None, academic: bool = False,
+                  institution: str | None = None) -> LicenseRow:
     seats = check_seats(product, seats)
+    institution = check_institution(academic, institution)
+    if academic and product.pricing is not None:
+        product.pricing.academic_view()  # 409 ACADEMIC_NOT_AVAILABLE without academic prices
     if channel not in product.channels:
         raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold through the "
                             f"{channel} channel; use one of {', '.join(product.channels)}.",
@@ -116,7 +135,8 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
         license_name=check_license_name(license_name), email=check_email(email),
         channel=channel, sen=sen, status="active", purchased_at=purchased, created_at=now,
         maintenance_until=maintenance_until or default_maintenance_end(product, purchased),
-        major_version=product.major_version, supersedes=supersedes, version=1)
+        major_version=product.major_version, supersedes=supersedes, version=1,
+        academic=academic, institution=institution)
     sign_license(ctx, session, row, now)
     session.add(row)
     session.flush()
@@ -132,7 +152,8 @@ def snapshot(row: LicenseRow) -> dict[str, Any]:
     return {"product": row.product, "seats": row.seats, "license_name": row.license_name,
             "email": row.email, "channel": row.channel, "sen": row.sen, "status": row.status,
             "superseded_by": row.superseded_by, "kid": row.kid,
-            "maintenance_until": row.maintenance_until, "issued_at": row.issued_at}
+            "maintenance_until": row.maintenance_until, "issued_at": row.issued_at,
+            **({"academic": True, "institution": row.institution} if row.academic else {})}
 
 
 def get_license(session: Session, license_id: str, *, for_update: bool = False) -> LicenseRow:
@@ -294,6 +315,8 @@ def license_information_text(row: LicenseRow, product_name: str) -> str:
         lines.append(f"Maintenance:   until {row.maintenance_until:%Y-%m-%d}")
     if row.major_version is not None:
         lines.append(f"Covers:        every {row.major_version}.x release")
+    if row.academic:
+        lines.append(f"Academic:      {row.institution}")
     if row.channel == "marketplace" and row.sen:
         lines.append(f"Marketplace SEN: {row.sen}")
     return "\n".join(lines)

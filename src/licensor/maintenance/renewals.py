@@ -1,7 +1,7 @@
 """The "renewal" quote kind: one more block of maintenance for a direct server license.
 
 Price = the license's tier at today's list price × the product's renewal_price_ratio (half-
-to-even on the minor unit). Fulfilment adds one block to the previous end (whenever it is
+to-even on the minor unit); an academic license's tier is at its academic price. Fulfilment adds one block to the previous end (whenever it is
 bought), re-issues the License Key of the same license (the key carries the end; the
 previous key validates as SUPERSEDED) and mails it; a refund gives the block back.
 """
@@ -22,6 +22,7 @@ from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
+from licensor.orders import pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
 from licensor.orders.quotes import not_latest
@@ -33,6 +34,9 @@ class RenewalBody(BaseModel):
     license_key: str = Field(max_length=4096)
     coupon: str | None = Field(default=None, max_length=40,
                                description="A discount code (case does not matter)")
+    academic: bool | None = Field(default=None, description="Decided by the license; if sent, "
+                                  "it must agree with it")
+    companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
 
 
 def _parse(text: Any) -> datetime | None:
@@ -50,15 +54,17 @@ class Renewal:
         product = get_product(session, row.product)
         months = maintenance.check_renewable(product, row)  # NO_MAINTENANCE, marketplace
         new_end = maintenance.end_after_renewal(product, row)
-        price = maintenance.renewal_price(product, row.seats)
+        pricing_policies.new_licenses_only(body, "renewal")
+        priced = pricing_policies.priced_as(product, row, body.get("academic"))
+        price = maintenance.renewal_price(priced, row.seats)
         line = (f"Maintenance renewal, {product.name}, {seats_text(row.seats, product.seat_unit)}"
-                f": {months} months, until {new_end:%Y-%m-%d}")
+                f"{pricing_policies.academic_note(row)}: {months} months, until {new_end:%Y-%m-%d}")
         return QuoteDraft(
             product=product.code, currency=price.currency, seats=row.seats, license_id=row.id,
             license_version=row.version, lines=[QuoteLine(line, price)],
             maintenance_until=new_end,
             details={"months": months, "maintenance_before": iso(row.maintenance_until),
-                     "maintenance_after": iso(new_end)})
+                     "maintenance_after": iso(new_end), **pricing_policies.academic_details(row)})
 
     def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> LicenseRow:

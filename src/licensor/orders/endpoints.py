@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
+from licensor.core.web.deps import (
+    Admin,
+    Ctx,
+    ReadSession,
+    WriteSession,
+    bearer_token,
+    now_for,
+    page_limit,
+)
 from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import quotes
+from licensor.orders import pricing_policies, quotes
 from licensor.orders import service as orders
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
@@ -55,16 +63,24 @@ class RefundBody(BaseModel):
 QUOTE_EXAMPLES = [
     {"kind": "new", "product": "desktop", "seats": 5},
     {"kind": "upgrade", "license_name": "Acme Inc", "license_key": "...", "seats": 10},
-    {"kind": "renewal", "license_name": "Acme Inc", "license_key": "..."}]
+    {"kind": "renewal", "license_name": "Acme Inc", "license_key": "..."},
+    {"kind": "new", "product": "confluence-server", "seats": 25, "academic": True,
+     "institution": "University of Bologna"},
+    {"kind": "new", "product": "desktop", "seats": 3,
+     "companion": {"license_name": "Acme Inc", "license_key": "..."}}]
 
 
 @router.post("/v1/quotes", status_code=201, response_model=Quote, responses=refusals(
     "UPGRADE_NOT_LARGER", "UPGRADE_VIA_MARKETPLACE", "SOLD_BY_MARKETPLACE", "SINGLE_USER_ONLY",
     "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
-    "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT"))
-def create_quote(ctx: Ctx, session: WriteSession,
+    "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT",
+    "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE"),
+    # Public; a customer's token only for a companion price through their site.
+    openapi_extra={"security": [{}, {"AccountToken": []}]})
+def create_quote(ctx: Ctx, session: WriteSession, request: Request,
                  body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
                  ) -> dict[str, Any]:
+    body = pricing_policies.with_bearer(body, bearer_token(request))
     row = quotes.create_quote(ctx, session, body, now=now_for(ctx, session))
     return quote_view(row)
 

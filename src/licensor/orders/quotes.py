@@ -21,6 +21,7 @@ from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
+from licensor.orders import pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (
     QuoteDraft,
@@ -30,7 +31,7 @@ from licensor.orders.quote_kinds import (
     register_quote_kind,
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
-from licensor.orders.rules import new_license_price, upgrade_price
+from licensor.orders.rules import upgrade_price
 
 # -- the refusals shared by every kind ------------------------------------------------------
 
@@ -79,6 +80,12 @@ class NewBody(BaseModel):
     seats: Seats = Field(ge=1, le=MAX_SEATS, description="Seats; null for an unlimited tier")
     coupon: str | None = Field(default=None, max_length=40,
                                description="A discount code (case does not matter)")
+    academic: bool = Field(default=False, description="Academic prices (server tiers)")
+    institution: str | None = Field(default=None, max_length=pricing_policies.MAX_INSTITUTION,
+                                    description="The academic institution; required if academic")
+    companion: pricing_policies.CompanionBody | None = Field(
+        default=None, description="Qualify for the companion price: {license_name, license_key}"
+        " of a server license, or {site_id} with the site owner's or staff's bearer token")
 
 
 class UpgradeBody(BaseModel):
@@ -89,6 +96,9 @@ class UpgradeBody(BaseModel):
     product: str | None = Field(default=None, max_length=64)
     coupon: str | None = Field(default=None, max_length=40,
                                description="A discount code (case does not matter)")
+    academic: bool | None = Field(default=None, description="Decided by the license; if sent, "
+                                  "it must agree with it")
+    companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
 
 
 def buyer_license_name(order: OrderRow) -> str:
@@ -102,23 +112,27 @@ class NewLicense:
     def build(self, ctx: Context, session: Session, body: dict[str, Any],
               now: datetime) -> QuoteDraft:
         product = get_product(session, body["product"])
+        pricing_policies.check_new_request(product, body)
         ensure_multi_user(product, body["seats"])
         ensure_sold_here(product)
         assert product.pricing is not None
         seats = licenses.check_seats(product, body["seats"])
-        price = new_license_price(product.pricing, seats)
+        offer = pricing_policies.new_license_offer(ctx, session, product, seats, body, now)
+        line = f"{product.name}, {seats_text(seats, product.seat_unit)}{offer.note}"
         return QuoteDraft(
-            product=product.code, currency=price.currency, seats=seats,
-            lines=[QuoteLine(f"{product.name}, {seats_text(seats, product.seat_unit)}", price)],
+            product=product.code, currency=offer.price.currency, seats=seats,
+            lines=[QuoteLine(line, offer.price)], details=offer.details,
             maintenance_until=licenses.default_maintenance_end(product, now))
 
     def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> LicenseRow:
         product = get_product(session, quote.product)
+        details = quote.details or {}
         return licenses.issue_license(
             ctx, session, product=product, seats=quote.seats,
             license_name=buyer_license_name(order), email=order.buyer_email, now=now,
-            actor=f"order:{order.number}", purchased_at=now)
+            actor=f"order:{order.number}", purchased_at=now,
+            academic=bool(details.get("academic")), institution=details.get("institution"))
 
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> None:
@@ -164,16 +178,18 @@ class Upgrade:
         ensure_sold_here(product)
         ensure_direct(product, row)
         ensure_multi_user(product, body["seats"])
-        assert product.pricing is not None
+        pricing_policies.new_licenses_only(body, "upgrade")
+        pricing = pricing_policies.priced_as(product, row, body.get("academic")).pricing
+        assert pricing is not None
         seats = body["seats"]
-        price = upgrade_price(product.pricing, row.seats, seats, product.seat_unit)
+        price = upgrade_price(pricing, row.seats, seats, product.seat_unit)
         line = (f"Upgrade {product.name} from {seats_text(row.seats, product.seat_unit)} to "
-                f"{seats_text(seats, product.seat_unit)}")
+                f"{seats_text(seats, product.seat_unit)}{pricing_policies.academic_note(row)}")
         return QuoteDraft(
             product=product.code, currency=price.currency, seats=seats, license_id=row.id,
             license_version=row.version, lines=[QuoteLine(line, price)],
             maintenance_until=licenses.default_maintenance_end(product, now),
-            details={"from_seats": row.seats})
+            details={"from_seats": row.seats, **pricing_policies.academic_details(row)})
 
     def fulfil(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> LicenseRow:
@@ -184,7 +200,7 @@ class Upgrade:
             ctx, session, product=product, seats=quote.seats, license_name=old.license_name,
             email=old.email, now=now, actor=actor, channel=old.channel, purchased_at=now,
             maintenance_until=licenses.default_maintenance_end(product, now),
-            supersedes=old.id)
+            supersedes=old.id, academic=old.academic, institution=old.institution)
         before = licenses.snapshot(old)
         old.status, old.superseded_by = "superseded", new.id
         old.version += 1
