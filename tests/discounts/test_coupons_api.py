@@ -14,6 +14,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
 from tests.conftest import ADMIN
+from tests.subscriptions.conftest import START, Shop
 
 SPRING = {"code": "Spring20", "name": "Spring sale", "percent_off": 12.5,
           "applies_to": {"products": ["desktop"], "kinds": ["new", "upgrade"]},
@@ -249,3 +250,23 @@ def test_the_refusals_are_documented(client: TestClient) -> None:
     assert "UNKNOWN_COUPON" in codes("/v1/coupons/{code}", "patch", "404")
     post_params = [p["name"] for p in paths["/v1/coupons"]["post"]["parameters"]]
     assert "Idempotency-Key" in post_params
+
+
+def test_a_disabled_coupon_is_refused_by_a_purchase_and_counted_once_enabled(
+        client: TestClient, admin: dict[str, str]) -> None:
+    """The vendor's coupon, end to end: refused while disabled (COUPON_EXPIRED), then used by a
+    subscription, which the coupon's times_redeemed counts."""
+    shop = Shop(client, admin)
+    shop.set_clock(START)
+    created(client, {"code": "Welcome10", "percent_off": 10, "applies_to": {
+        "kinds": ["subscription"]}, "duration": "forever"})
+    client.patch("/v1/coupons/WELCOME10", json={"active": False}, headers=ADMIN)
+    owner, _ = shop.account()
+    body = {"plan": "small", "interval": "month", "card_token": "tok_visa",
+            "site_id": shop.site(owner)["id"], "coupon": "welcome10"}
+    refused(client.post("/v1/subscriptions", json=body, headers=owner), 409, "COUPON_EXPIRED")
+    assert client.get("/v1/coupons/welcome10", headers=ADMIN).json()["times_redeemed"] == 0
+    client.patch("/v1/coupons/welcome10", json={"active": True}, headers=ADMIN)
+    r = client.post("/v1/subscriptions", json=body, headers=owner)
+    assert r.status_code == 201, r.text
+    assert client.get("/v1/coupons/WELCOME10", headers=ADMIN).json()["times_redeemed"] == 1
