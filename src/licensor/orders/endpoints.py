@@ -73,7 +73,8 @@ QUOTE_EXAMPLES = [
 @router.post("/v1/quotes", status_code=201, response_model=Quote, responses=refusals(
     "UPGRADE_NOT_LARGER", "UPGRADE_VIA_MARKETPLACE", "SOLD_BY_MARKETPLACE", "SINGLE_USER_ONLY",
     "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
-    "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT",
+    "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT", "UNKNOWN_COUPON",
+    "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
     "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE"),
     # Public; a customer's token only for a companion price through their site.
     openapi_extra={"security": [{}, {"AccountToken": []}]})
@@ -91,7 +92,8 @@ def get_quote(quote_id: str, session: ReadSession) -> dict[str, Any]:
 
 
 @router.post("/v1/orders", status_code=201, response_model=Order, responses=refusals(
-    "QUOTE_NOT_FOUND", "QUOTE_EXPIRED", "QUOTE_ALREADY_ORDERED", "PAYMENT_METHOD_NOT_ALLOWED"))
+    "QUOTE_NOT_FOUND", "QUOTE_EXPIRED", "QUOTE_ALREADY_ORDERED", "PAYMENT_METHOD_NOT_ALLOWED",
+    "COUPON_ALREADY_USED", "COUPON_EXHAUSTED"))
 def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row = orders.create_order(ctx, session, quote_id=body.quote_id,
                               buyer=body.buyer.model_dump(), payment_method=body.payment_method,
@@ -118,7 +120,8 @@ def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, A
 
 @router.post("/v1/orders/{order_id}/pay", response_model=Order, responses=refusals(
     "ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "CARD_DECLINED", "PAYMENT_FAILED",
-    "PAYMENT_ACTION_REQUIRED", "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "QUOTE_STALE"))
+    "PAYMENT_ACTION_REQUIRED", "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "QUOTE_STALE",
+    "COUPON_EXHAUSTED", "COUPON_ALREADY_USED"))
 def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row = orders.pay(ctx, session, order_id, body.card_token, now=now_for(ctx, session))
     view = order_view(session, row)
@@ -126,7 +129,8 @@ def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[s
 
 
 @router.post("/v1/orders/{order_id}/mark-paid", response_model=Order,
-             responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "QUOTE_STALE"))
+             responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "QUOTE_STALE",
+                                "COUPON_EXHAUSTED", "COUPON_ALREADY_USED"))
 def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.mark_paid(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)

@@ -21,7 +21,7 @@ from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
-from licensor.orders import pricing_policies
+from licensor.orders import coupons, pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (
     QuoteDraft,
@@ -250,6 +250,9 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
         raise LicensorError("INVALID_REQUEST", f"Unknown quote kind {body['kind'][:40]!r}; use "
                             '"new", "upgrade" or "renewal".', {"field": "kind"})
     draft = kind.build(ctx, session, parse_body(kind, body), now)
+    code = coupons.code_of(body)
+    if code is not None:  # the discount is a line of its own
+        coupons.apply_to_draft(session, draft, code, kind=body["kind"], now=now)
     row = QuoteRow(
         id="quo_" + uuid.uuid4().hex, kind=body["kind"], product=draft.product,
         lines=[line.to_json() for line in draft.lines], total_amount=draft.total.amount,
@@ -263,7 +266,8 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
                  entity_id=row.id, before=None,
                  after={"kind": row.kind, "product": row.product, "total": row.total_amount,
                         "currency": row.currency, "license_id": row.license_id,
-                        "seats": row.seats}, now=now)
+                        "seats": row.seats,
+                        **({"coupon": code} if code is not None else {})}, now=now)
     return row
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from licensor.core import audit, events, payments
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.orders import coupons
 from licensor.orders.models import OrderRow
 
 
@@ -40,6 +41,7 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
     quote = orders.get_quote(session, order.quote_id)
     before = orders.snapshot(order)
     orders.kind_of(quote).refund(ctx, session, order, quote, now)
+    coupons.give_back(session, order, now)  # the coupon can be used again
     order.refund_id = refund_id
     order.status, order.refunded_at = "refunded", now
     session.flush()

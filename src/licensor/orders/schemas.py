@@ -11,6 +11,7 @@ from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
 from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
+from licensor.orders import coupons
 from licensor.orders import service as orders
 from licensor.orders.models import OrderRow, QuoteRow
 
@@ -20,7 +21,7 @@ def quote_view(row: QuoteRow) -> dict[str, Any]:
             "total": Money(row.total_amount, row.currency).to_json(), "currency": row.currency,
             "expires_at": iso(row.expires_at), "created_at": iso(row.created_at),
             "license_id": row.license_id, "seats": row.seats,
-            "maintenance_until": iso(row.maintenance_until)}
+            "maintenance_until": iso(row.maintenance_until), "coupon": coupons.shown(row)}
 
 
 def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
@@ -39,7 +40,12 @@ def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
 
 class QuoteLine(Answer):
     description: str
-    amount: MoneyAnswer
+    amount: MoneyAnswer  # negative on a coupon's discount line
+
+
+class QuoteCoupon(Answer):
+    code: str
+    discount: MoneyAnswer  # what the coupon took off (its line shows it negative)
 
 
 QUOTE_EXAMPLE = {
@@ -48,7 +54,8 @@ QUOTE_EXAMPLE = {
                "amount": {"amount": 44500, "currency": "USD"}}],
     "total": {"amount": 44500, "currency": "USD"}, "currency": "USD",
     "expires_at": "2026-03-16T09:30:00Z", "created_at": "2026-01-15T09:30:00Z",
-    "license_id": None, "seats": 5, "maintenance_until": "2027-01-15T09:30:00Z"}
+    "license_id": None, "seats": 5, "maintenance_until": "2027-01-15T09:30:00Z",
+    "coupon": None}
 
 
 class Quote(Answer):
@@ -63,6 +70,7 @@ class Quote(Answer):
     license_id: str | None
     seats: int | None
     maintenance_until: Timestamp | None
+    coupon: QuoteCoupon | None = None
 
     model_config = example(QUOTE_EXAMPLE)
 

@@ -6,7 +6,7 @@ about an existing license the license row is locked and its version compared wit
 *before* the card is charged, and one payment per license is open at a time, so of two orders
 racing to upgrade one license exactly one is charged and fulfilled; the other waits its turn,
 then gets 409 QUOTE_STALE, never charged. If fulfilment does not commit (a refusal, a failed
-commit), the charge is refunded at once.
+commit), the charge is refunded at once. A quote's coupon is redeemed by fulfilment (`coupons`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from licensor.core.tokens import token_hash
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
+from licensor.orders import coupons
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKind, quote_kind
 from licensor.orders.quotes import get_quote
@@ -153,6 +154,7 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
                             f"are for orders of {minimum.display()} or more; pay this one by "
                             "card.", {"minimum": minimum.to_json()})
     email = licenses.check_email(str(buyer.get("email", "")), "buyer.email")
+    coupons.ensure_usable(session, quote, email)
     name = licenses.check_license_name(license_name) if license_name else None
     number = format_number(OrderRepository(session).next_number())
     order = OrderRow(
@@ -177,8 +179,7 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
 
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
                  terms_days: int, link: str | None = None) -> None:
-    lines = [{"description": line["description"],
-              "amount": Money(line["amount"]["amount"], line["amount"]["currency"]).display()}
+    lines = [{"description": line["description"], "amount": money(line["amount"])}
              for line in quote.lines]
     due = human_date(order.due_at) if order.due_at else ""
     mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
@@ -195,6 +196,7 @@ def buyer_name(order: OrderRow) -> str:
 def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, now: datetime,
             actor: str) -> LicenseRow:
     before = snapshot(order)
+    coupons.redeem(session, order, quote, now)  # refused: this transaction rolls back
     license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
     order.license_id = license_row.id
     order.status = "fulfilled"
@@ -262,6 +264,7 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
         order, quote = _payable(session, order_id, "card")
         ensure_not_expired(quote, now)
         ensure_fresh(session, quote)  # under the row lock, before any money moves
+        coupons.ensure_usable(session, quote, order.buyer_email)
         if order.total_amount <= 0:
             return None
         return payments.Intent(
