@@ -19,7 +19,7 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
-from licensor.orders import documents, quotes
+from licensor.orders import coupon_pages, documents, quotes
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
 
@@ -181,7 +181,8 @@ def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
     return render(request, "orders/checkout.html", status=status, quote=quote,
                   product=catalog.get_product(session, quote.product), errors=errors,
                   form=form, invoice_allowed=total >= minimum, invoice_minimum=minimum,
-                  sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request))
+                  sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request),
+                  coupon=form.get("coupon", coupon_pages.applied_code(quote)))
 
 
 @router.get("/checkout/{quote_id}")
@@ -197,6 +198,8 @@ BUYER_CODES = {"INVALID_EMAIL": "email", "INVALID_REQUEST": "email",
 @router.post("/checkout/{quote_id}")
 def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSession,
                   form: Form) -> Response:
+    if form.get("action") == "coupon":  # Apply: the same quote again, with the code
+        return _apply_coupon(request, quote_id, ctx, session, form)
     method = "invoice" if form.get("payment_method") == "invoice" else "card"
     buyer = {k: (form.get(k) or "").strip() or None
              for k in ("name", "email", "company", "address", "po_number")}
@@ -221,14 +224,26 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
             order = orders.pay(ctx, session, order_id, form.get("card_token", "").strip(),
                                now=now)
     except LicensorError as exc:
-        field = ("card_token" if exc.code in CARD_CODES
-                 else BUYER_CODES.get(exc.code, "_form"))
+        field = ("card_token" if exc.code in CARD_CODES else "coupon"
+                 if exc.code in coupon_pages.COUPON_CODES else BUYER_CODES.get(exc.code, "_form"))
         again = {**form, "order_id": order_id} if form.get("order_id") or (
             exc.code in CARD_CODES and order_id) else form
         return _checkout(request, ctx, session, quote_id, refusal(exc, field), again,
                          exc.status)
     token = orders.link_token(order) or orders.issue_link(order)
     return redirect(request, f"/orders/{order.id}?token={token}")
+
+
+def _apply_coupon(request: Request, quote_id: str, ctx: Context, session: Session,
+                  form: dict[str, str]) -> Response:
+    code = form.get("coupon", "")
+    try:
+        quote = coupon_pages.requote(ctx, session, quote_id, code, now=now_for(ctx, session))
+    except LicensorError as exc:  # the page stays on the quote it showed
+        return _checkout(request, ctx, session, quote_id, refusal(exc, "coupon"),
+                         {"coupon": code[:80], "card_token": "tok_visa"
+                          if ctx.settings.sandbox else ""}, exc.status)
+    return redirect(request, f"/checkout/{quote.id}")
 
 
 # -- quotes and orders as documents -----------------------------------------------------------
