@@ -213,14 +213,22 @@ def settle(ctx: Context, session: Session, attempt: PaymentAttemptRow, made: Cha
 _COMPENSATIONS = "licensor.payments.unsettled"
 
 
+# SQLAlchemy signals a SAVEPOINT's release as a commit and its rollback as a rollback; only
+# the outermost transaction's end settles a charge's fate (a savepoint inside the fulfilling
+# transaction, e.g. counting a coupon's use, neither keeps nor refunds the money).
+
 @event.listens_for(Session, "after_commit")
 def _forget_compensations(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(_COMPENSATIONS, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _refund_unsettled(session: Session) -> None:
     """A charge whose fulfilling transaction did not commit goes back at once."""
+    if session.in_nested_transaction():
+        return
     for ctx, attempt_id, made in session.info.pop(_COMPENSATIONS, []):
         try:
             refund_attempt(ctx, attempt_id, made)

@@ -17,15 +17,12 @@ use is enforced when the money is taken:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from licensor.core import payments
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
@@ -35,8 +32,6 @@ from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine
 
 MAX_CODE = 40
-# Where `payments.charge` leaves a charge its fulfilling transaction has not settled yet.
-UNSETTLED = payments._COMPENSATIONS
 
 
 def code_of(body: dict[str, Any]) -> str | None:
@@ -116,10 +111,9 @@ def redeem(session: Session, order: OrderRow, quote: QuoteRow, now: datetime) ->
     if coupon is None:
         return
     try:
-        with charges_kept(session):
-            discounts.redeem(session, coupon["id"], subject_type="order", subject_id=order.id,
-                             customer=order.buyer_email,
-                             amount=Money(int(coupon["discount"]), quote.currency), now=now)
+        discounts.redeem(session, coupon["id"], subject_type="order", subject_id=order.id,
+                         customer=order.buyer_email,
+                         amount=Money(int(coupon["discount"]), quote.currency), now=now)
     except LicensorError as exc:
         if order.payment_method != "invoice":
             raise
@@ -130,22 +124,6 @@ def redeem(session: Session, order: OrderRow, quote: QuoteRow, now: datetime) ->
                                "this customer has used it since") + "). Cancel the order and "
                             "invoice the customer again without the coupon, or refund their "
                             "payment.", {**exc.details, "order_id": order.id}) from None
-
-
-@contextmanager
-def charges_kept(session: Session) -> Iterator[None]:
-    """Keep this transaction's unsettled charges out of reach of a savepoint's end.
-
-    `redeem` writes in a savepoint, and SQLAlchemy signals a savepoint's release as a commit
-    and its rollback as a rollback: the payments hooks would forget the charge (so a later
-    rollback of the fulfilment would keep the money) or refund it while the payment's row is
-    still locked by this very transaction. The charges are set aside meanwhile."""
-    held = session.info.pop(UNSETTLED, None)
-    try:
-        yield
-    finally:
-        if held is not None:
-            session.info[UNSETTLED] = held + session.info.pop(UNSETTLED, [])
 
 
 def give_back(session: Session, order: OrderRow, now: datetime) -> None:
