@@ -38,7 +38,7 @@ def test_three_users_via_a_server_license_is_135(ctx: Context, client: TestClien
     server = create_license(ctx, product="confluence-server", seats=10)
     q = quote(client, **companion_body(**license_info(server)))
     assert q["total"] == {"amount": 13500, "currency": "USD"}  # list price: 267.00
-    assert "companion price (45.00 USD a user)" in q["lines"][0]["description"]
+    assert "companion price ($45.00 a user)" in q["lines"][0]["description"]
     used = details(ctx, q["id"])["companion"]
     assert used["via"] == "license" and used["license_id"] == server.id
     assert used["product"] == "confluence-server" and used["applied"] is True

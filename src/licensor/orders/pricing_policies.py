@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from licensor.catalog.rules import Pricing, Product
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import money
 from licensor.core.money import Money
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
@@ -183,7 +184,7 @@ def companion_offer(ctx: Context, session: Session, product: Product, pricing: P
                              "applied": applied}}
     if not applied:  # the volume price is already lower: it stands
         return Offer(list_price, "", details)
-    return Offer(price, f", companion price ({policy.unit_price.display()} a "
+    return Offer(price, f", companion price ({money(policy.unit_price)} a "
                  f"{product.seat_unit or 'seat'})", details)
 
 
