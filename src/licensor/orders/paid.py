@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
+from licensor.discounts.models import LicenseCreditRow
 from licensor.licenses.models import LicenseRow
 from licensor.orders.models import OrderRow
 
@@ -56,3 +57,9 @@ def paid_for_lineage(session: Session, license_id: str) -> Money | None:
                             "here; contact the vendor's support.",
                             {"license_id": license_id, "currencies": currencies}, status=409)
     return Money(sum(amount for amount, _ in rows), currencies[0])
+
+
+def credit_of(session: Session, license_id: str) -> LicenseCreditRow | None:
+    """The credit (on a site, or a plugin coupon) this license's lineage was turned into."""
+    return session.scalars(select(LicenseCreditRow).where(
+        LicenseCreditRow.lineage_root == lineage_root(session, license_id))).first()

@@ -15,6 +15,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.orders import coupons
 from licensor.orders.models import OrderRow
+from licensor.orders.paid import credit_of
 
 
 def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
@@ -71,6 +72,16 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool,
                             "refund (force: true).",
                             {"order_id": order.id, "paid_at": paid_at.isoformat(),
                              "refund_window_days": window.days})
+    credited = credit_of(session, order.license_id) if order.license_id else None
+    if credited is not None and not force:
+        given = ("credit on a site's subscription" if credited.kind == "site"
+                 else "a coupon for a server plugin")
+        raise LicensorError("ORDER_NOT_REFUNDABLE", f"The license of order {order.number} was "
+                            f"turned into {given} on {credited.created_at:%B %-d, %Y}: "
+                            "refunding it too would give the same money back twice. Only an "
+                            "administrator can force this refund (force: true); the credit "
+                            "then stays.", {"order_id": order.id, "credit_kind": credited.kind,
+                                            "credit_target": credited.target_id})
     return order
 
 
