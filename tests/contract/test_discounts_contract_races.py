@@ -78,6 +78,70 @@ def test_the_last_use_goes_to_exactly_one_of_several_payers(client: TestClient,
             assert status == ("fulfilled" if i == won[0].json()["id"] else "awaiting_payment")
 
 
+def test_once_per_customer_raced_by_one_buyer(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/v1/coupons", json={"code": "MINE", "name": "Mine", "percent_off": 10,
+                                         "once_per_customer": True}, headers=admin)
+    assert r.status_code == 201, r.text
+    ids = [ordered(client, "MINE", 1, "same@acme.test") for _ in range(4)]
+    results = race(4, lambda i: client.post(f"/v1/orders/{ids[i]}/pay", json=PAY))
+    assert sorted(x.status_code for x in results) == [200, 409, 409, 409], [
+        x.text for x in results]
+    assert all(err(x) == (409, "COUPON_ALREADY_USED") for x in results if x.status_code != 200)
+    assert client.get("/v1/coupons/MINE", headers=admin).json()["times_redeemed"] == 1
+    assert len([c for c in charged(client, admin, ids) if c["status"] == "succeeded"]) == 1
+
+
+def test_the_last_use_raced_by_subscribers(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/v1/coupons", json={"code": "SUBLAST", "name": "S", "percent_off": 10,
+                                         "max_redemptions": 1}, headers=admin)
+    assert r.status_code == 201, r.text
+    owners, sites = [], []
+    for i in range(4):
+        a = client.post("/v1/accounts", json={"email": f"r{i}@example.com", "name": "R",
+                                              "password": "s3cret-pass"}).json()
+        owners.append({"Authorization": f"Bearer {a['token']}"})
+        sites.append(client.post("/v1/sites", json={"name": "S"}, headers=owners[i]).json())
+    results = race(4, lambda i: client.post("/v1/subscriptions", headers=owners[i], json={
+        "site_id": sites[i]["id"], "plan": "small", "interval": "month",
+        "card_token": "tok_visa", "coupon": "SUBLAST"}))
+    assert sorted(x.status_code for x in results) == [201, 409, 409, 409], [
+        x.text for x in results]
+    assert all(err(x) == (409, "COUPON_EXHAUSTED") for x in results if x.status_code != 201)
+    assert client.get("/v1/coupons/SUBLAST", headers=admin).json()["times_redeemed"] == 1
+    subs = {s["subscription"]["id"] for s in sites}
+    page = client.get("/v1/sandbox/charges", params={"limit": 100}, headers=admin).json()
+    kept = [c for c in page["data"] if c["metadata"].get("subscription_id") in subs
+            and c["status"] == "succeeded"]
+    assert len(kept) == 1, kept
+
+
+def test_one_license_credited_from_two_sites_at_once(client: TestClient,
+                                                     admin: dict[str, str]) -> None:
+    q = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 5}).json()
+    o = client.post("/v1/orders", json={"quote_id": q["id"], "payment_method": "card",
+                                        "buyer": BUYER}).json()
+    lic = client.post(f"/v1/orders/{o['id']}/pay", json=PAY).json()["licenses"][0]
+    body = {"license_name": lic["license_name"], "license_key": lic["license_key"]}
+    owners, sites = [], []
+    for i in range(2):
+        a = client.post("/v1/accounts", json={"email": f"o{i}@example.com", "name": "O",
+                                              "password": "s3cret-pass"}).json()
+        owners.append({"Authorization": f"Bearer {a['token']}"})
+        site = client.post("/v1/sites", json={"name": "S"}, headers=owners[i]).json()
+        assert client.post("/v1/subscriptions", headers=owners[i], json={
+            "site_id": site["id"], "plan": "small", "interval": "month",
+            "card_token": "tok_visa"}).status_code == 201
+        sites.append(site)
+    results = race(2, lambda i: client.post(f"/v1/sites/{sites[i]['id']}/desktop-credit",
+                                            json=body, headers=owners[i]))
+    ok = [x for x in results if 200 <= x.status_code < 300]
+    assert len(ok) == 1, [x.text for x in results]
+    assert [err(x) for x in results if x not in ok] == [(409, "CREDIT_ALREADY_USED")]
+    balances = [client.get(f"/v1/subscriptions/{s['subscription']['id']}", headers=owners[i])
+                .json()["credit_balance"]["amount"] for i, s in enumerate(sites)]
+    assert sorted(balances) == [0, 21450]
+
+
 terms = st.one_of(
     st.builds(lambda p: {"percent_off": p / 100}, st.integers(100, 10000)),
     st.builds(lambda a: {"amount_off": {"amount": a, "currency": "USD"}},
