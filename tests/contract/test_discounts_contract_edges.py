@@ -92,3 +92,42 @@ def test_a_subscription_under_the_minimum(client: TestClient, admin: dict[str, s
     assert r.json()["error"]["details"].get("reason") == "minimum_amount"
     r = client.post("/v1/subscriptions", json={**body, "plan": "large"}, headers=owner)
     assert r.status_code == 201, r.text  # 99.00 a month
+
+
+def test_with_a_forever_coupon_a_preview_equals_the_change(client: TestClient,
+                                                           admin: dict[str, str]) -> None:
+    client.put("/v1/sandbox/clock", json={"now": "2030-03-01T00:00:00Z"}, headers=admin)
+    r = client.post("/v1/coupons", json={"code": "ALWAYS", "name": "A", "percent_off": 15,
+                                         "duration": "forever"}, headers=admin)
+    assert r.status_code == 201, r.text
+    a = client.post("/v1/accounts", json={"email": "pv@example.com", "name": "P",
+                                          "password": "s3cret-pass"}).json()
+    owner = {"Authorization": f"Bearer {a['token']}"}
+    site = client.post("/v1/sites", json={"name": "S"}, headers=owner).json()
+    sub = client.post("/v1/subscriptions", headers=owner, json={
+        "site_id": site["id"], "plan": "small", "interval": "month", "card_token": "tok_visa",
+        "coupon": "ALWAYS"}).json()
+    client.post("/v1/sandbox/clock/advance", json={"seconds": 9 * 86400 + 7}, headers=admin)
+    path = f"/v1/subscriptions/{sub['id']}/change"
+    preview = client.post(f"{path}/preview", json={"plan": "medium"}, headers=owner)
+    done = client.post(path, json={"plan": "medium"}, headers=owner)
+    assert preview.status_code == done.status_code == 200, done.text
+    keys = ("lines", "net", "credit_applied", "amount_due", "credit_balance_after")
+    assert {k: preview.json()[k] for k in keys} == {k: done.json()[k] for k in keys}
+
+
+def test_refunding_an_order_gives_the_plugin_coupon_back(client: TestClient,
+                                                         admin: dict[str, str]) -> None:
+    desk = client.post("/v1/licenses", headers=admin, json={
+        "product": "desktop", "seats": 1, "license_name": "D", "email": "d@acme.test"}).json()
+    c = client.post("/v1/credits/desktop-to-plugin", json=info(desk), headers=admin).json()
+    assert c["amount_off"] == usd(4450)
+    o = buy(client, {"kind": "new", "product": "confluence-server", "seats": 10,
+                     "coupon": c["code"]})
+    assert o["total"] == usd(30000 - 4450)
+    back = client.post(f"/v1/orders/{o['id']}/refund", json={}, headers=admin)
+    assert back.status_code == 200, back.text
+    assert client.get(f"/v1/coupons/{c['code']}", headers=admin).json()["times_redeemed"] == 0
+    again = buy(client, {"kind": "new", "product": "jira-server", "seats": 10,
+                         "coupon": c["code"]})
+    assert again["total"] == usd(30000 - 4450)

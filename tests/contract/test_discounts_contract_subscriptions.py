@@ -115,6 +115,15 @@ def test_repeating_3_months_stops_after_three(api: Api) -> None:
     assert api.charges(r.json()["id"]) == [1080, 1080, 1080, SMALL, SMALL]
 
 
+def test_repeating_counts_periods_when_the_clock_jumps_months_at_once(api: Api) -> None:
+    api.coupon(code="JUMP", percent_off=10, duration="repeating", duration_in_months=3)
+    owner = api.account()
+    r = api.subscribe(owner, coupon="JUMP")
+    assert r.status_code == 201, r.text
+    api.advance((30 + 31 + 31 + 30) * DAY + 3600)  # 07-01, 08-01, 09-01 and 10-01 in one go
+    assert api.charges(r.json()["id"]) == [1080, 1080, 1080, SMALL, SMALL]
+
+
 def test_once_is_the_default_and_discounts_the_first_charge_only(api: Api) -> None:
     api.coupon(code="FIRST", amount_off=usd(500))
     owner = api.account()
