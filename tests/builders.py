@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,3 +57,24 @@ class RecordingProcessor(SandboxProcessor):
         with self.lock:
             self.refunds.append(charge_id)
         return super().refund(charge_id, amount, idempotency_key=idempotency_key)
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(0..n-1) in n threads released together (a barrier); their results, or the
+    exception each raised, in order: what racing requests each got."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 -- reported in the results, asserted
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

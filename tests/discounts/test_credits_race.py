@@ -4,8 +4,6 @@ one is credited, the other gets 409 CREDIT_ALREADY_USED, and only one balance gr
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -17,29 +15,9 @@ from licensor.core.money import Money
 from licensor.discounts import credits as license_credits
 from licensor.licenses.models import LicenseRow
 from licensor.subscriptions import credits as site_credits
-from tests.builders import create_license
+from tests.builders import create_license, race
 from tests.orders.helpers import buy
 from tests.subscriptions.conftest import START, Shop
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(0..n-1) in n threads released together; their results (or exceptions)."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 -- reported in the results, asserted
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def credit_in_own_session(ctx: Context, account_id: str, site_id: str,

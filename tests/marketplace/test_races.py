@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.marketplace import service as marketplace
 from licensor.marketplace.repository import MigrationRepository
-from tests.builders import create_license
+from tests.builders import create_license, race
 from tests.marketplace.helpers import migration_body
 
 
@@ -20,24 +17,16 @@ def test_concurrent_requests_for_one_license_open_one(ctx: Context) -> None:
     body = migration_body(lic)
     data = marketplace.MigrationInput(**{k: v for k, v in body.items()})
     n = 6
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
 
-    def run(i: int) -> None:
-        barrier.wait()
+    def run(i: int) -> str:
         try:
             with ctx.db.transaction() as session:
-                row = marketplace.request_migration(ctx, session, data,
-                                                    now=ctx.clock.now(session))
-                results[i] = row.id
+                return marketplace.request_migration(ctx, session, data,
+                                                     now=ctx.clock.now(session)).id
         except LicensorError as exc:
-            results[i] = exc.code
+            return exc.code
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(n, run)
     created = [r for r in results if r.startswith("mig_")]
     assert len(created) == 1, results
     assert sorted(r for r in results if not r.startswith("mig_")) == [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,27 +9,8 @@ from fastapi.testclient import TestClient
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.orders import service as orders
-from tests.builders import RecordingProcessor, create_license, license_info
+from tests.builders import RecordingProcessor, create_license, license_info, race
 from tests.orders.helpers import order, quote
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 -- reported in the results, asserted
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def pay_in_own_session(ctx: Context, order_id: str) -> str:

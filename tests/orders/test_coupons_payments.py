@@ -22,8 +22,9 @@ from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.payment_processor import Charge, PaymentSource
 from licensor.core.payments_sandbox import SandboxProcessor
+from tests.builders import race
 from tests.orders.helpers import BUYER, error, order, pay, quote
-from tests.orders.test_concurrency import pay_in_own_session, race
+from tests.orders.test_concurrency import pay_in_own_session
 from tests.orders.test_coupons import ledger, make_coupon, redeemed
 
 
