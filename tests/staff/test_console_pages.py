@@ -132,3 +132,13 @@ def test_refund_inside_the_window_then_forced_with_a_reason(client: TestClient) 
                                                      "reason": "goodwill"}, path)
     assert forced.status_code == 303
     assert "goodwill" in client.get(f"/admin/audit?entity_id={late['id']}").text
+
+
+def test_license_page_says_an_academic_license_and_its_institution(client: TestClient) -> None:
+    log_in(client)
+    academic = buy(client, kind="new", product="confluence-server", seats=25, academic=True,
+                   institution="University of Bologna")["licenses"][0]
+    page = client.get(f"/admin/licenses/{academic['id']}").text
+    assert "<dt>Pricing</dt><dd>academic — University of Bologna</dd>" in page
+    commercial = buy(client, kind="new", product="confluence-server", seats=25)["licenses"][0]
+    assert "<dt>Pricing</dt>" not in client.get(f"/admin/licenses/{commercial['id']}").text
