@@ -182,3 +182,18 @@ def test_the_preview_with_a_coupon_equals_the_change(ctx: Context, shop: Shop,
     assert [x["amount"] for x in invoice["lines"]] == [
         x["amount"] for x in change.json()["lines"]]
     shop.set_clock(START)
+
+
+def test_the_subscription_answer_names_its_coupon_and_until_when(ctx: Context,
+                                                                 shop: Shop) -> None:
+    make_coupon(ctx, "FOREVER10", percent="10", duration="forever")
+    make_coupon(ctx, "THREE", percent="20", duration="repeating", duration_in_months=3)
+    owner, forever = subscribe(shop, "small", "forever10")
+    shown = shop.client.get(f"/v1/subscriptions/{forever}", headers=owner).json()["discount"]
+    assert shown["coupon"] == "FOREVER10" and shown["ends_at"] is None
+    assert shown["description"] == "Coupon FOREVER10 (10% off)"
+    owner, repeating = subscribe(shop, "small", "THREE")
+    shown = shop.client.get(f"/v1/subscriptions/{repeating}", headers=owner).json()["discount"]
+    assert shown["applied_at"][:10] == "2025-06-01" and shown["ends_at"][:10] == "2025-09-01"
+    owner, plain = subscribe(shop, "small")
+    assert shop.client.get(f"/v1/subscriptions/{plain}", headers=owner).json()["discount"] is None

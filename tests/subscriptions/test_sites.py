@@ -22,7 +22,8 @@ def test_new_site_is_in_a_30_day_trial(shop: Shop, client: TestClient) -> None:
     assert sub["credit_balance"] == {"amount": 0, "currency": "USD"}
     assert set(sub) == {"id", "product", "plan", "interval", "status", "current_period_start",
                         "current_period_end", "cancel_at_period_end", "credit_balance",
-                        "site_id", "google_id"}
+                        "site_id", "google_id", "discount"}
+    assert sub["discount"] is None  # no coupon
 
 
 def test_sites_are_not_for_single_user_or_unknown_products(shop: Shop,

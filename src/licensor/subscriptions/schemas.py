@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field
+from sqlalchemy.orm import object_session
 
 from licensor.core.money import Money
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
+from licensor.discounts.models import CouponRow
+from licensor.discounts.service import terms
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
 
@@ -19,7 +22,19 @@ def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
             "current_period_end": iso(sub.current_period_end),
             "cancel_at_period_end": sub.cancel_at_period_end,
             "credit_balance": Money(sub.credit_balance, sub.currency).to_json(),
-            "site_id": sub.site_id, "google_id": sub.google_id}
+            "site_id": sub.site_id, "google_id": sub.google_id, "discount": discount_view(sub)}
+
+
+def discount_view(sub: SubscriptionRow) -> dict[str, Any] | None:
+    """The subscription's coupon: its code and words, when it was applied and until when it
+    discounts invoices (null: forever; equal to applied_at: that one invoice only)."""
+    if sub.coupon_id is None or sub.coupon_applied_at is None:
+        return None
+    session = object_session(sub)
+    row = session.get(CouponRow, sub.coupon_id) if session is not None else None
+    return {"coupon": row.code if row is not None else None,
+            "description": describe(row) if row is not None else None,
+            "applied_at": iso(sub.coupon_applied_at), "ends_at": iso(sub.coupon_ends_at)}
 
 
 def invoice_view(row: InvoiceRow) -> dict[str, Any]:
@@ -75,6 +90,18 @@ INVOICE_EXAMPLE = {
     "amount_paid": {"amount": 4900, "currency": USD}, "charge_id": "ch_sandbox_2"}
 
 
+class Discount(Answer):
+    coupon: str | None = Field(description="The coupon's code")
+    description: str | None = Field(description='e.g. "Coupon SPRING10 (10% off)"')
+    applied_at: Timestamp | None
+    ends_at: Timestamp | None = Field(description="Invoices dated before this are discounted; "
+                                      "null: every invoice (forever)")
+
+
+def describe(row: CouponRow) -> str:
+    return terms(row).describe()
+
+
 class Subscription(Answer):
     id: str
     product: str
@@ -87,6 +114,8 @@ class Subscription(Answer):
     credit_balance: MoneyAnswer
     site_id: str | None
     google_id: str | None
+    discount: Discount | None = Field(default=None, description="The subscription's coupon, "
+                                      "if it has one")
 
     model_config = example(SUBSCRIPTION_EXAMPLE)
 
