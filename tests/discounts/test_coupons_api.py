@@ -23,6 +23,9 @@ SPRING = {"code": "Spring20", "name": "Spring sale", "percent_off": 12.5,
 
 
 def post(client: TestClient, body: dict[str, Any], **headers: str) -> Any:
+    """POST /v1/coupons; a body without a name is named after its code (name is required)."""
+    if "name" not in body and isinstance(body.get("code"), str):
+        body = {**body, "name": f"Promotion {body['code']}"}
     return client.post("/v1/coupons", json=body, headers={**ADMIN, **headers})
 
 
@@ -54,8 +57,8 @@ def test_a_percent_coupon_is_created_with_every_term(client: TestClient) -> None
 
 
 def test_an_amount_coupon_with_a_minimum_and_the_defaults(client: TestClient) -> None:
-    coupon = created(client, {"code": "TENOFF", "amount_off": {"amount": 1000,
-                                                               "currency": "USD"},
+    coupon = created(client, {"code": "TENOFF", "name": "TENOFF",
+                              "amount_off": {"amount": 1000, "currency": "USD"},
                               "minimum_amount": {"amount": 30000, "currency": "USD"}})
     assert coupon["amount_off"] == {"amount": 1000, "currency": "USD"}
     assert coupon["minimum_amount"] == {"amount": 30000, "currency": "USD"}
@@ -192,6 +195,7 @@ INVALID = [
     ("code with a space", _with(code="SPRING 20"), "code"),
     ("code with NUL", _with(code="AB\x00C"), "code"),
     ("no code", _with(code=None), "code"),
+    ("blank name", _with(name=""), "name"),
     ("once per customer as text", _with(once_per_customer="yes please"), "once_per_customer"),
 ]
 
@@ -203,6 +207,11 @@ def test_bad_terms_are_refused_naming_the_field(client: TestClient, body: dict[s
     error = refused(post(client, body), 422, "INVALID_REQUEST")
     assert error["details"]["field"] == field
     assert client.get("/v1/coupons", headers=ADMIN).json()["data"] == []
+
+
+def test_a_coupon_needs_a_name(client: TestClient) -> None:
+    r = client.post("/v1/coupons", json={"code": "NONAME", "percent_off": 10}, headers=ADMIN)
+    assert refused(r, 422, "INVALID_REQUEST")["details"]["field"] == "name"
 
 
 def test_an_unknown_product_is_named(client: TestClient) -> None:

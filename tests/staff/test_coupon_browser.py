@@ -63,7 +63,7 @@ def test_admin_creates_a_coupon_through_the_form_and_disables_it(page: Any, api:
 
 def test_support_sees_coupons_without_the_form(page: Any, api: Api) -> None:
     code = f"Read{uuid.uuid4().hex[:6]}"
-    api.call("POST", "/v1/coupons", json={"code": code, "amount_off": {"amount": 1000,
+    api.call("POST", "/v1/coupons", json={"code": code, "name": code, "amount_off": {"amount": 1000,
                                                                       "currency": "USD"}})
     log_in(page, staff(api, "support"), "/admin/coupons")
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=code))

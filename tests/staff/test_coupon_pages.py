@@ -136,7 +136,8 @@ def test_disable_then_enable(client: TestClient) -> None:
 
 
 def test_support_reads_but_cannot_create_or_disable(client: TestClient) -> None:
-    created = client.post("/v1/coupons", json={"code": "READONLY", "percent_off": 5},
+    created = client.post("/v1/coupons", json={"code": "READONLY", "name": "Read only",
+                                                "percent_off": 5},
                           headers=ADMIN)
     assert created.status_code == 201
     log_in(client, "support")
@@ -161,7 +162,8 @@ def test_signed_out_and_forged_forms(client: TestClient) -> None:
 
 def test_the_list_pages_past_a_hundred(client: TestClient) -> None:
     for i in range(101):
-        r = client.post("/v1/coupons", json={"code": f"BULK{i:03d}", "percent_off": 5},
+        r = client.post("/v1/coupons", json={"code": f"BULK{i:03d}", "name": "Bulk",
+                                                   "percent_off": 5},
                         headers=ADMIN)
         assert r.status_code == 201
     log_in(client)

@@ -57,8 +57,8 @@ class AppliesTo(BaseModel):
 class CouponCreate(BaseModel):
     code: str = Field(max_length=100, pattern=NO_NUL,
                       description="2 to 40 letters, digits, - or _; case does not matter")
-    name: str | None = Field(default=None, max_length=200, pattern=NO_NUL,
-                             description="Shown to the vendor's staff; the code when absent")
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
+                      description="What the promotion is, for the vendor's staff")
     percent_off: Decimal | None = Field(default=None, allow_inf_nan=False,
                                         description="1 to 100, up to two decimals")
     amount_off: MoneyIn | None = None
