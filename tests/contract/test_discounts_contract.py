@@ -195,8 +195,10 @@ def test_bad_coupon_bodies_are_invalid_request(client: TestClient, admin: dict[s
     refusal(client.get("/v1/coupons/BAD", headers=admin), 404, "UNKNOWN_COUPON")
 
 
-def test_a_coupon_needs_a_code(client: TestClient, admin: dict[str, str]) -> None:
-    body = {k: v for k, v in SPRING.items() if k != "code"}
+@pytest.mark.parametrize("missing", ["code", "name"])
+def test_a_coupon_needs_a_code_and_a_name(client: TestClient, admin: dict[str, str],
+                                          missing: str) -> None:
+    body = {k: v for k, v in SPRING.items() if k != missing}
     assert err(client.post("/v1/coupons", json=body, headers=admin)) == (422, "INVALID_REQUEST")
 
 
