@@ -59,7 +59,7 @@ class RecordingProcessor(SandboxProcessor):
         return super().refund(charge_id, amount, idempotency_key=idempotency_key)
 
 
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+def race(n: int, work: Callable[[int], Any], *, timeout: float = 60) -> list[Any]:
     """Run work(0..n-1) in n threads released together (a barrier); their results, or the
     exception each raised, in order: what racing requests each got."""
     barrier = threading.Barrier(n)
@@ -76,5 +76,5 @@ def race(n: int, work: Callable[[int], Any]) -> list[Any]:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=timeout)
     return results

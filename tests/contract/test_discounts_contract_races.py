@@ -6,7 +6,6 @@ the redemption back; and odd input is never a 500."""
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import race as at_once
 from tests.contract.helpers import BUYER, err
 
 Json = dict[str, Any]
@@ -22,19 +22,8 @@ NUMBERS = itertools.count()
 
 
 def race(n: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = work(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
+    """n requests released together; through the app under load they may take a while."""
+    return at_once(n, work, timeout=120)
 
 
 def ordered(client: TestClient, code: str, seats: int, email: str) -> str:

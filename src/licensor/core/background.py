@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 import threading
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 SETTLE_SECONDS = 0.01
 
 
-class BackgroundSender:
+class BackgroundSender(ABC):
     """Subclasses define `send_round`. `sender_id` names this process's sender in the leases
     it writes on the rows it claims."""
 
@@ -43,10 +44,10 @@ class BackgroundSender:
         self._thread: threading.Thread | None = None
         self._ctx: Context | None = None
 
+    @abstractmethod
     def send_round(self, ctx: Context) -> float | None:
         """Send what is due; returns the seconds until the next round runs by itself, or None
-        to wait for a wake-up."""
-        raise NotImplementedError
+        to wait for a wake-up (each sender writes its own)."""
 
     def wake(self, ctx: Context) -> None:
         """Ask the background sender to send what is due (started on first use)."""
