@@ -62,6 +62,7 @@ from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
+from licensor.tax import endpoints as tax_endpoints
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
 
@@ -87,6 +88,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         staff_endpoints.router,
         subscriptions_endpoints.router,
         subscriptions_credit_endpoints.router,
+        tax_endpoints.router,
         update_endpoints.router,
         webhook_endpoints.router,
         webhooks.router,

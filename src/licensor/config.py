@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,17 @@ class Settings(BaseSettings):
     refund_window_days: int = Field(default=60, ge=0)
     # A site whose subscription ended (suspended) is deleted this many days later.
     site_deletion_days: int = Field(default=90, ge=1)
+    # Tax (docs/tax.md): the vendor's country (ISO alpha-2), where it collects tax ("EU" for
+    # every member state through the One-Stop Shop, and/or codes such as "GB,NO"; empty: no
+    # tax is collected), whether prices are net ("exclusive") or include the tax.
+    vendor_country: str = ""
+    tax_registrations: str = ""
+    tax_mode: Literal["exclusive", "inclusive"] = "exclusive"
+    # VAT IDs are also checked with the EU's VIES service: "on"/"off"; empty means off in
+    # sandbox mode and on otherwise. An answer slower than vies_timeout seconds is "unverified".
+    vies: Literal["on", "off", ""] = ""
+    vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+    vies_timeout: float = Field(default=5.0, gt=0)
 
     @property
     def invoice_terms(self) -> timedelta:
@@ -81,6 +93,10 @@ class Settings(BaseSettings):
     @property
     def site_deletion(self) -> timedelta:
         return timedelta(days=self.site_deletion_days)
+
+    @property
+    def vies_on(self) -> bool:
+        return self.vies == "on" if self.vies else not self.sandbox
 
     @property
     def resolved_database_url(self) -> str:

@@ -49,6 +49,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "PAYMENT_IN_PROGRESS": 409,
     "PAYMENT_INTERRUPTED": 409,
     "REFUND_WINDOW_PASSED": 409,
+    # Tax, currencies, credit notes
+    "COUNTRY_REQUIRED": 422,
+    "INVALID_VAT_ID": 422,
+    "TAX_RATE_MISSING": 409,
+    "CURRENCY_NOT_OFFERED": 409,
+    "CREDIT_NOTE_NOT_FOUND": 404,
     "WEBHOOK_SIGNATURE_INVALID": 400,
     "PAYLOAD_TOO_LARGE": 413,
     # Releases and updates

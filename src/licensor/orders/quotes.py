@@ -32,6 +32,7 @@ from licensor.orders.quote_kinds import (
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.orders.rules import upgrade_price
+from licensor.tax import service as tax
 
 # -- the refusals shared by every kind ------------------------------------------------------
 
@@ -253,9 +254,13 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
     code = coupons.code_of(body)
     if code is not None:  # the discount is a line of its own
         coupons.apply_to_draft(session, draft, code, kind=body["kind"], now=now)
+    # Tax comes after every discount: it is on what the buyer pays.
+    stored_tax = tax.assess(ctx, session, draft.total, tax.customer_of(body.get("customer"),
+                            "customer"), now=now, where="customer", required=False)
     row = QuoteRow(
         id="quo_" + uuid.uuid4().hex, kind=body["kind"], product=draft.product,
-        lines=[line.to_json() for line in draft.lines], total_amount=draft.total.amount,
+        lines=[line.to_json() for line in draft.lines], total_amount=tax.total_of(stored_tax),
+        tax=stored_tax,
         currency=draft.currency, license_id=draft.license_id,
         license_version=draft.license_version, seats=draft.seats,
         maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,

@@ -16,6 +16,7 @@ from licensor.core.errors import LicensorError
 from licensor.orders import coupons
 from licensor.orders.models import OrderRow
 from licensor.orders.paid import credit_of
+from licensor.tax import documents as tax_documents
 
 
 def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, actor: str,
@@ -46,6 +47,7 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
     order.refund_id = refund_id
     order.status, order.refunded_at = "refunded", now
     session.flush()
+    tax_documents.issue_credit_note(session, orders.sale_of(order), now=now, actor=actor)
     audit.record(session, actor=actor, action="order.refunded", entity_type="order",
                  entity_id=order.id, before=before,
                  after={**orders.snapshot(order), "forced": force,
