@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import httpx
 from stdnum.eu import vat as eu_vat
@@ -42,26 +41,29 @@ def invalid_vat_id(vat_id: str, why: str) -> LicensorError:
 def normalize(vat_id: str, country: str) -> str:
     """The ID in its compact form with its country prefix ("de 136 695 976" → DE136695976);
     422 INVALID_VAT_ID when its format or check digits are wrong or it is another country's."""
-    prefix = _VAT_PREFIX.get(country, country)
-    if country in EU_MEMBER_STATES:
-        compact = eu_vat.compact(vat_id)
-        if compact[:2].isdigit():
-            compact = prefix + compact
-        if compact[:2] != prefix:
-            raise invalid_vat_id(vat_id, f"is not a VAT ID of {country} (it should start "
-                                 f"with {prefix})")
-        checker: Any = eu_vat
-    elif country in _OTHER_VAT_MODULES:
-        checker = importlib.import_module(_OTHER_VAT_MODULES[country])
-        compact = checker.compact(vat_id)
-    else:
-        raise invalid_vat_id(vat_id, f"cannot be checked: VAT IDs are checked for EU member "
-                             f"states, GB, NO and CH, not {country}")
     try:
-        return str(checker.validate(compact))
+        return _validated(vat_id, country)
     except ValidationError as exc:
         raise invalid_vat_id(vat_id, f"is not well formed ({str(exc).rstrip('.').lower()})"
                              ) from None
+
+
+def _validated(vat_id: str, country: str) -> str:
+    prefix = _VAT_PREFIX.get(country, country)
+    if country in _OTHER_VAT_MODULES:
+        checker = importlib.import_module(_OTHER_VAT_MODULES[country])
+        compact = str(checker.validate(checker.compact(vat_id)))
+        return compact if compact.startswith(prefix) else prefix + compact
+    if country not in EU_MEMBER_STATES:
+        raise invalid_vat_id(vat_id, f"cannot be checked: VAT IDs are checked for EU member "
+                             f"states, GB, NO and CH, not {country}")
+    text = "".join(vat_id.split()).upper()
+    if text[:2].isdigit():
+        text = prefix + text
+    if text[:2] != prefix:
+        raise invalid_vat_id(vat_id, f"is not a VAT ID of {country} (it should start "
+                             f"with {prefix})")
+    return str(eu_vat.validate(text))
 
 
 @dataclass(frozen=True)
