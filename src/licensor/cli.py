@@ -30,6 +30,7 @@ from licensor.orders import commands as orders_commands
 from licensor.orders import quote_commands
 from licensor.staff import commands as staff_commands
 from licensor.subscriptions import commands as subscriptions_commands
+from licensor.tax import commands as tax_commands
 from licensor.webhooks import commands as webhooks_commands
 
 
@@ -64,6 +65,7 @@ for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_c
     app.add_typer(_group.app, name=_group.NAME)
 app.add_typer(discounts_commands.app, name=discounts_commands.NAME)
 app.add_typer(credit_commands.app, name=credit_commands.NAME)
+app.add_typer(tax_commands.app, name=tax_commands.NAME)
 
 
 if __name__ == "__main__":

@@ -53,8 +53,8 @@ def test_the_golden_numbers_inclusive() -> None:
 
 def test_tax_is_rounded_half_to_even_once() -> None:
     # 50 cents at 25% is 12.5 cents: half to even gives 12; 30 cents at 25% → 7.5 → 8.
-    assert amounts(usd(50), Decimal("25"), TaxMode.EXCLUSIVE).tax == usd(12)
-    assert amounts(usd(30), Decimal("25"), TaxMode.EXCLUSIVE).tax == usd(8)
+    assert amounts(usd(50), Decimal(25), TaxMode.EXCLUSIVE).tax == usd(12)
+    assert amounts(usd(30), Decimal(25), TaxMode.EXCLUSIVE).tax == usd(8)
 
 
 def test_the_treatments_of_an_italian_seller_registered_for_the_eu() -> None:
@@ -103,13 +103,13 @@ def test_every_eu_state_and_gb_no_ch_has_a_rate() -> None:
 
 def test_a_later_entry_wins_a_tie_on_the_same_date() -> None:
     vendor = [*shipped_rates(), *[e for e in shipped_rates() if e.country == "DE"]]
-    assert rate_on([*vendor, type(vendor[0])("DE", Decimal("16"), date(2024, 1, 1))],
-                   "DE", DAY) == Decimal("16")
+    assert rate_on([*vendor, type(vendor[0])("DE", Decimal(16), date(2024, 1, 1))],
+                   "DE", DAY) == Decimal(16)
 
 
 def test_rates_are_parsed_strictly() -> None:
     assert parse_rate("25.5") == Decimal("25.5")
-    assert parse_rate("0") == Decimal("0")
+    assert parse_rate("0") == Decimal(0)
     for bad in ("", "abc", "-1", "100", "19.123", "NaN", "Infinity"):
         assert parse_rate(bad) is None, bad
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
-from licensor.tax.vat_ids import Vies, VatIdStatus, normalize, vies_check
+from licensor.tax.vat_ids import VatIdStatus, Vies, normalize, vies_check
 from tests.orders.helpers import error
 from tests.tax.helpers import amount, buyer, italian_seller, ordered
 from tests.tax.vies_standin import ViesStandIn, vies_standin

@@ -30,7 +30,7 @@ def _handler(standin: ViesStandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # quiet in test output
             return
 
-        def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+        def do_GET(self) -> None:
             parts = self.path.strip("/").split("/")
             vat_id = f"{parts[-3]}{parts[-1]}" if len(parts) >= 4 else ""
             standin.asked.append(vat_id)

@@ -22,6 +22,8 @@ from licensor.licenses.pasted import read_pasted
 from licensor.orders import coupon_pages, documents, quotes
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
+from licensor.tax import documents as tax_documents
+from licensor.tax.credit_notes import credit_note_document
 
 router = APIRouter(include_in_schema=False)
 
@@ -287,7 +289,20 @@ def order_page(request: Request, order_id: str, ctx: Ctx, session: ReadSession) 
     doc = documents.invoice_document(session, ctx.settings, order, quote)
     return render(request, "orders/order.html", order=order, quote=quote, token=token,
                   licenses=issued, product=catalog.get_product(session, order.product),
-                  document=documents.document_html(doc))
+                  document=documents.document_html(doc),
+                  credit_notes=tax_documents.credit_notes_of(session, order.id))
+
+
+@router.get("/orders/{order_id}/credit-notes/{credit_note_id}.pdf")
+def credit_note_pdf(request: Request, order_id: str, credit_note_id: str, ctx: Ctx,
+                    session: ReadSession) -> Response:
+    order, _ = _order_or_404(request, session, order_id)
+    note = tax_documents.get_credit_note(session, credit_note_id)
+    if note.order_id != order.id:
+        raise LicensorError("CREDIT_NOTE_NOT_FOUND", "There is no such credit note on this "
+                            "order; use the link on your order page.", status=404)
+    doc = credit_note_document(ctx.settings, note)
+    return _pdf(request, documents.document_pdf(doc), f"credit-note-{note.number}.pdf")
 
 
 def _pdf(request: Request, data: bytes, filename: str) -> Response:

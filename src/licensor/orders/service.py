@@ -202,7 +202,8 @@ def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: dateti
     due = human_date(order.due_at) if order.due_at else ""
     mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
                       greeting_name=buyer_name(order), order_number=order.number, lines=lines,
-                      total=money(total_of(order)), due=due, terms_days=terms_days, link=link)
+                      total=money(total_of(order)), due=due, terms_days=terms_days, link=link,
+                      **tax.mail_fields(order.tax, order.currency))
 
 
 def buyer_name(order: OrderRow) -> str:
@@ -233,7 +234,8 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
                       total=money(total_of(order)), payment_method=order.payment_method,
                       paid_at=now, link=order_link(ctx, order, issue_link(order)),
                       license_information=licenses.license_information_text(license_row,
-                                                                             product.name))
+                                                                             product.name),
+                      **tax.mail_fields(order.tax, order.currency))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
 

@@ -4,6 +4,8 @@ adds them up per country, treatment, currency and rate."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -134,3 +136,17 @@ def tax_report(session: Session, start: date, end: date) -> list[dict[str, Any]]
              "documents": count}
             for country, treatment, currency, rate, net, tax, count in sorted(
                 rows, key=lambda r: (r[0] or "", r[1], r[2], r[3] or ""))]
+
+
+def report_csv(rows: list[dict[str, Any]]) -> str:
+    """The tax report as CSV, amounts in major units ("105.91") as a spreadsheet reads them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("country", "treatment", "currency", "rate", "net", "tax", "documents"))
+    for row in rows:
+        net = Money(row["net"]["amount"], row["currency"])
+        tax = Money(row["tax"]["amount"], row["currency"])
+        writer.writerow((row["country"] or "", row["treatment"], row["currency"],
+                         row["rate"] or "", f"{net.decimal():.{net.digits}f}",
+                         f"{tax.decimal():.{tax.digits}f}", row["documents"]))
+    return out.getvalue()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from licensor.config import Settings
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import money
 from licensor.core.money import Money
 from licensor.tax import rates, vat_ids
 from licensor.tax.rules import (
@@ -183,3 +184,14 @@ def document_fields(stored: dict[str, Any] | None, currency: str) -> dict[str, A
         return {}
     return {"subtotal": Money(int(stored["subtotal"]), currency), "tax_line": line,
             "tax_amount": Money(int(stored["amount"]), currency), "tax_note": stored.get("note")}
+
+
+def mail_fields(stored: dict[str, Any] | None, currency: str) -> dict[str, Any]:
+    """The tax breakdown for a mail's template (`tax_lines`: [{label, amount}] as text, and
+    `tax_note`); empty when no tax is collected, so those mails read as they always did."""
+    fields = document_fields(stored, currency)
+    if not fields:
+        return {}
+    return {"tax_lines": [{"label": "Subtotal", "amount": money(fields["subtotal"])},
+                          {"label": fields["tax_line"], "amount": money(fields["tax_amount"])}],
+            "tax_note": fields["tax_note"]}
