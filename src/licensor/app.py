@@ -62,6 +62,7 @@ from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
+from licensor.tax import admin_pages as tax_admin_pages
 from licensor.tax import endpoints as tax_endpoints
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
@@ -120,6 +121,7 @@ def admin_pages() -> list[APIRouter]:
         staff_audit_pages.router,
         staff_catalog_pages.router,
         discounts_admin_pages.router,
+        tax_admin_pages.router,
     ]
 
 
