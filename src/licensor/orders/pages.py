@@ -14,12 +14,11 @@ from licensor.catalog import service as catalog
 from licensor.catalog.rules import Product, seats_text
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.core.money import Money
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
-from licensor.orders import coupon_pages, documents, quotes
+from licensor.orders import checkout_tax, coupon_pages, documents, quotes
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
@@ -178,11 +177,14 @@ def buy_post(request: Request, code: str, ctx: Ctx, session: WriteSession,
 def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
               errors: dict[str, str], form: dict[str, str], status: int = 200) -> Response:
     quote = quotes.get_quote(session, quote_id)
-    total = Money(quote.total_amount, quote.currency)
     minimum = orders.invoice_minimum(ctx.settings, quote.currency)
+    summary, tax_errors = checkout_tax.summary(ctx, session, quote, form,
+                                               ctx.clock.now(session))
     return render(request, "orders/checkout.html", status=status, quote=quote,
-                  product=catalog.get_product(session, quote.product), errors=errors,
-                  form=form, invoice_allowed=total >= minimum, invoice_minimum=minimum,
+                  product=catalog.get_product(session, quote.product),
+                  errors={**tax_errors, **errors}, form=form, summary=summary,
+                  countries=checkout_tax.country_options() if summary["collects"] else [],
+                  invoice_allowed=summary["total"] >= minimum, invoice_minimum=minimum,
                   sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request),
                   coupon=form.get("coupon", coupon_pages.applied_code(quote)))
 
@@ -194,7 +196,7 @@ def checkout(request: Request, quote_id: str, ctx: Ctx, session: ReadSession) ->
 
 
 BUYER_CODES = {"INVALID_EMAIL": "email", "INVALID_REQUEST": "email",
-               "PAYMENT_METHOD_NOT_ALLOWED": "payment_method"}
+               "PAYMENT_METHOD_NOT_ALLOWED": "payment_method", **checkout_tax.TAX_FIELDS}
 
 
 @router.post("/checkout/{quote_id}")
@@ -202,9 +204,12 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
                   form: Form) -> Response:
     if form.get("action") == "coupon":  # Apply: the same quote again, with the code
         return _apply_coupon(request, quote_id, ctx, session, form)
+    if form.get("action") == "price":  # Show price: the summary for the country chosen
+        return _checkout(request, ctx, session, quote_id, {}, form)
     method = "invoice" if form.get("payment_method") == "invoice" else "card"
     buyer = {k: (form.get(k) or "").strip() or None
-             for k in ("name", "email", "company", "address", "po_number")}
+             for k in ("name", "email", "company", "address", "po_number", "country",
+                       "vat_id")}
     missing = "name" if not buyer["name"] else "email" if not buyer["email"] else None
     if missing:
         label = "Your name" if missing == "name" else "Email"
@@ -220,7 +225,9 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
                                     status=404)
         else:
             order = orders.create_order(ctx, session, quote_id=quote_id, buyer=buyer,
-                                        payment_method=method, license_name=None, now=now)
+                                        payment_method=method, license_name=None, now=now,
+                                        client_address=request.client.host
+                                        if request.client else None)
             order_id = order.id
         if method == "card":
             order = orders.pay(ctx, session, order_id, form.get("card_token", "").strip(),
