@@ -75,7 +75,7 @@ BUILDS_ON = {
     "maintenance": {"catalog", "licenses", "orders"},  # renewals are a quote kind
     "marketplace": {"catalog", "licenses"},
     "bulk": {"catalog", "licenses"},
-    "subscriptions": {"catalog", "accounts"},
+    "subscriptions": {"catalog", "accounts", "tax"},
     # The console looks across every capability (search, a license's dossier, the dashboard).
     "staff": {"catalog", "accounts", "licenses", "orders", "maintenance", "marketplace",
               "subscriptions"},

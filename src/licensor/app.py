@@ -59,6 +59,7 @@ from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
+from licensor.subscriptions import billing_endpoints as subscriptions_billing_endpoints
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
@@ -89,6 +90,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         staff_endpoints.router,
         subscriptions_endpoints.router,
         subscriptions_credit_endpoints.router,
+        subscriptions_billing_endpoints.router,
         tax_endpoints.router,
         update_endpoints.router,
         webhook_endpoints.router,

@@ -16,7 +16,7 @@ from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
 from licensor.discounts.rules import Coupon
-from licensor.subscriptions import coupons
+from licensor.subscriptions import coupons, taxes
 from licensor.subscriptions.access import (
     check_fits,
     mail_owner,
@@ -60,6 +60,8 @@ class SubscribeRequest:
     google_id: str | None = None
     quantity: int | None = None
     coupon: str | None = None
+    # Checked by licensor.tax.billing_details; kept on the subscription when it starts.
+    billing_details: dict[str, Any] | None = None
 
 
 def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeRequest,
@@ -172,13 +174,15 @@ def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: 
     bill = bill_period(plan_label(product, plan, req.interval), price,
                        period(now, req.interval, 0), coupons.terms_of(applied),
                        money(sub.credit_balance, price.currency))
-    return bill, applied
+    return taxes.taxed(session, req.billing_details or sub.billing_details, bill, now), applied
 
 
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
            plan: Plan, req: SubscribeRequest, card: payments.SavedCard, charge_id: str | None,
            now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else snapshot(sub)
+    if req.billing_details is not None:
+        sub.billing_details = req.billing_details
     bill, applied = _first_bill(session, sub, product, plan, req, account.email, now)
     paid, first = bill.settlement, period(now, req.interval, 0)
     sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
@@ -193,7 +197,7 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     # trial turned paid, or a restart: subscription.updated
     record_billing(session, sub, before, Billed(
         reason="subscription_create", lines=list(bill.lines), net=bill.net,
-        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
         charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
@@ -251,7 +255,7 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
 
     applied = coupons.pricing(session, sub, code, amount=priced(None).charge.amount,
                               email=email, at=at)
-    return priced(coupons.terms_of(applied)), applied
+    return taxes.taxed(session, sub.billing_details, priced(coupons.terms_of(applied)), at), applied
 
 
 def preview_change(session: Session, account: AccountRow, subscription_id: str, *,
@@ -319,7 +323,7 @@ def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change
     # subscription.updated(subscription: SubscriptionRow)
     record_billing(session, sub, before, Billed(
         reason="plan_change", lines=list(change.lines), net=s.net,
-        credit_applied=s.credit_applied, amount_paid=s.amount_due,
+        credit_applied=s.credit_applied, amount_paid=s.amount_due, tax=s.tax,
         charge_id=made.id if made else None, actor=f"account:{account.id}",
         action="subscription.plan_changed", event="subscription.updated",
         subject=f"Your {product.name} plan changed",

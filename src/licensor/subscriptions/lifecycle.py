@@ -15,7 +15,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.subscriptions import coupons, rules
+from licensor.subscriptions import coupons, rules, taxes
 from licensor.subscriptions.access import (
     ACTION_GRACE,
     mail_owner,
@@ -93,7 +93,7 @@ def _renewal_bill(session: Session, sub: SubscriptionRow, due: datetime
     if not listed and coupon is not None and coupon.percent_off is not None:
         coupon = None  # the last price paid (the basis) is the discounted one already
     bill = bill_period(label, price, nxt, coupon, money(sub.credit_balance, sub.currency))
-    return product, label, bill
+    return product, label, taxes.taxed(session, sub.billing_details, bill, due)
 
 
 def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
@@ -162,7 +162,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     # subscription.renewed(subscription: SubscriptionRow)
     record_billing(session, sub, before, Billed(
         reason="renewal", lines=list(bill.lines), net=bill.net,
-        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
         charge_id=made.id if made else None, actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
         subject=f"Your {product.name} subscription renewed",

@@ -75,7 +75,7 @@ def country_required(where: str) -> LicensorError:
                          {"field": f"{where}.country"})
 
 
-def _checked_vat_id(ctx: Context, setup: TaxSetup, customer: Customer
+def checked_vat_id(ctx: Context, setup: TaxSetup, customer: Customer
                     ) -> tuple[str | None, VatIdStatus | None]:
     """The buyer's VAT ID in compact form and how far it was checked. Only where the vendor
     collects does the ID decide anything; elsewhere it is kept as typed, unchecked."""
@@ -91,7 +91,7 @@ def _checked_vat_id(ctx: Context, setup: TaxSetup, customer: Customer
     return vat_id, VatIdStatus.VALID
 
 
-def _rate(session: Session, place: Place, now: datetime) -> Place:
+def rate_at(session: Session, place: Place, now: datetime) -> Place:
     if place.treatment is not Treatment.STANDARD or place.country is None:
         return place
     rate = rate_on(rates.rate_entries(session), place.country, now.date())
@@ -124,9 +124,9 @@ def assess(ctx: Context, session: Session, price: Money, customer: Customer | No
             raise country_required(where)
         return {**stored, "treatment": None, "country": None, "subtotal": price.amount,
                 "amount": 0}
-    vat_id, status = _checked_vat_id(ctx, setup, customer)
+    vat_id, status = checked_vat_id(ctx, setup, customer)
     place = place_of_supply(setup, customer.country, valid_vat_id=status is VatIdStatus.VALID)
-    place = _rate(session, place, now)
+    place = rate_at(session, place, now)
     result = amounts(price, place.rate, setup.mode)
     return {**stored, "treatment": place.treatment.value, "country": place.country,
             "rate": rate_text(place.rate), "subtotal": result.subtotal.amount,
