@@ -22,8 +22,9 @@ def test_new_site_is_in_a_30_day_trial(shop: Shop, client: TestClient) -> None:
     assert sub["credit_balance"] == {"amount": 0, "currency": "USD"}
     assert set(sub) == {"id", "product", "plan", "interval", "status", "current_period_start",
                         "current_period_end", "cancel_at_period_end", "credit_balance",
-                        "site_id", "google_id", "discount"}
+                        "site_id", "google_id", "discount", "currency", "billing_details"}
     assert sub["discount"] is None  # no coupon
+    assert (sub["currency"], sub["billing_details"]) == ("USD", None)
 
 
 def test_sites_are_not_for_single_user_or_unknown_products(shop: Shop,
