@@ -80,7 +80,8 @@ QUOTE_EXAMPLES = [
     "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
     "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT", "UNKNOWN_COUPON",
     "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
-    "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE", "INVALID_VAT_ID", "TAX_RATE_MISSING"),
+    "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE", "INVALID_VAT_ID", "TAX_RATE_MISSING",
+    "CURRENCY_NOT_OFFERED"),
     # Public; a customer's token only for a companion price through their site.
     openapi_extra={"security": [{}, {"AccountToken": []}]})
 def create_quote(ctx: Ctx, session: WriteSession, request: Request,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from licensor.catalog.price_lists import in_currency
 from licensor.catalog.rules import MAX_SEATS, Product, seats_text
 from licensor.catalog.service import get_product
 from licensor.core import audit, events
@@ -87,6 +88,8 @@ class NewBody(BaseModel):
     companion: pricing_policies.CompanionBody | None = Field(
         default=None, description="Qualify for the companion price: {license_name, license_key}"
         " of a server license, or {site_id} with the site owner's or staff's bearer token")
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
 
 
 class UpgradeBody(BaseModel):
@@ -100,6 +103,8 @@ class UpgradeBody(BaseModel):
     academic: bool | None = Field(default=None, description="Decided by the license; if sent, "
                                   "it must agree with it")
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
 
 
 def buyer_license_name(order: OrderRow) -> str:
@@ -112,7 +117,7 @@ class NewLicense:
 
     def build(self, ctx: Context, session: Session, body: dict[str, Any],
               now: datetime) -> QuoteDraft:
-        product = get_product(session, body["product"])
+        product = in_currency(get_product(session, body["product"]), body.get("currency"))
         pricing_policies.check_new_request(product, body)
         ensure_multi_user(product, body["seats"])
         ensure_sold_here(product)
@@ -175,7 +180,7 @@ class Upgrade:
             ensure_sold_here(named)
         row = licenses.current_license(ctx, session, body["license_name"],
                                        body["license_key"], product=body.get("product"))
-        product = get_product(session, row.product)
+        product = in_currency(get_product(session, row.product), body.get("currency"))
         ensure_sold_here(product)
         ensure_direct(product, row)
         ensure_multi_user(product, body["seats"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from licensor.accounts.models import AccountRow
 from licensor.catalog import service as catalog
+from licensor.catalog.price_lists import in_currency, in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
@@ -62,6 +63,7 @@ class SubscribeRequest:
     coupon: str | None = None
     # Checked by licensor.tax.billing_details; kept on the subscription when it starts.
     billing_details: dict[str, Any] | None = None
+    currency: str | None = None  # of the product's price lists; None: its main currency
 
 
 def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeRequest,
@@ -115,7 +117,7 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
         sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
         assert sub is not None
         require_billing(site, sub, account)
-        product = catalog.get_product(session, site.product)
+        product = in_currency(catalog.get_product(session, site.product), req.currency)
         if req.product is not None and req.product != product.code:
             raise LicensorError("INVALID_REQUEST", f"This site is a {product.code} site; leave "
                                 "out product or give the site's.", {"field": "product"},
@@ -131,7 +133,7 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
         plan = plan_of(product, req.plan)
         check_fits(session, site, plan)
         return sub, product, plan
-    product = catalog.get_product(session, req.product or "")
+    product = in_currency(catalog.get_product(session, req.product or ""), req.currency)
     if product.model != "subscription":
         raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
                             "subscription; choose a subscription product.",
@@ -228,7 +230,8 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
                             "confirmation (follow the link we mailed you); change the plan "
                             "after that.", {"status": "awaiting_confirmation"})
     assert sub.plan is not None and sub.interval is not None
-    product = catalog.get_product(session, sub.product)
+    # A subscription keeps its currency through plan changes.
+    product = in_currency_if_offered(catalog.get_product(session, sub.product), sub.currency)
     new_plan = plan_of(product, plan_code or sub.plan)
     new_interval = interval or sub.interval
     if new_plan.code == sub.plan and new_interval == sub.interval:

@@ -249,6 +249,8 @@ class SubscribeBody(BaseModel):
     # SINGLE_USER_ONLY (a quantity other than 1 is a 409) rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
     coupon: CouponCode = None
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
     billing_details: dict[str, Any] | None = Field(
         default=None, description="{name, company?, address?, country, vat_id?}: required when "
         "the vendor collects tax (unless the site's subscription has them already)")
@@ -279,7 +281,7 @@ class ChangeBody(BaseModel):
 @router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-    "CURRENCY_MISMATCH", "COUNTRY_REQUIRED", "INVALID_VAT_ID", "TAX_RATE_MISSING", *COUPON))
+    "CURRENCY_MISMATCH", "CURRENCY_NOT_OFFERED", "COUNTRY_REQUIRED", "INVALID_VAT_ID", "TAX_RATE_MISSING", *COUPON))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:

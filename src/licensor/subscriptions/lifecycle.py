@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.catalog import service as catalog
+from licensor.catalog.price_lists import in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
@@ -73,7 +74,7 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
 def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
     """What the next period costs: today's list price, or the last one if repriced elsewhere."""
     assert sub.plan is not None and sub.interval is not None
-    product = catalog.get_product(session, sub.product)
+    product = in_currency_if_offered(catalog.get_product(session, sub.product), sub.currency)
     plan = product.plan(sub.plan)
     price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
     if price.currency != sub.currency:  # repriced in another currency: keep the last price
