@@ -52,7 +52,7 @@ class ValidateHotPath:
 
         try:
             info = LicenseInformation.model_validate(json.loads(body))
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):  # nested too deeply: the route says so
             await self.app(scope, replay_body(body, receive), send)
             return
         content, signature = validation.validate_signed(
