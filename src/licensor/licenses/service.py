@@ -21,7 +21,16 @@ from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
 from licensor.licenses.rules import check_sen
 from licensor.maintenance.rules import first_end
-from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
+from licensor.verify import (
+    UNKNOWN_KEY,
+    VALID,
+    Claims,
+    Verdict,
+    encode_claims,
+    format_key,
+    unassigned_character,
+    unicode14,
+)
 
 
 def new_license_id() -> str:
@@ -41,6 +50,13 @@ def check_license_name(name: str) -> str:
     if not cleaned or len(cleaned) > 200:
         raise LicensorError("INVALID_REQUEST", "license_name must be 1 to 200 characters, "
                             "usually the company's name.", {"field": "license_name"})
+    character = unassigned_character(cleaned)
+    if character is not None:  # its digest would depend on each verifier's Unicode tables
+        code_point = f"U+{ord(character):04X}"
+        raise LicensorError("INVALID_REQUEST", f"license_name contains {code_point}, which is "
+                            f"not a character of Unicode {unicode14.VERSION} that every License "
+                            "Key verifier knows; leave it out or write the name without it.",
+                            {"field": "license_name", "character": code_point})
     return cleaned
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,7 @@ from nacl.bindings import crypto_sign_BYTES, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
 # Signed answers and revocation lists, re-exported: an app imports everything from here.
-from licensor.verify import answers
+from licensor.verify import answers, unicode14
 from licensor.verify.answers import AnswerCheck, verify_answer  # noqa: F401
 from licensor.verify.revocations import (
     DEFAULT_GRACE,
@@ -81,7 +82,46 @@ def normalize_license_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def _outside_unicode_14() -> re.Pattern[str]:
+    """A character class of every code point the shipped Unicode 14.0 table does not list."""
+    gaps, following = [], 0
+    for word in unicode14.ASSIGNED.split():
+        first, _, last = word.partition("-")
+        if int(first, 16) > following:
+            gaps.append(f"\\U{following:08x}-\\U{int(first, 16) - 1:08x}")
+        following = int(last or first, 16) + 1
+    if following <= 0x10FFFF:
+        gaps.append(f"\\U{following:08x}-\\U0010ffff")
+    return re.compile(f"[{''.join(gaps)}]")
+
+
+_UNASSIGNED: re.Pattern[str] | None = None
+
+
+def unassigned_character(name: str) -> str | None:
+    """The first character of `name` that Unicode 14.0 does not assign (or a lone surrogate).
+
+    A License Name is bound by its normalization, which follows the runtime's Unicode tables:
+    a character assigned later normalizes one way where the tables know it (Node's ICU) and
+    another where they do not (Python 3.11), and could change with an upgrade. Characters
+    assigned in 14.0 normalize alike in every later version (Unicode's stability policies), so
+    a name made only of them has the same digest in every verifier; any other name is refused
+    at issue and never matches."""
+    global _UNASSIGNED
+    if name.isascii():
+        return None
+    if _UNASSIGNED is None:
+        _UNASSIGNED = _outside_unicode_14()
+    found = _UNASSIGNED.search(name)
+    return found.group() if found else None
+
+
 def name_digest(name: str) -> bytes:
+    """The name digest of a key; ValueError for a name outside Unicode 14.0 (it has none)."""
+    character = unassigned_character(name)
+    if character is not None:
+        raise ValueError(f"U+{ord(character):04X} is not a character of Unicode "
+                         f"{unicode14.VERSION}: a License Name cannot contain it")
     return hashlib.sha256(normalize_license_name(name).encode("utf-8")).digest()[:8]
 
 
@@ -207,7 +247,7 @@ class Verifier:
             crypto_sign_open(signature + message, public_key)
         except BadSignatureError:
             return Verdict(BAD_SIGNATURE)
-        if digest != name_digest(license_name):
+        if unassigned_character(license_name) is not None or digest != name_digest(license_name):
             return Verdict(NAME_MISMATCH, claims)
         if product is not None and product != claims.product:
             return Verdict(PRODUCT_MISMATCH, claims)
