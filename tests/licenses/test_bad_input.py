@@ -1,13 +1,19 @@
 """Licenses refuse what a probe of bad input sends: LIKE wildcards in the admin search are
-literal characters."""
+literal characters, a License Name outside Unicode 14.0 is refused, and so are dates a License
+Key cannot carry (4-byte Unix seconds)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
+from nacl.signing import SigningKey
 
 from licensor.core.context import Context
+from licensor.core.errors import LicensorError
+from licensor.licenses.service import license_key
 from tests.builders import create_license
 
 
@@ -48,9 +54,46 @@ def test_validating_a_name_outside_unicode_14_is_a_name_mismatch(client: TestCli
     # A lone surrogate is no character either: JSON can carry one, the API refuses it.
     for name, status, code in (("Rams\ua7cb Ltd", 200, "NAME_MISMATCH"),
                                ("Rams\ud800 Ltd", 422, "INVALID_REQUEST")):
-        body = ('{"license_name": %s, "license_key": "%s"}'
-                % (json.dumps(name), row.license_key)).encode()
+        body = json.dumps({"license_name": name, "license_key": row.license_key}).encode()
         r = client.post("/v1/licenses/validate", content=body,
                         headers={"Content-Type": "application/json"})
         assert r.status_code == status, r.text
         assert (r.json()["code"] if status == 200 else r.json()["error"]["code"]) == code
+
+
+@pytest.mark.parametrize("purchased_at", ["2105-06-01T00:00:00Z", "1960-03-01T00:00:00Z",
+                                          "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+def test_a_purchase_whose_maintenance_a_key_cannot_carry_is_refused(
+        client: TestClient, admin, purchased_at: str) -> None:
+    r = client.post("/v1/licenses", json={"product": "jira-server", "seats": 10,
+                                          "license_name": "Acme", "email": "a@acme.test",
+                                          "purchased_at": purchased_at}, headers=admin)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert (error["code"], error["details"]["field"]) == ("INVALID_REQUEST", "purchased_at")
+    assert "1970-01-01 to 2106-02-07" in error["message"]
+
+
+def test_dates_a_key_can_carry_are_kept(client: TestClient, admin) -> None:
+    # Near both ends of the key's 4-byte seconds, and a product whose key carries no maintenance.
+    for product, seats, purchased_at in (("jira-server", 10, "2105-01-01T00:00:00Z"),
+                                         ("jira-server", 10, "1971-01-01T00:00:00Z"),
+                                         ("desktop", 1, "1960-03-01T00:00:00Z")):
+        r = client.post("/v1/licenses", json={"product": product, "seats": seats,
+                                              "license_name": "Acme", "email": "a@acme.test",
+                                              "purchased_at": purchased_at}, headers=admin)
+        assert r.status_code == 201, r.text
+        assert r.json()["purchased_at"].startswith(purchased_at[:10])
+
+
+def test_a_key_is_never_signed_with_a_date_it_cannot_carry() -> None:
+    signer = SigningKey(b"\x05" * 32)
+    for field, issued, maintenance in (
+            ("issued_at", datetime(2106, 3, 1, tzinfo=UTC), None),
+            ("maintenance_until", datetime(2026, 3, 1, tzinfo=UTC), datetime(2107, 1, 1, tzinfo=UTC)),
+            ("maintenance_until", datetime(2026, 3, 1, tzinfo=UTC), datetime(1969, 1, 1, tzinfo=UTC))):
+        with pytest.raises(LicensorError) as refused:
+            license_key("0a0b0c0d", signer, license_id="lic_" + "ab" * 16, product="jira-server",
+                        seats=10, license_name="Acme", issued=issued,
+                        maintenance_until=maintenance, major_version=None)
+        assert refused.value.status == 422 and refused.value.details == {"field": field}

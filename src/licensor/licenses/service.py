@@ -19,7 +19,7 @@ from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
-from licensor.licenses.rules import check_sen
+from licensor.licenses.rules import check_key_time, check_sen
 from licensor.maintenance.rules import first_end
 from licensor.verify import (
     UNKNOWN_KEY,
@@ -114,6 +114,11 @@ def license_key(kid: str, signing_key: SigningKey, *, license_id: str, product: 
                 seats: int | None, license_name: str, issued: datetime,
                 maintenance_until: datetime | None, major_version: int | None) -> str:
     """The License Key: the license's terms and name, signed by `signing_key` (whole seconds)."""
+    check_key_time(issued, field="issued_at", what="The License Key's issue date",
+                   remedy="set the sandbox clock within that range.")
+    if maintenance_until is not None:
+        check_key_time(maintenance_until, field="maintenance_until", what="The maintenance end",
+                       remedy="give a maintenance end within that range.")
     claims = Claims(license_id=license_id, product=product, seats=seats,
                     issued_at=int(issued.timestamp()), kid=kid,
                     maintenance_until=(int(maintenance_until.timestamp())
@@ -146,11 +151,19 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
                             "license has none. Leave it out, or use channel marketplace.",
                             {"field": "sen"})
     purchased = purchased_at or now
+    if maintenance_until is None and product.maintenance_months is not None:
+        check_key_time(purchased, field="purchased_at", what="The maintenance start",
+                       remedy="give a purchased_at within that range.")
+    maintenance_end = maintenance_until or default_maintenance_end(product, purchased)
+    if maintenance_end is not None and maintenance_until is None:
+        check_key_time(maintenance_end, field="purchased_at", what="The maintenance end that "
+                       "follows this purchased_at", remedy="give a purchased_at within that range "
+                       "(less the maintenance period).")
     row = LicenseRow(
         id=new_license_id(), product=product.code, seats=seats,
         license_name=check_license_name(license_name), email=check_email(email),
         channel=channel, sen=sen, status="active", purchased_at=purchased, created_at=now,
-        maintenance_until=maintenance_until or default_maintenance_end(product, purchased),
+        maintenance_until=maintenance_end,
         major_version=product.major_version, supersedes=supersedes, version=1,
         academic=academic, institution=institution)
     sign_license(ctx, session, row, now)

@@ -34,6 +34,9 @@ SIGNATURE_BYTES = crypto_sign_BYTES  # 64
 # version, kid, license id, name digest, issued_at, seats, maintenance end, major version, len
 _HEADER = struct.Struct(">B4s16s8sIIIHB")
 UNLIMITED = 0xFFFFFFFF
+# Times in a key are 4-byte Unix seconds; a maintenance end of 0 means "none".
+EARLIEST_KEY_TIME = 1  # 1970-01-01T00:00:01Z
+LATEST_KEY_TIME = 0xFFFFFFFF  # 2106-02-07T06:28:15Z
 GROUP = 5
 
 # Codes of a verdict: the same as the online validate answer's, so an app handles both alike.
