@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -27,6 +27,7 @@ from licensor.core.migrate import upgrade
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
+from licensor.core.web.nul import refuse_nul
 from licensor.core.web.rate_limit import (
     ROUTES,
     RateLimitMiddleware,
@@ -187,7 +188,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,
-                         description=DESCRIPTION, static_url="/docs-assets")
+                         description=DESCRIPTION, static_url="/docs-assets",
+                         dependencies=[Depends(refuse_nul)])
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(RequestBoundary)
