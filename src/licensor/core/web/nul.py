@@ -62,10 +62,10 @@ async def refuse_nul(request: Request) -> None:
     query = request.scope.get("query_string", b"")
     if _URL_NUL in query or b"\x00" in query:
         raise _refused(_form_field(query) or "query")
-    body = await request.body()
-    if not body:
-        return
     content_type = request.headers.get("content-type", "").lower()
+    if "json" not in content_type and "x-www-form-urlencoded" not in content_type:
+        return  # no text fields: nothing to read (an upload is not held in memory here)
+    body = await request.body()
     if "json" in content_type and _JSON_NUL in body:
         try:
             parsed = await request.json()
