@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
-import re
 import struct
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -85,20 +85,18 @@ def normalize_license_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def _outside_unicode_14() -> re.Pattern[str]:
-    """A character class of every code point the shipped Unicode 14.0 table does not list."""
-    gaps, following = [], 0
+def _unicode_14_ranges() -> tuple[list[int], list[int]]:
+    """First and last code points of each range of the shipped Unicode 14.0 table."""
+    firsts, lasts = [], []
     for word in unicode14.ASSIGNED.split():
         first, _, last = word.partition("-")
-        if int(first, 16) > following:
-            gaps.append(f"\\U{following:08x}-\\U{int(first, 16) - 1:08x}")
-        following = int(last or first, 16) + 1
-    if following <= 0x10FFFF:
-        gaps.append(f"\\U{following:08x}-\\U0010ffff")
-    return re.compile(f"[{''.join(gaps)}]")
+        firsts.append(int(first, 16))
+        lasts.append(int(last or first, 16))
+    return firsts, lasts
 
 
-_UNASSIGNED: re.Pattern[str] | None = None
+_FIRSTS, _LASTS = _unicode_14_ranges()
+_FIRST_GAP = chr(_LASTS[0] + 1)  # U+0378: below it every code point is assigned
 
 
 def unassigned_character(name: str) -> str | None:
@@ -110,13 +108,16 @@ def unassigned_character(name: str) -> str | None:
     assigned in 14.0 normalize alike in every later version (Unicode's stability policies), so
     a name made only of them has the same digest in every verifier; any other name is refused
     at issue and never matches."""
-    global _UNASSIGNED
-    if name.isascii():
+    if name.isascii() or max(name) < _FIRST_GAP:  # the common case, at C speed
         return None
-    if _UNASSIGNED is None:
-        _UNASSIGNED = _outside_unicode_14()
-    found = _UNASSIGNED.search(name)
-    return found.group() if found else None
+    for character in name:
+        if character < _FIRST_GAP:
+            continue
+        code_point = ord(character)
+        at = bisect.bisect_right(_FIRSTS, code_point) - 1
+        if at < 0 or code_point > _LASTS[at]:
+            return character
+    return None
 
 
 def name_digest(name: str) -> bytes:
@@ -250,7 +251,11 @@ class Verifier:
             crypto_sign_open(signature + message, public_key)
         except BadSignatureError:
             return Verdict(BAD_SIGNATURE)
-        if unassigned_character(license_name) is not None or digest != name_digest(license_name):
+        try:
+            typed = name_digest(license_name)
+        except ValueError:  # a name outside Unicode 14.0 matches no key
+            return Verdict(NAME_MISMATCH, claims)
+        if digest != typed:
             return Verdict(NAME_MISMATCH, claims)
         if product is not None and product != claims.product:
             return Verdict(PRODUCT_MISMATCH, claims)
