@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from nacl.signing import SigningKey
+from sqlalchemy import func, select
 
+from licensor.bulk import service as bulk
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.licenses.models import LicenseRow
 from licensor.licenses.service import license_key
 from tests.builders import create_license
 
@@ -97,3 +101,27 @@ def test_a_key_is_never_signed_with_a_date_it_cannot_carry() -> None:
                         seats=10, license_name="Acme", issued=issued,
                         maintenance_until=maintenance, major_version=None)
         assert refused.value.status == 422 and refused.value.details == {"field": field}
+
+
+def test_a_bulk_import_refuses_nul_characters_and_dates_a_key_cannot_carry(
+        ctx: Context, tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_text("product,seats,license_name,email,purchased_at,maintenance_until\n"
+                    "jira-server,10,Acme Inc,it@acme.test,2015-03-01,\n"
+                    "jira-server,10,Nul\x00 Inc,it@nul.test,2015-03-01,\n"
+                    "jira-server,10,Late Inc,it@late.test,2105-06-01,\n"
+                    "jira-server,10,Early Inc,it@early.test,1960-01-01,\n"
+                    "jira-server,10,Ends Inc,it@ends.test,2015-03-01,2107-01-01\n"
+                    "jira-server,10,Rams\ua7cb Ltd,it@rams.test,2015-03-01,\n", encoding="utf-8")
+    with pytest.raises(LicensorError) as refused:
+        bulk.run(ctx, path, kind="import")
+    rows = {r["row"]: r for r in refused.value.details["rows"]}
+    assert sorted(rows) == [3, 4, 5, 6, 7]  # row 1 is the header, row 2 is good
+    assert "NUL" in rows[3]["message"] and "license_name" in rows[3]["message"]
+    assert "2106-02-07" in rows[4]["message"] and "purchased_at" in rows[4]["message"]
+    assert "2106-02-07" in rows[5]["message"]
+    assert "maintenance_until" in rows[6]["message"]
+    assert "U+A7CB" in rows[7]["message"]
+    assert {r["code"] for r in rows.values()} == {"INVALID_REQUEST"}
+    with ctx.db.reader() as session:
+        assert session.scalar(select(func.count()).select_from(LicenseRow)) == 0

@@ -96,6 +96,25 @@ def default_maintenance_end(product: Product, start: datetime) -> datetime | Non
     return first_end(start, product.maintenance_months)
 
 
+def maintenance_end_in_key(product: Product, purchased: datetime,
+                           maintenance_until: datetime | None) -> datetime | None:
+    """The maintenance end a new license gets, refused (422 naming the field it comes from) when
+    its License Key cannot carry it."""
+    if maintenance_until is not None:
+        check_key_time(maintenance_until, field="maintenance_until", what="The maintenance end",
+                       remedy="give a maintenance_until within that range.")
+        return maintenance_until
+    if product.maintenance_months is None:
+        return None
+    remedy = "give a purchased_at within that range (less the maintenance period)."
+    # The start first: a year-9999 purchase has no end to compute.
+    check_key_time(purchased, field="purchased_at", what="The maintenance start", remedy=remedy)
+    end = first_end(purchased, product.maintenance_months)
+    check_key_time(end, field="purchased_at", what="The maintenance end that follows this "
+                   "purchased_at", remedy=remedy)
+    return end
+
+
 def sign_license(ctx: Context, session: Session, row: LicenseRow, now: datetime) -> None:
     """(Re)issue the License Key of `row` with its current terms, signed by the active key."""
     issued = now.replace(microsecond=0)
@@ -151,14 +170,7 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
                             "license has none. Leave it out, or use channel marketplace.",
                             {"field": "sen"})
     purchased = purchased_at or now
-    if maintenance_until is None and product.maintenance_months is not None:
-        check_key_time(purchased, field="purchased_at", what="The maintenance start",
-                       remedy="give a purchased_at within that range.")
-    maintenance_end = maintenance_until or default_maintenance_end(product, purchased)
-    if maintenance_end is not None and maintenance_until is None:
-        check_key_time(maintenance_end, field="purchased_at", what="The maintenance end that "
-                       "follows this purchased_at", remedy="give a purchased_at within that range "
-                       "(less the maintenance period).")
+    maintenance_end = maintenance_end_in_key(product, purchased, maintenance_until)
     row = LicenseRow(
         id=new_license_id(), product=product.code, seats=seats,
         license_name=check_license_name(license_name), email=check_email(email),
