@@ -10,12 +10,12 @@ route, so the check covers it too.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
 
 from licensor.core.errors import LicensorError
+from licensor.core.nul import nul_field
 
 _JSON_NUL = b"\\u0000"
 _URL_NUL = b"%00"
@@ -25,27 +25,6 @@ def _refused(field: str) -> LicensorError:
     return LicensorError("INVALID_REQUEST", f"The field '{field}' contains a NUL character "
                          "(U+0000), which no text in Licensor may hold; remove it and send the "
                          "request again.", {"field": field})
-
-
-def nul_field(value: Any) -> str | None:
-    """Where a NUL is in parsed JSON (`items.0.name`, `body` for the top), or None. Iterative:
-    JSON nested as deep as the parser allows does not exhaust the stack here."""
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        where, item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return where or "body"
-        elif isinstance(item, dict):
-            for key, inner in item.items():
-                path = f"{where}.{key}" if where else str(key)
-                if "\x00" in key:
-                    return path.replace("\x00", "")  # the answer names it without the NUL
-                stack.append((path, inner))
-        elif isinstance(item, list):
-            stack.extend((f"{where}.{i}" if where else str(i), inner)
-                         for i, inner in enumerate(item))
-    return None
 
 
 def _form_field(raw: bytes) -> str | None:
