@@ -215,8 +215,10 @@ def _charge_failed(session: Session, attempt: PaymentAttemptRow, exc: LicensorEr
 
 
 def fail(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
-    """Settle an attempt that could not be charged at all (no usable card); committed."""
-    _close(session, attempt.id, "declined", error=exc.code)
+    """Settle an attempt that could not be charged at all (no usable card, or the processor
+    did not answer while saving it: nothing was charged); committed."""
+    unanswered = exc.code in ("PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED")
+    _close(session, attempt.id, "unreachable" if unanswered else "declined", error=exc.code)
     session.commit()
 
 
