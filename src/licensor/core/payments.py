@@ -197,6 +197,24 @@ def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
     return made
 
 
+def give_back(ctx: Context, session: Session, attempt: PaymentAttemptRow) -> Refund:
+    """Refund for a committed refund attempt (its request names the charge), with a charge's
+    outcomes: PROCESSOR_UNAVAILABLE closes it `unreachable` (nothing refunded),
+    PAYMENT_UNCONFIRMED leaves it `unconfirmed` for reconciliation, both raised."""
+    try:
+        return processor_for(ctx).refund(attempt.request["charge_id"],
+                                         Money(attempt.amount, attempt.currency),
+                                         idempotency_key=attempt.processor_key)
+    except LicensorError as exc:
+        _charge_failed(session, attempt, exc)
+        raise
+    except Exception as exc:  # a processor library's surprise: the refund may have been made
+        log.exception("refund for attempt %s ended unexpectedly", attempt.id)
+        lost = unconfirmed(type(exc).__name__, what="refund")
+        _charge_failed(session, attempt, lost)
+        raise lost from None
+
+
 def _charge_failed(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
     if exc.code == "PAYMENT_UNCONFIRMED":  # keeps its lock: another payer waits or is told
         row = session.get(PaymentAttemptRow, attempt.id, with_for_update=True,
@@ -220,6 +238,12 @@ def fail(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> No
     unanswered = exc.code in ("PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED")
     _close(session, attempt.id, "unreachable" if unanswered else "declined", error=exc.code)
     session.commit()
+
+
+def close(session: Session, attempt_id: str, status: str, *, refund_id: str | None = None
+          ) -> None:
+    """Settle an attempt in the caller's transaction (a refund recorded with its order)."""
+    _close(session, attempt_id, status, refund_id=refund_id)
 
 
 def _close(session: Session, attempt_id: str, status: str, *, charge_id: str | None = None,
@@ -330,6 +354,7 @@ from licensor.core.payments_reconcile import (
     fulfiller,
     reconcile,
     reconcile_in_doubt,
+    settler,
 )
 
 __all__ = [
@@ -343,4 +368,5 @@ __all__ = [
     "fulfiller",
     "reconcile",
     "reconcile_in_doubt",
+    "settler",
 ]

@@ -57,6 +57,19 @@ def fulfiller(purpose: str) -> Callable[[Fulfiller], Fulfiller]:
     return register
 
 
+Settler = Callable[["Context", str], str]
+_SETTLERS: dict[str, Settler] = {}
+
+
+def settler(purpose: str) -> Callable[[Settler], Settler]:
+    """Register how an attempt of `purpose` that is not a charge (a refund) is settled when in
+    doubt: `fn(ctx, attempt_id) -> status`, raising PROCESSOR_UNAVAILABLE to stay in doubt."""
+    def register(fn: Settler) -> Settler:
+        _SETTLERS[purpose] = fn
+        return fn
+    return register
+
+
 def reconcile(ctx: Context, attempt_id: str) -> str:
     """Settle an attempt in doubt by asking the processor what happened; returns its status.
     Raises PROCESSOR_UNAVAILABLE when the processor cannot tell (it stays in doubt)."""
@@ -64,7 +77,9 @@ def reconcile(ctx: Context, attempt_id: str) -> str:
         row = s.get(PaymentAttemptRow, attempt_id)
         if row is None or row.status not in IN_DOUBT:
             return row.status if row is not None else "missing"
-        key = row.processor_key
+        key, purpose = row.processor_key, row.purpose
+    if purpose in _SETTLERS:
+        return _SETTLERS[purpose](ctx, attempt_id)
     made = processor_for(ctx).find_charge(key)
     if made is None or made.status == "refunded":
         with ctx.db.writer() as s:
@@ -148,6 +163,7 @@ def _recheck_abandoned(ctx: Context) -> None:
     with ctx.db.reader() as s:
         rows = [(r.processor_key, r.id) for r in s.scalars(select(PaymentAttemptRow).where(
             PaymentAttemptRow.status == "abandoned",
+            PaymentAttemptRow.purpose.not_in(list(_SETTLERS)),
             PaymentAttemptRow.settled_at >= wall_clock() - RECHECK_ABANDONED))]
     for key, attempt_id in rows:
         try:
