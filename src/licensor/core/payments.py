@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payment_models import PaymentAttemptRow, ProcessorCustomerRow
 from licensor.core.payment_processor import (
     RETRY_AFTER_SECONDS,
     Charge,
@@ -71,14 +71,35 @@ def processor_for(ctx: Context) -> PaymentProcessor:
         if ctx.settings.stripe_secret_key:
             from licensor.core.payments_stripe import StripeProcessor
 
-            processor = StripeProcessor(ctx.settings.stripe_secret_key,
-                                        action_url=ctx.settings.payment_action_url)
+            processor = StripeProcessor(
+                ctx.settings.stripe_secret_key, action_url=ctx.settings.payment_action_url,
+                api_base=ctx.settings.stripe_api_base,
+                return_url=ctx.settings.public_url.rstrip("/") + "/payments/return")
         else:
             from licensor.core.payments_sandbox import SandboxProcessor
 
             processor = SandboxProcessor(ctx.db)
         ctx.payments = processor
     return processor
+
+
+def customer_for(ctx: Context, session: Session, account_id: str, email: str) -> str:
+    """The account's Customer at the processor: created once (its idempotency key names the
+    account) and committed at once, before anything that can fail. Like a payment, a commit
+    point: what the session did before is committed first."""
+    known = session.get(ProcessorCustomerRow, account_id)
+    if known is not None:
+        return known.customer_id
+    session.commit()  # no transaction is open while the processor is asked
+    made = processor_for(ctx).create_customer(
+        email, idempotency_key=f"licensor:customer:account:{account_id}")
+    session.add(ProcessorCustomerRow(account_id=account_id, customer_id=made,
+                                     created_at=wall_clock()))
+    try:
+        session.commit()
+    except IntegrityError:  # a twin request saved it first: the same Customer
+        session.rollback()
+    return made
 
 
 # -- step 1: the attempt, committed before the processor is called ---------------------------
