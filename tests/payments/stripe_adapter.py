@@ -19,7 +19,7 @@ What the adapter adds (each missing from localstripe 1.15):
 - A refund of a PaymentIntent already refunded in full: `charge_already_refunded`, and
   `GET /v1/refunds?payment_intent=` filtered from the list.
 
-Faults (`fail(path_prefix, fault)`), applied after the request reached localstripe, so money
+Faults (`fail(path_prefix, fault)`, on POSTs), applied after the request reached localstripe, so money
 may have moved: `lose` (the connection is cut without an answer), `500` (an api_error), `hold`
 (the answer comes after the client's timeout). A refused connection is an address where
 nothing listens (`closed_base`).
@@ -62,7 +62,7 @@ class LocalStripe:
         self.upstream = f"http://127.0.0.1:{self.port}"
         self.base = f"http://127.0.0.1:{self.adapter_port}"
         self.closed_base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-        self.hold_seconds = 3.0
+        self.hold_seconds = 1.5  # past the processor's timeout in tests (conftest.TIMEOUT)
         self.faults: dict[str, str] = {}
         self.cache: dict[str, tuple[Pairs, tuple[int, bytes]]] = {}
         self.requests: list[tuple[str, str]] = []
@@ -152,7 +152,8 @@ class LocalStripe:
             status, raw = await self._route(request, pairs)
             if request.method == "POST" and key:
                 self.cache[key] = (pairs, (status, raw))
-        fault = next((f for p, f in self.faults.items() if request.path.startswith(p)), None)
+        fault = next((f for p, f in self.faults.items()  # on writes: reads stay answered
+                      if request.method == "POST" and request.path.startswith(p)), None)
         if fault == "lose":
             assert request.transport is not None
             request.transport.abort()  # the answer is lost with the connection
