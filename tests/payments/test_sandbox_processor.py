@@ -107,7 +107,7 @@ def test_charge_customer_fail_saves_then_declines(ctx: Context, token: str) -> N
                          description="renewal", idempotency_key="k2", metadata={})
     assert raised.value.code == "CARD_DECLINED" and raised.value.status == 402
     with pytest.raises(LicensorError) as raised:
-        processor.save_card("tok_chargeDeclined", customer_id=None, email="a@b.test")
+        processor.save_card("not-a-card-token", customer_id=None, email="a@b.test")
     assert raised.value.code == "CARD_DECLINED"
 
 

@@ -4,7 +4,8 @@ Its records are committed in transactions of their own, independent of Licensor'
 processor's are: a charge made just before Licensor's process dies stays charged, and
 `GET /v1/sandbox/charges` shows what a vendor would reconcile against. `tok_visa` (and any
 `tok_*` but the declined ones) succeeds; `tok_declined`, `tok_chargeDeclined` and
-`tok_insufficient_funds` are declined, and cannot be saved. A saved card is the test
+`tok_insufficient_funds` are declined (saved without a complaint, as before: the first charge
+on them declines; Stripe itself refuses them already when saving). A saved card is the test
 PaymentMethod of the same name (`tok_visa` → `pm_card_visa`), which declines when its token
 would; `pm_card_…` ids are taken wherever a token is. `tok_chargeCustomerFail` (or
 `pm_card_chargeCustomerFail`) saves, but every charge on it is declined.
@@ -101,7 +102,7 @@ class SandboxProcessor:
     def save_card(self, card_token: str, *, customer_id: str | None, email: str) -> SavedCard:
         self._reach()
         name = _card_name(PaymentSource(card_token=card_token))
-        if not name or name in DECLINED:
+        if not name:
             raise declined(card_token)
         return SavedCard(customer_id or _id("cus_sandbox_", email.lower()), f"pm_card_{name}")
 
