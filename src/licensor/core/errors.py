@@ -48,6 +48,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "PAYMENT_ACTION_REQUIRED": 402,
     "PAYMENT_IN_PROGRESS": 409,
     "PAYMENT_INTERRUPTED": 409,
+    # The card processor did not answer: not reached (nothing charged), or its answer was lost
+    "PROCESSOR_UNAVAILABLE": 503,
+    "PAYMENT_UNCONFIRMED": 503,
     "REFUND_WINDOW_PASSED": 409,
     "WEBHOOK_SIGNATURE_INVALID": 400,
     "PAYLOAD_TOO_LARGE": 413,

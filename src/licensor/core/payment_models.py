@@ -64,3 +64,12 @@ class SandboxChargeRow(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_sandbox_charges_created", "created_at", "id"),)
+
+
+class SandboxProcessorRow(Base):
+    """The sandbox processor's mode, in the database so that every worker process of an
+    installation fails (or not) alike: normal | down | lost_answers. No row: normal."""
+
+    __tablename__ = "sandbox_processor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
