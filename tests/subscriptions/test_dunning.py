@@ -16,6 +16,7 @@ from sqlalchemy import select
 from licensor.config import Settings
 from licensor.core.context import Context
 from licensor.core.payment_models import PaymentAttemptRow
+from tests.payments.helpers import set_mode
 from tests.subscriptions.conftest import Shop
 
 DAY = 86400
@@ -71,7 +72,7 @@ def billed_site(shop: Shop, client: TestClient) -> dict[str, Any]:
                    json={"account_id": billing_acc["id"]}, headers=owner)
     assert r.status_code == 200, r.text
     sub = shop.subscribe(owner, site["id"], plan="small")
-    r = put_card(client, billing, sub["id"], "tok_chargeDeclined")
+    r = put_card(client, billing, sub["id"], "tok_chargeCustomerFail")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "active" and r.json()["failed_payment_attempts"] == 0
     return {"owner": owner, "owner_email": owner_acc["email"], "billing": billing,
@@ -152,7 +153,7 @@ def test_a_card_update_pays_at_once_from_the_original_renewal_date(
     r = put_card(client, stranger, sub_id, "tok_visa")
     assert r.status_code == 404 and r.json()["error"]["code"] == "SUBSCRIPTION_NOT_FOUND"
     # another card that declines: 402, still past due, the schedule unchanged, no mail
-    r = put_card(client, b["billing"], sub_id, "tok_chargeDeclined")
+    r = put_card(client, b["billing"], sub_id, "tok_chargeCustomerFail")
     assert r.status_code == 402 and r.json()["error"]["code"] == "CARD_DECLINED"
     now = sub_of(client, b["owner"], sub_id)
     assert (now["status"], now["failed_payment_attempts"], now["next_payment_attempt_at"]) == (
@@ -235,3 +236,85 @@ def test_a_retry_schedule_that_cannot_be_is_refused(value: str) -> None:
     with pytest.raises(ValidationError, match="LICENSOR_DUNNING_DAYS"):
         Settings(dunning_days=value)
     assert Settings(dunning_days=" 2, 10 ").dunning == (timedelta(days=2), timedelta(days=10))
+
+
+# -- a processor that does not answer is not a decline ----------------------------------------
+
+def quiet(shop: Shop, client: TestClient, admin: dict[str, str], b: dict[str, Any]) -> None:
+    """Nothing was said to anyone about a payment."""
+    assert failure_mails(shop, b["billing_email"]) == []
+    assert failure_mails(shop, b["owner_email"]) == []
+    assert events(client, admin, "subscription.payment_failed", b["sub"]["id"]) == []
+
+
+def test_an_outage_at_renewal_changes_nothing_and_the_renewal_waits_for_the_processor(
+        shop: Shop, client: TestClient, ctx: Context, admin: dict[str, str]) -> None:
+    b = billed_site(shop, client)
+    sub_id = b["sub"]["id"]
+    assert put_card(client, b["owner"], sub_id, "tok_visa").status_code == 200
+    set_mode(client, "down")
+    shop.advance(30 * DAY)
+    shop.advance(2 * DAY)  # two more job runs: each tries, none reaches the processor
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["failed_payment_attempts"], now["past_due_since"],
+            now["current_period_end"]) == ("active", 0, None, STAMP)
+    quiet(shop, client, admin, b)
+    assert [s for _, s in tries(ctx, sub_id)][1:] == ["unreachable", "unreachable"]
+    r = put_card(client, b["owner"], sub_id, "tok_visa")  # nor can a card be saved
+    assert r.status_code == 503 and r.json()["error"]["code"] == "PROCESSOR_UNAVAILABLE"
+    set_mode(client, "normal")
+    shop.advance(0)  # the next run: renewed as of its renewal date
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["current_period_start"], now["current_period_end"]) == (
+        "active", STAMP, "2025-08-01T00:00:00Z")
+    [renewal] = [i for i in shop.invoices(b["owner"], sub_id) if i["reason"] == "renewal"]
+    assert renewal["created_at"] == STAMP
+    assert len([c for c in charges(client, admin, sub_id) if c["status"] == "succeeded"]) == 2
+    quiet(shop, client, admin, b)
+
+
+def test_a_lost_answer_at_renewal_is_settled_once_the_processor_answers(
+        shop: Shop, client: TestClient, ctx: Context, admin: dict[str, str]) -> None:
+    b = billed_site(shop, client)
+    sub_id = b["sub"]["id"]
+    assert put_card(client, b["owner"], sub_id, "tok_visa").status_code == 200
+    set_mode(client, "lost_answers")  # the charge is made, its answer lost
+    shop.advance(30 * DAY)
+    shop.advance(DAY)  # in doubt: not charged again
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["failed_payment_attempts"], now["current_period_end"]) == (
+        "active", 0, STAMP)
+    quiet(shop, client, admin, b)
+    assert len(charges(client, admin, sub_id)) == 2  # the first month, and the lost one
+    set_mode(client, "normal")
+    shop.advance(0)
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["current_period_start"], now["current_period_end"]) == (
+        "active", STAMP, "2025-08-01T00:00:00Z")
+    live = [c for c in charges(client, admin, sub_id) if c["status"] == "succeeded"]
+    assert len(live) == 2  # the lost charge paid the renewal: nothing charged twice
+    [renewal] = [i for i in shop.invoices(b["owner"], sub_id) if i["reason"] == "renewal"]
+    assert renewal["charge_id"] == live[1]["id"]
+    quiet(shop, client, admin, b)
+
+
+def test_an_outage_during_dunning_keeps_the_schedule(shop: Shop, client: TestClient,
+                                                    ctx: Context, admin: dict[str, str]
+                                                    ) -> None:
+    b = billed_site(shop, client)
+    sub_id = b["sub"]["id"]
+    shop.advance(30 * DAY)  # declined once
+    set_mode(client, "down")
+    shop.advance(3 * DAY)  # the day-1 and day-3 retries cannot reach the processor
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["failed_payment_attempts"], now["next_payment_attempt_at"]) == (
+        "past_due", 1, "2025-07-02T00:00:00Z")
+    assert len(failure_mails(shop, b["billing_email"])) == 1
+    set_mode(client, "normal")
+    shop.advance(0)  # the retries due on the 2nd and the 4th are made now, each declined
+    now = sub_of(client, b["owner"], sub_id)
+    assert (now["status"], now["failed_payment_attempts"], now["next_payment_attempt_at"]) == (
+        "past_due", 3, "2025-07-06T00:00:00Z")
+    assert len(failure_mails(shop, b["billing_email"])) == 3
+    declined = [(at - RENEWAL).days for at, st in tries(ctx, sub_id) if st == "declined"]
+    assert declined == [0, 1, 3]

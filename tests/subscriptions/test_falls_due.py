@@ -54,7 +54,7 @@ def test_the_query_and_the_rule_agree(shop: Shop, ctx: Context, client: TestClie
                        headers=owner).status_code == 200
     dunned = shop.subscribe(owner, shop.site(owner, "Dunned")["id"])
     assert client.put(f"/v1/subscriptions/{dunned['id']}/card", headers=owner,
-                      json={"card_token": "tok_chargeDeclined"}).status_code == 200
+                      json={"card_token": "tok_chargeCustomerFail"}).status_code == 200
     keep = ctx.settings.site_deletion
     assert _agree(ctx, keep) > 0
     shop.advance(31 * DAY)  # the trial and the canceled one end: suspended sites; one past due

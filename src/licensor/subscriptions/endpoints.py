@@ -330,7 +330,8 @@ class CardBody(BaseModel):
 @router.put("/subscriptions/{subscription_id}/card", response_model=Subscription,
             responses=refusals(*SUB, "SITE_SUSPENDED", "SUBSCRIPTION_NOT_ACTIVE",
                                "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-                               "PAYMENT_IN_PROGRESS"))
+                               "PAYMENT_IN_PROGRESS", "PROCESSOR_UNAVAILABLE",
+                               "PAYMENT_UNCONFIRMED"))
 def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     """Save the card renewals are charged to (billing admin, else owner). When the
