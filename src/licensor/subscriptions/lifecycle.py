@@ -173,6 +173,11 @@ def _refused(ctx: Any, session: Session, sub_id: str, due: datetime, at: datetim
     return True
 
 
+def open_renewal(session: Session, sub: SubscriptionRow) -> Money:
+    """What the renewal due at the period end costs, paid now (the past-due banner's amount)."""
+    return _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due
+
+
 def pay_past_due(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> None:
     """Charge a past-due renewal now, the customer present (they updated the card): paid, the
     subscription is active again; a refusal is raised and it stays past due."""

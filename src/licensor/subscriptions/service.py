@@ -22,7 +22,11 @@ from licensor.subscriptions.changes import (  # noqa: F401
     preview_change,
     subscribe,
 )
-from licensor.subscriptions.lifecycle import advance, run_lifecycle  # noqa: F401
+from licensor.subscriptions.lifecycle import (  # noqa: F401
+    advance,
+    open_renewal,
+    run_lifecycle,
+)
 from licensor.subscriptions.sites import (  # noqa: F401
     add_member,
     create_project,
