@@ -16,7 +16,9 @@ from sqlalchemy import select
 from licensor.config import Settings
 from licensor.core.context import Context
 from licensor.core.payment_models import PaymentAttemptRow
+from licensor.subscriptions.models import SubscriptionRow
 from tests.payments.helpers import set_mode
+from tests.staff.helpers import log_in
 from tests.subscriptions.conftest import Shop
 
 DAY = 86400
@@ -133,6 +135,8 @@ def test_the_whole_cycle_to_suspended(shop: Shop, client: TestClient, ctx: Conte
     assert suspended["data"]["status"] == "suspended"
     r = client.get(f"/v1/sites/{sid}", headers=b["member"])
     assert r.status_code == 403 and r.json()["error"]["code"] == "SITE_SUSPENDED"
+    r = put_card(client, b["owner"], sub_id, "tok_visa")  # ended: subscribe again instead
+    assert r.status_code == 409 and r.json()["error"]["code"] == "SUBSCRIPTION_NOT_ACTIVE"
     assert charges(client, admin, sub_id)[1:] == []  # only the first month was ever charged
     shop.advance(89 * DAY)
     assert client.get(f"/v1/sites/{sid}", headers=b["owner"]).status_code == 200
@@ -155,6 +159,9 @@ def test_a_card_update_pays_at_once_from_the_original_renewal_date(
     # another card that declines: 402, still past due, the schedule unchanged, no mail
     r = put_card(client, b["billing"], sub_id, "tok_chargeCustomerFail")
     assert r.status_code == 402 and r.json()["error"]["code"] == "CARD_DECLINED"
+    with ctx.db.reader() as session:  # saved all the same: the customer's latest card
+        row = session.get(SubscriptionRow, sub_id)
+        assert row is not None and row.payment_method_id == "pm_card_chargeCustomerFail"
     now = sub_of(client, b["owner"], sub_id)
     assert (now["status"], now["failed_payment_attempts"], now["next_payment_attempt_at"]) == (
         "past_due", 2, "2025-07-04T00:00:00Z")
@@ -182,8 +189,6 @@ def test_a_card_update_pays_at_once_from_the_original_renewal_date(
 
 def test_a_retry_that_pays_runs_from_the_original_renewal_date(
         shop: Shop, client: TestClient, ctx: Context, admin: dict[str, str]) -> None:
-    from licensor.subscriptions.models import SubscriptionRow
-
     b = billed_site(shop, client)
     sub_id = b["sub"]["id"]
     shop.advance(30 * DAY + 3600)
@@ -318,3 +323,36 @@ def test_an_outage_during_dunning_keeps_the_schedule(shop: Shop, client: TestCli
     assert len(failure_mails(shop, b["billing_email"])) == 3
     declined = [(at - RENEWAL).days for at, st in tries(ctx, sub_id) if st == "declined"]
     assert declined == [0, 1, 3]
+
+
+def test_a_google_drive_subscription_is_dunned_too(shop: Shop, client: TestClient,
+                                                  ctx: Context) -> None:
+    ann, acc = shop.account()
+    r = client.post("/v1/subscriptions", headers=ann, json={
+        "product": "google-drive", "plan": "single", "interval": "month",
+        "card_token": "tok_visa", "google_id": "ann@gmail.test"})
+    assert r.status_code == 201, r.text
+    sub_id = r.json()["id"]
+    assert put_card(client, ann, sub_id, "tok_chargeCustomerFail").status_code == 200
+    shop.advance(30 * DAY)
+    assert sub_of(client, ann, sub_id)["status"] == "past_due"
+    [mail] = failure_mails(shop, acc["email"])  # its buyer is told
+    body = " ".join(mail["body"].split())
+    assert "Balsamiq for Google Drive (ann@gmail.test)" in body
+    assert f"{ctx.settings.public_url}/sites" in body
+    # past due, the Google ID is still taken
+    other, _ = shop.account()
+    r = client.post("/v1/subscriptions", headers=other, json={
+        "product": "google-drive", "plan": "single", "interval": "month",
+        "card_token": "tok_visa", "google_id": "ann@gmail.test"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "ALREADY_SUBSCRIBED"
+    shop.advance(7 * DAY)
+    assert sub_of(client, ann, sub_id)["status"] == "view_only"
+
+
+def test_the_console_shows_a_past_due_subscription(shop: Shop, client: TestClient) -> None:
+    b = billed_site(shop, client)
+    shop.advance(31 * DAY)
+    log_in(client, "support")
+    page = client.get(f"/admin/subscriptions/{b['sub']['id']}").text
+    assert "since July 1, 2025; 2 declined tries; next try July 4, 2025" in page
