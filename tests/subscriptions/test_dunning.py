@@ -5,6 +5,7 @@ charges the open renewal at once, the period running from the original renewal d
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -356,3 +357,16 @@ def test_the_console_shows_a_past_due_subscription(shop: Shop, client: TestClien
     log_in(client, "support")
     page = client.get(f"/admin/subscriptions/{b['sub']['id']}").text
     assert "since July 1, 2025; 2 declined tries; next try July 4, 2025" in page
+
+
+def test_licensor_jobs_run_makes_the_tries_and_lists_the_past_due(
+        shop: Shop, client: TestClient, cli: Any) -> None:
+    b = billed_site(shop, client)
+    shop.set_clock(RENEWAL + timedelta(days=3))  # the clock moves; no job has run yet
+    assert sub_of(client, b["owner"], b["sub"]["id"])["status"] == "active"
+    assert json.loads(cli("jobs", "run", "--json"))["subscriptions"] >= 1
+    now = sub_of(client, b["owner"], b["sub"]["id"])  # declined July 1st, 2nd and 4th (now)
+    assert (now["status"], now["failed_payment_attempts"], now["next_payment_attempt_at"]) == (
+        "past_due", 3, "2025-07-06T00:00:00Z")
+    listed = json.loads(cli("subscriptions", "list", "--status", "past_due", "--json"))
+    assert [s["id"] for s in listed] == [b["sub"]["id"]]
