@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # https://js.stripe.com) instead of the Card token field.
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # Where the Stripe client sends its API calls: Stripe's own address, or a stand-in in tests
+    # or a proxy in production.
+    stripe_api_base: str = "https://api.stripe.com"
     # The vendor's page where a customer confirms a payment their bank holds (3-D Secure) when
     # Stripe gives no link of its own; "{payment_intent}" is replaced by the PaymentIntent id.
     payment_action_url: str | None = None

@@ -73,3 +73,13 @@ class SandboxProcessorRow(Base):
     __tablename__ = "sandbox_processor"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))
+
+
+class ProcessorCustomerRow(Base):
+    """An account's Customer at the processor, saved the moment it is created (before the card
+    is set up, which can fail), so that every later try reuses it: one Customer per account."""
+
+    __tablename__ = "processor_customers"
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -47,6 +47,9 @@ class PaymentSource:
 
 
 class PaymentProcessor(Protocol):
+    def create_customer(self, email: str, *, idempotency_key: str) -> str:
+        """A Customer for one account; the same key answers the same Customer."""
+
     def save_card(self, card_token: str, *, customer_id: str | None, email: str) -> SavedCard:
         """Keep the card behind a single-use token for later (off-session) charges."""
 
@@ -65,9 +68,10 @@ class PaymentProcessor(Protocol):
         PROCESSOR_UNAVAILABLE or PAYMENT_UNCONFIRMED as `charge` does."""
 
 
-def declined(card: str) -> LicensorError:
+def declined(card: str, *, reason: str | None = None) -> LicensorError:
     return LicensorError("CARD_DECLINED", "The card was declined and nothing was charged; try "
-                         "another card or ask your bank.", {"card_token": card})
+                         "another card or ask your bank.",
+                         {"card_token": card, **({"reason": reason} if reason else {})})
 
 
 # Seconds a customer is asked to wait before trying again after the processor failed to

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payment_models import PaymentAttemptRow, ProcessorCustomerRow
 from licensor.core.payment_processor import (
     RETRY_AFTER_SECONDS,
     Charge,
@@ -71,14 +71,35 @@ def processor_for(ctx: Context) -> PaymentProcessor:
         if ctx.settings.stripe_secret_key:
             from licensor.core.payments_stripe import StripeProcessor
 
-            processor = StripeProcessor(ctx.settings.stripe_secret_key,
-                                        action_url=ctx.settings.payment_action_url)
+            processor = StripeProcessor(
+                ctx.settings.stripe_secret_key, action_url=ctx.settings.payment_action_url,
+                api_base=ctx.settings.stripe_api_base,
+                return_url=ctx.settings.public_url.rstrip("/") + "/payments/return")
         else:
             from licensor.core.payments_sandbox import SandboxProcessor
 
             processor = SandboxProcessor(ctx.db)
         ctx.payments = processor
     return processor
+
+
+def customer_for(ctx: Context, session: Session, account_id: str, email: str) -> str:
+    """The account's Customer at the processor: created once (its idempotency key names the
+    account) and committed at once, before anything that can fail. Like a payment, a commit
+    point: what the session did before is committed first."""
+    known = session.get(ProcessorCustomerRow, account_id)
+    if known is not None:
+        return known.customer_id
+    session.commit()  # no transaction is open while the processor is asked
+    made = processor_for(ctx).create_customer(
+        email, idempotency_key=f"licensor:customer:account:{account_id}")
+    session.add(ProcessorCustomerRow(account_id=account_id, customer_id=made,
+                                     created_at=wall_clock()))
+    try:
+        session.commit()
+    except IntegrityError:  # a twin request saved it first: the same Customer
+        session.rollback()
+    return made
 
 
 # -- step 1: the attempt, committed before the processor is called ---------------------------
@@ -197,6 +218,24 @@ def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
     return made
 
 
+def give_back(ctx: Context, session: Session, attempt: PaymentAttemptRow) -> Refund:
+    """Refund for a committed refund attempt (its request names the charge), with a charge's
+    outcomes: PROCESSOR_UNAVAILABLE closes it `unreachable` (nothing refunded),
+    PAYMENT_UNCONFIRMED leaves it `unconfirmed` for reconciliation, both raised."""
+    try:
+        return processor_for(ctx).refund(attempt.request["charge_id"],
+                                         Money(attempt.amount, attempt.currency),
+                                         idempotency_key=attempt.processor_key)
+    except LicensorError as exc:
+        _charge_failed(session, attempt, exc)
+        raise
+    except Exception as exc:  # a processor library's surprise: the refund may have been made
+        log.exception("refund for attempt %s ended unexpectedly", attempt.id)
+        lost = unconfirmed(type(exc).__name__, what="refund")
+        _charge_failed(session, attempt, lost)
+        raise lost from None
+
+
 def _charge_failed(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
     if exc.code == "PAYMENT_UNCONFIRMED":  # keeps its lock: another payer waits or is told
         row = session.get(PaymentAttemptRow, attempt.id, with_for_update=True,
@@ -215,9 +254,17 @@ def _charge_failed(session: Session, attempt: PaymentAttemptRow, exc: LicensorEr
 
 
 def fail(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
-    """Settle an attempt that could not be charged at all (no usable card); committed."""
-    _close(session, attempt.id, "declined", error=exc.code)
+    """Settle an attempt that could not be charged at all (no usable card, or the processor
+    did not answer while saving it: nothing was charged); committed."""
+    unanswered = exc.code in ("PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED")
+    _close(session, attempt.id, "unreachable" if unanswered else "declined", error=exc.code)
     session.commit()
+
+
+def close(session: Session, attempt_id: str, status: str, *, refund_id: str | None = None
+          ) -> None:
+    """Settle an attempt in the caller's transaction (a refund recorded with its order)."""
+    _close(session, attempt_id, status, refund_id=refund_id)
 
 
 def _close(session: Session, attempt_id: str, status: str, *, charge_id: str | None = None,
@@ -328,6 +375,7 @@ from licensor.core.payments_reconcile import (
     fulfiller,
     reconcile,
     reconcile_in_doubt,
+    settler,
 )
 
 __all__ = [
@@ -341,4 +389,5 @@ __all__ = [
     "fulfiller",
     "reconcile",
     "reconcile_in_doubt",
+    "settler",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
@@ -56,6 +57,19 @@ def fulfiller(purpose: str) -> Callable[[Fulfiller], Fulfiller]:
     return register
 
 
+Settler = Callable[["Context", str], str]
+_SETTLERS: dict[str, Settler] = {}
+
+
+def settler(purpose: str) -> Callable[[Settler], Settler]:
+    """Register how an attempt of `purpose` that is not a charge (a refund) is settled when in
+    doubt: `fn(ctx, attempt_id) -> status`, raising PROCESSOR_UNAVAILABLE to stay in doubt."""
+    def register(fn: Settler) -> Settler:
+        _SETTLERS[purpose] = fn
+        return fn
+    return register
+
+
 def reconcile(ctx: Context, attempt_id: str) -> str:
     """Settle an attempt in doubt by asking the processor what happened; returns its status.
     Raises PROCESSOR_UNAVAILABLE when the processor cannot tell (it stays in doubt)."""
@@ -63,7 +77,9 @@ def reconcile(ctx: Context, attempt_id: str) -> str:
         row = s.get(PaymentAttemptRow, attempt_id)
         if row is None or row.status not in IN_DOUBT:
             return row.status if row is not None else "missing"
-        key = row.processor_key
+        key, purpose = row.processor_key, row.purpose
+    if purpose in _SETTLERS:
+        return _SETTLERS[purpose](ctx, attempt_id)
     made = processor_for(ctx).find_charge(key)
     if made is None or made.status == "refunded":
         with ctx.db.writer() as s:
@@ -116,9 +132,16 @@ def _fulfil_or_refund(ctx: Context, attempt_id: str, made: Charge,
     return "refunded"
 
 
+# How long an attempt found without a charge is asked about again: a processor's search can
+# lag a little behind its charges (Stripe's, by up to a minute).
+RECHECK_ABANDONED = timedelta(minutes=10)
+
+
 def reconcile_in_doubt(ctx: Context) -> int:
     """Every attempt in doubt: pending past the doubt threshold, or unconfirmed (start-up, the
-    jobs loop, `licensor jobs run`). Returns how many were settled."""
+    jobs loop, `licensor jobs run`); and recently abandoned ones, whose charge may show up
+    late. Returns how many were settled."""
+    _recheck_abandoned(ctx)
     with ctx.db.reader() as s:
         ids = list(s.scalars(select(PaymentAttemptRow.id).where(or_(
             PaymentAttemptRow.status == "unconfirmed",
@@ -134,3 +157,22 @@ def reconcile_in_doubt(ctx: Context) -> int:
         except Exception:  # one bad attempt must not stop the others; logged, retried later
             log.exception("could not reconcile payment attempt %s", attempt_id)
     return settled
+
+
+def _recheck_abandoned(ctx: Context) -> None:
+    with ctx.db.reader() as s:
+        rows = [(r.processor_key, r.id) for r in s.scalars(select(PaymentAttemptRow).where(
+            PaymentAttemptRow.status == "abandoned",
+            PaymentAttemptRow.purpose.not_in(list(_SETTLERS)),
+            PaymentAttemptRow.settled_at >= wall_clock() - RECHECK_ABANDONED))]
+    for key, attempt_id in rows:
+        try:
+            made = processor_for(ctx).find_charge(key)
+            if made is not None and made.status == "succeeded":
+                log.warning("a charge showed up for abandoned attempt %s", attempt_id)
+                complete(ctx, key, made.id)
+        except LicensorError as exc:  # asked again at the next run while the window lasts
+            log.info("could not recheck abandoned payment attempt %s: %s", attempt_id, exc.code)
+        except Exception:
+            log.exception("could not recheck abandoned payment attempt %s", attempt_id)
+            log.exception("could not recheck abandoned payment attempt %s", attempt_id)

@@ -94,6 +94,10 @@ class SandboxProcessor:
             raise unavailable("the sandbox processor is down (PUT /v1/sandbox/processor)")
         return now
 
+    def create_customer(self, email: str, *, idempotency_key: str) -> str:
+        self._reach()
+        return _id("cus_sandbox_", idempotency_key)
+
     def save_card(self, card_token: str, *, customer_id: str | None, email: str) -> SavedCard:
         self._reach()
         name = _card_name(PaymentSource(card_token=card_token))

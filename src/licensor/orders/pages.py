@@ -28,7 +28,8 @@ router = APIRouter(include_in_schema=False)
 # Which field a refusal belongs next to; the rest go next to the License Key.
 SEATS_CODES = {"UPGRADE_NOT_LARGER", "INVALID_SEATS", "INVALID_TIER", "SINGLE_USER_ONLY"}
 CARD_CODES = {"CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-              "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED"}
+              "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "PROCESSOR_UNAVAILABLE",
+              "PAYMENT_UNCONFIRMED"}
 
 
 def refusal(exc: LicensorError, field: str) -> dict[str, str]:

@@ -68,8 +68,9 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
     Google Drive subscription). Nothing changes when the card is declined."""
     new_id = str(uuid.uuid4())
     saved: list[payments.SavedCard] = []
-    customer = SubscriptionRepository(session).customer_of(account.id)
     email = account.email
+    customer = (SubscriptionRepository(session).customer_of(account.id)
+                or payments.customer_for(ctx, session, account.id, email))
 
     def prepare() -> payments.Intent | None:
         sub, product, plan = _subscribable(session, account, req, new_id, now)

@@ -274,7 +274,8 @@ class ChangeBody(BaseModel):
 @router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-    "CURRENCY_MISMATCH", *COUPON))
+    "CURRENCY_MISMATCH", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS",
+    *COUPON))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:
@@ -310,7 +311,8 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
 @router.post("/subscriptions/{subscription_id}/change", response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
                                 "SUBSCRIPTION_NOT_ACTIVE", "CARD_DECLINED", "PAYMENT_FAILED",
-                                "PAYMENT_ACTION_REQUIRED", *COUPON))
+                                "PAYMENT_ACTION_REQUIRED", "PROCESSOR_UNAVAILABLE",
+                                "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS", *COUPON))
 def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,

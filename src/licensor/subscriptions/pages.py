@@ -27,6 +27,7 @@ INTERVALS = [("month", "Monthly"), ("year", "Yearly")]
 PLAN_CODES = {"UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
               "CARD_DECLINED": "card_token", "PAYMENT_FAILED": "card_token",
               "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan",
+              "PROCESSOR_UNAVAILABLE": "card_token", "PAYMENT_UNCONFIRMED": "card_token",
               # A refused discount code is shown next to the Discount code field.
               **{code: "coupon" for code in ("UNKNOWN_COUPON", "COUPON_NOT_APPLICABLE",
                                              "COUPON_EXPIRED", "COUPON_EXHAUSTED",
