@@ -1,5 +1,6 @@
 """The card a subscription's renewals are charged to: the billing admin (else the owner)
-replaces it at any time; a past-due subscription's open renewal is then charged at once."""
+replaces it at any time; an open renewal (past due, or held for a 3-D Secure confirmation the
+customer has not given) is then charged to it at once."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.subscriptions import dunning
 from licensor.subscriptions.access import require_billing, snapshot, subscription_for
-from licensor.subscriptions.billing import saved_card
-from licensor.subscriptions.lifecycle import pay_past_due
+from licensor.subscriptions.billing import awaiting_confirmation, saved_card
+from licensor.subscriptions.lifecycle import pay_open_renewal
 from licensor.subscriptions.models import SubscriptionRow
 
 # A subscription whose renewals are still ahead or open: the only ones a card is for.
@@ -37,8 +38,9 @@ def _billable(session: Session, account: AccountRow, subscription_id: str, *,
 
 def update_card(ctx: Any, session: Session, account: AccountRow, subscription_id: str,
                 card_token: str, now: datetime) -> SubscriptionRow:
-    """Save the card for later charges; when past due, charge the open renewal with it now
-    (402 CARD_DECLINED when declined: the card stays saved and the subscription past due)."""
+    """Save the card for later charges; when past due (or a renewal waits for the bank's
+    confirmation), charge the open renewal with it now (402 CARD_DECLINED when declined: the
+    card stays saved and the subscription as it was)."""
     sub = _billable(session, account, subscription_id)
     customer = sub.customer_id
     session.commit()  # no transaction open while the processor saves the card
@@ -50,6 +52,6 @@ def update_card(ctx: Any, session: Session, account: AccountRow, subscription_id
     audit.record(session, actor=f"account:{account.id}", action="subscription.card_updated",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after={**snapshot(sub), "payment_method": card.payment_method_id}, now=now)
-    if sub.status == dunning.PAST_DUE:
-        pay_past_due(ctx, session, sub, now)  # commits the saved card before charging it
+    if sub.status == dunning.PAST_DUE or awaiting_confirmation(session, sub):
+        pay_open_renewal(ctx, session, sub, now)  # commits the saved card before charging it
     return sub

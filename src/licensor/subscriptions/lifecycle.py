@@ -178,9 +178,9 @@ def open_renewal(session: Session, sub: SubscriptionRow) -> Money:
     return _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due
 
 
-def pay_past_due(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> None:
-    """Charge a past-due renewal now, the customer present (they updated the card): paid, the
-    subscription is active again; a refusal is raised and it stays past due."""
+def pay_open_renewal(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> None:
+    """Charge an unpaid renewal now, the customer present (they updated the card): paid, the
+    subscription is renewed from its renewal date; a refusal is raised, nothing changes."""
     _renew(ctx, session, sub, sub.current_period_end, now, present=True)
 
 
