@@ -6,16 +6,22 @@ A payment goes in three steps, each a commit point:
    paid (order, subscription invoice), the amount and a processor idempotency key derived from
    them and the attempt's number (never random). One open attempt per license, order or
    subscription (`lock_key`): a second payer waits its turn, then sees what the first did.
-2. `charge`: the processor is called with no database transaction open. A decline settles the
-   attempt as `declined` (committed) and raises CARD_DECLINED.
+2. `charge`: the processor is called with no database transaction open. Its three failures
+   are never confused: a decline settles the attempt `declined` (CARD_DECLINED); a processor
+   that could not be reached settles it `unreachable` (PROCESSOR_UNAVAILABLE, nothing
+   charged); a lost answer leaves it `unconfirmed`, still holding its lock
+   (PAYMENT_UNCONFIRMED; another payer gets PAYMENT_IN_PROGRESS) until reconciliation learns
+   from the processor whether money moved.
 3. `settle`: in the transaction that fulfils, the attempt becomes `succeeded`. If that
    transaction rolls back instead of committing, the charge is refunded at once.
 
-A process killed between 1 and 3 leaves an attempt `pending`. `reconcile` settles it: it asks
-the processor by the attempt's key whether money moved, then fulfils (orders) or refunds
-(everything else, whose request is simply retried), or marks it `abandoned` when nothing was
-charged. It runs at start-up, in the jobs loop, and whenever a payer finds the attempt in its
-way, so a retried request gets its final answer soon after a restart.
+A process killed between 1 and 3 leaves an attempt `pending`. `reconcile`
+(payments_reconcile.py) settles it and `unconfirmed` ones: it asks the processor by the
+attempt's key whether money moved, then fulfils (orders) or refunds (everything else, whose
+request is simply retried), or marks it `abandoned` when nothing was charged. Refunds are
+attempts too (purpose `refund`, settled by orders/refunds.py). Reconciliation runs at
+start-up, in the jobs loop, from `licensor jobs run`, and whenever a payer finds the attempt
+in its way, so a retried request gets its final answer soon after the processor answers.
 
 A payment the customer's bank holds for their confirmation (3-D Secure) settles the attempt as
 `requires_action`. If the processor later reports the money taken (`complete`, from Stripe's

@@ -57,6 +57,31 @@ TIMEOUT_SECONDS = 30.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)
 
 
+class _HTTPX(stripe.HTTPClient):
+    """httpx with our timeout, its transport errors chained so `_Tracked` can tell those
+    before sending (connect) from those after (read timeout, cut connection)."""
+
+    name = "licensor-httpx"
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.client = httpx.Client(timeout=timeout)
+
+    def request(self, method: str, url: str, headers: Mapping[str, str] | None,
+                post_data: Any = None, *, _usage: list[str] | None = None
+                ) -> tuple[str, int, Mapping[str, str]]:
+        try:
+            answer = self.client.request(method, url, headers=dict(headers or {}),
+                                         content=post_data)
+        except httpx.TransportError as exc:
+            raise stripe.APIConnectionError(f"Network error: {type(exc).__name__}",
+                                            should_retry=True) from exc
+        return answer.text, answer.status_code, answer.headers
+
+    def close(self) -> None:
+        self.client.close()
+
+
 class _Tracked(stripe.HTTPClient):
     """Wraps the HTTP client and remembers, per thread, whether a request of the current call
     may have reached Stripe (it was sent, or Stripe answered 5xx)."""
@@ -110,7 +135,7 @@ class StripeProcessor:
     def __init__(self, secret_key: str, *, http_client: Any = None,
                  action_url: str | None = None, api_base: str | None = None,
                  return_url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
-        inner = http_client or stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True)
+        inner = http_client or _HTTPX(timeout)
         self.http = _Tracked(inner)
         options: dict[str, Any] = {}
         if api_base:
