@@ -211,3 +211,26 @@ def test_a_card_update_during_the_3d_secure_grace_pays_and_the_late_confirmation
     assert refund["payment_intent"] == held["id"]
     assert [i["reason"] for i in shop.invoices(owner, sub["id"])] == [
         "subscription_create", "renewal"]
+
+
+def test_a_past_due_renewal_held_by_the_bank_is_paid_when_the_customer_confirms(
+        ctx: Context, shop: Shop, client: TestClient, stripe_http: StripeStandIn) -> None:
+    owner, _acc, sub = subscribed(shop, "tok_visa")
+    with ctx.db.transaction() as session:  # the bank now refuses the saved card
+        row = session.get(SubscriptionRow, sub["id"])
+        assert row is not None
+        row.payment_method_id = "pm_card_chargeDeclined"
+    shop.advance(MONTH)
+    r = client.put(f"/v1/subscriptions/{sub['id']}/card", headers=owner,
+                   json={"card_token": "tok_threeDSecure"})
+    assert r.status_code == 402 and r.json()["error"]["code"] == "PAYMENT_ACTION_REQUIRED"
+    held = stripe_http.payment_intents()[-1]
+    assert r.json()["error"]["details"]["client_secret"] == held["client_secret"]
+    assert get_sub(client, owner, sub["id"])["status"] == "past_due"
+    send_event(client, "payment_intent.succeeded", stripe_http.confirm(held["id"]))
+    now = get_sub(client, owner, sub["id"])
+    assert (now["status"], now["current_period_start"], now["failed_payment_attempts"]) == (
+        "active", "2025-07-01T00:00:00Z", 0)
+    last = shop.invoices(owner, sub["id"])[-1]
+    assert last["reason"] == "renewal" and last["charge_id"] == held["id"]
+    assert stripe_http.posts("/v1/refunds") == []
