@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +69,27 @@ class Settings(BaseSettings):
     refund_window_days: int = Field(default=60, ge=0)
     # A site whose subscription ended (suspended) is deleted this many days later.
     site_deletion_days: int = Field(default=90, ge=1)
+    # A declined renewal is tried again this many days after its first failure (rising, each
+    # 1..365); when the last try fails too the subscription is suspended.
+    dunning_days: str = "1,3,5,7"
+
+    @field_validator("dunning_days")
+    @classmethod
+    def _dunning_days(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",")]
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError("LICENSOR_DUNNING_DAYS takes whole days separated by commas, "
+                             "e.g. 1,3,5,7")
+        days = [int(p) for p in parts]
+        if days[0] < 1 or days[-1] > 365 or any(a >= b for a, b in pairwise(days)):
+            raise ValueError("LICENSOR_DUNNING_DAYS must rise from at least 1 to at most 365 "
+                             "days, e.g. 1,3,5,7")
+        return ",".join(str(d) for d in days)
+
+    @property
+    def dunning(self) -> tuple[timedelta, ...]:
+        """When a declined renewal is tried again, counted from its first failure."""
+        return tuple(timedelta(days=int(d)) for d in self.dunning_days.split(","))
 
     @property
     def invoice_terms(self) -> timedelta:

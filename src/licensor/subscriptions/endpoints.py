@@ -322,6 +322,29 @@ def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSe
     return view
 
 
+class CardBody(BaseModel):
+    card_token: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
+                            description="A card token (tok_…) or PaymentMethod (pm_…)")
+
+    model_config = {"json_schema_extra": {"examples": [{"card_token": "tok_visa"}]}}
+
+
+@router.put("/subscriptions/{subscription_id}/card", response_model=Subscription,
+            responses=refusals(*SUB, "SITE_SUSPENDED", "SUBSCRIPTION_NOT_ACTIVE",
+                               "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
+                               "PAYMENT_IN_PROGRESS", "PROCESSOR_UNAVAILABLE",
+                               "PAYMENT_UNCONFIRMED"))
+def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: WriteSession,
+                account: Account) -> dict[str, Any]:
+    """Save the card renewals are charged to (billing admin, else owner). When the
+    subscription is past_due, its open renewal is charged to the new card at once: paid, it
+    is active again; declined, 402 CARD_DECLINED and it stays past_due."""
+    sub = subs.update_card(ctx, session, account, subscription_id, body.card_token,
+                           now_for(ctx, session))
+    view = subscription_view(sub)
+    return view
+
+
 @router.post("/subscriptions/{subscription_id}/cancel", response_model=Subscription,
              responses=refusals(*SUB, "SUBSCRIPTION_NOT_ACTIVE"))
 def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
