@@ -51,7 +51,7 @@ from licensor.orders import admin_pages as orders_admin_pages
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
-from licensor.releases import download_endpoints
+from licensor.releases import download_endpoints, license_file_endpoints
 from licensor.releases import endpoints as releases_endpoints
 from licensor.staff import audit_pages as staff_audit_pages
 from licensor.staff import catalog_pages as staff_catalog_pages
@@ -77,6 +77,7 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         discounts_credit_endpoints.router,
         discounts_endpoints.router,
         download_endpoints.router,
+        license_file_endpoints.router,
         licenses_endpoints.router,
         marketplace_endpoints.router,
         orders_endpoints.router,

@@ -58,6 +58,8 @@ for name, group in (("db", admin_commands.db_app), ("keys", admin_commands.keys_
 for name, command in bulk_commands.COMMANDS.items():
     licenses_commands.app.command(name)(command)
 releases_commands.app.command("upload")(artifact_commands.upload)
+for name, file_command in artifact_commands.COMMANDS.items():  # license files
+    licenses_commands.app.command(name)(file_command)
 
 # Each capability's command group, as `licensor NAME ...`.
 for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_commands,

@@ -5,7 +5,9 @@ adds it to the `releases` group."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,3 +89,59 @@ def upload(product: Annotated[str, typer.Argument(help="Product code, e.g. deskt
         raise typer.BadParameter("--server needs an admin token: --token or "
                                  "LICENSOR_ADMIN_TOKEN.", param_hint="--token")
     print_json(_upload_to(server, secret, product, version, platform, file, name))
+
+
+# -- license files (added to the `licenses` group by cli.py) ---------------------------------------
+
+def checkout(name: Annotated[str, typer.Option("--name", help="License Name")],
+             key: Annotated[str, typer.Option("--key", help="License Key, or - for stdin")],
+             ttl: Annotated[int | None, typer.Option(
+                 help="Seconds the file is valid (3600 to 31536000; default 30 days)")] = None,
+             fingerprint: Annotated[str | None, typer.Option(
+                 help="Bind the file to this machine fingerprint")] = None,
+             encrypt: Annotated[bool, typer.Option(
+                 help="Encrypt it with the License Key")] = False,
+             out: Annotated[Path | None, typer.Option(
+                 help="Write the file here instead of printing it")] = None) -> None:
+    """A license file for a machine without internet (JSON)."""
+    from licensor.core.commands import print_json, run_command
+    from licensor.releases import license_files
+
+    if key == "-":
+        key = sys.stdin.read()
+    document = run_command(lambda ctx, session, now: license_files.checkout(
+        ctx, session, name, key, ttl=ttl, fingerprint=fingerprint, encrypt=encrypt, now=now))
+    if out is None:
+        print_json(document)
+        return
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def verify_file(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                     help="The license file")],
+                key: Annotated[str | None, typer.Option(
+                    "--key", help="License Key (for an encrypted file)")] = None,
+                fingerprint: Annotated[str | None, typer.Option(
+                    help="This machine's fingerprint (for a file bound to one)")] = None,
+                keys: Annotated[Path | None, typer.Option(
+                    help="The vendor's public keys (a saved GET /v1/signing-keys answer); "
+                         "default this installation's")] = None) -> None:
+    """Check a license file offline; prints the verdict as JSON, exit status 1 unless VALID."""
+    from licensor.core.commands import print_json, run_command
+    from licensor.verify import verify_license_file
+
+    if keys is not None:
+        public_keys = json.loads(keys.read_text(encoding="utf-8"))
+    else:
+        public_keys = run_command(lambda ctx, session, now: {"data": [
+            {"kid": r.kid, "public_key": r.public_key, "status": r.status}
+            for r in ctx.keyring.all(session)]})
+    check = verify_license_file(file.read_text(encoding="utf-8"), public_keys,
+                                license_key=key, fingerprint=fingerprint)
+    print_json({"code": check.code, "valid": check.valid, "license": check.license,
+                "fingerprint": check.fingerprint, "expires_at": check.expires_at})
+    if not check.valid:
+        raise typer.Exit(1)
+
+
+COMMANDS = {"checkout": checkout, "verify-file": verify_file}
