@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -144,4 +144,4 @@ def verify_file(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False
         raise typer.Exit(1)
 
 
-COMMANDS = {"checkout": checkout, "verify-file": verify_file}
+COMMANDS: dict[str, Callable[..., None]] = {"checkout": checkout, "verify-file": verify_file}
