@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from nacl.signing import SigningKey
 from sqlalchemy.orm import Session
 
 from licensor.config import Settings
@@ -103,6 +104,13 @@ class Spooled:
     sha256: str
 
 
+def sign_artifact(signer: SigningKey, product: str, version: str, platform: str,
+                  sha256_hex: str) -> str:
+    """The artifact's signature: standard base64 Ed25519 over its statement."""
+    statement = rules.artifact_statement(product, version, platform, sha256_hex)
+    return base64.b64encode(signer.sign(statement).signature).decode("ascii")
+
+
 def keep_artifact(ctx: Context, session: Session, product_code: str, version_text: str,
                   platform: str, filename: str, spooled: Spooled, *, now: datetime,
                   actor: str) -> tuple[ArtifactRow, bool]:
@@ -112,9 +120,8 @@ def keep_artifact(ctx: Context, session: Session, product_code: str, version_tex
     check_platform(platform)
     check_filename(filename)
     kid, signer = ctx.keyring.signer(session)
-    statement = rules.artifact_statement(release.product, release.version, platform,
-                                         spooled.sha256)
-    signature = base64.b64encode(signer.sign(statement).signature).decode("ascii")
+    signature = sign_artifact(signer, release.product, release.version, platform,
+                              spooled.sha256)
     key = rules.storage_key(release.product, release.version, platform, spooled.sha256, filename)
     store(ctx.settings).put(key, spooled.path)
     repo = ArtifactRepository(session)
