@@ -51,8 +51,10 @@ from licensor.orders import admin_pages as orders_admin_pages
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
+from licensor.releases import admin_pages as releases_admin_pages
 from licensor.releases import download_endpoints, license_file_endpoints
 from licensor.releases import endpoints as releases_endpoints
+from licensor.releases import pages as releases_pages
 from licensor.staff import audit_pages as staff_audit_pages
 from licensor.staff import catalog_pages as staff_catalog_pages
 from licensor.staff import dashboard_pages as staff_dashboard_pages
@@ -105,6 +107,7 @@ def pages() -> list[APIRouter]:
         maintenance_pages.router,
         marketplace_pages.router,
         orders_pages.router,
+        releases_pages.router,
         subscriptions_pages.router,
     ]
 
@@ -121,6 +124,7 @@ def admin_pages() -> list[APIRouter]:
         staff_audit_pages.router,
         staff_catalog_pages.router,
         discounts_admin_pages.router,
+        releases_admin_pages.router,
     ]
 
 
@@ -202,7 +206,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     # Outermost of all: an oversized body is refused before anything reads or parses it.
     # The artifact upload streams its own body, up to its own limit.
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
-                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH)])
+                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
+                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
 
     @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz() -> dict[str, Any]:

@@ -230,3 +230,34 @@ def open_link(ctx: Context, session: Session, product: str, version: str, platfo
 
 def count_download(session: Session, row: ArtifactRow) -> None:
     ArtifactRepository(session).count_download(row.product, row.version, row.platform)
+
+
+# -- the portal's list ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Listed:
+    """One release's file on the downloads page: `reason` ALLOWED, or why it may not be had."""
+
+    artifact: ArtifactRow
+    channel: str
+    released_at: datetime
+    reason: str
+
+
+def downloads_for(ctx: Context, session: Session, license_name: str, license_key: str
+                  ) -> tuple[Any, dict[str, list[Listed]]]:
+    """The license's product, and per platform every stable release's file, newest first,
+    each with the update rule's reason (the same rule as POST /v1/downloads)."""
+    held = maintenance.licensed_releases(ctx, session, license_name, license_key)
+    files: dict[str, list[ArtifactRow]] = {}
+    for artifact in ArtifactRepository(session).for_product(held.product.code):
+        files.setdefault(artifact.version, []).append(artifact)
+    platforms: dict[str, list[Listed]] = {}
+    for release in sorted(held.releases, key=lambda r: r.version, reverse=True):
+        if release.channel != update_rules.STABLE:
+            continue
+        reason = update_rules.release_reason(held.terms, release)
+        for artifact in files.get(str(release.version), []):
+            platforms.setdefault(artifact.platform, []).append(
+                Listed(artifact, release.channel, release.released_at, reason))
+    return held.product, dict(sorted(platforms.items()))
