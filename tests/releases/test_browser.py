@@ -52,6 +52,9 @@ def test_a_customer_downloads_what_the_license_covers(page: Any, api: Api) -> No
     assert text.index(later) < text.index(covered)  # newest first
     assert page.get_by_role("button", name=f"Download {later} for linux").count() == 0
     assert page.get_by_role("link", name="Renew maintenance").count() >= 1
+    page.set_viewport_size({"width": 375, "height": 800})  # nothing wider than a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1000, "height": 800})
     with page.expect_download() as download:
         page.get_by_role("button", name=f"Download {covered} for linux").click()
     saved = Path(download.value.path()).read_bytes()
