@@ -15,6 +15,7 @@ from licensor.core.context import Context
 from licensor.releases import service as releases
 from licensor.releases.repository import ArtifactRepository
 from tests.builders import create_license, license_info
+from tests.orders.helpers import buy
 from tests.releases.helpers import put_release, upload
 
 END = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)  # a server license's maintenance end
@@ -146,3 +147,14 @@ def test_the_sandbox_clock_does_not_move_a_link(client: TestClient, ctx: Context
     assert client.post("/v1/sandbox/clock/advance", json={"seconds": 86400 * 30},
                        headers=admin).status_code == 200
     assert client.get(offer["url"]).status_code == 200
+
+
+def test_a_replaced_key_downloads_for_the_license_that_stands(client: TestClient,
+                                                              ctx: Context) -> None:
+    put_release(client, "desktop", "3.9.0", "2030-01-01T00:00:00Z")
+    upload(client, "desktop", "3.9.0", "linux", b"file")
+    row = create_license(ctx, product="desktop", seats=1)
+    [new] = buy(client, kind="upgrade", seats=5, **license_info(row))["licenses"]
+    offer = ask(client, row)  # the old key, as an app that has not been given the new one
+    assert offer.status_code == 200 and offer.json()["version"] == "3.9.0"
+    assert new["supersedes"] == row.id
