@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     # Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE before they are read.
     max_body_bytes: int = 1024 * 1024
+    # Release artifacts: a directory (default $LICENSOR_HOME/artifacts) or s3://bucket/prefix,
+    # the largest file accepted (4 GiB), and an S3-compatible store's address when not AWS.
+    artifacts: str | None = None
+    max_artifact_bytes: int = Field(default=4 * 1024**3, ge=1)
+    s3_endpoint_url: str | None = None
+    # How long a download link works, in real time (the sandbox clock does not move it).
+    download_link_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     stripe_secret_key: str | None = None
     # With the secret key: the card pages show Stripe's card element (Stripe.js from
     # https://js.stripe.com) instead of the Card token field.
@@ -112,6 +119,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'licensor.db').resolve()}"
+
+    @property
+    def artifacts_location(self) -> str:
+        return self.artifacts or str(self.home / "artifacts")
 
     @property
     def keys_dir(self) -> Path:

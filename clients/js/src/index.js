@@ -487,3 +487,10 @@ export class Verifier {
     return result(now > nextUpdate + grace ? STALE : CURRENT, list);
   }
 }
+
+// License files and release artifacts (src/files.js), re-exported: an app imports everything
+// from here.
+export {
+  DECRYPTION_FAILED, DIGEST_MISMATCH, EXPIRED, FINGERPRINT_MISMATCH, contentKey,
+  verifyArtifact, verifyLicenseFile,
+} from './files.js';

@@ -57,6 +57,10 @@ STATUS_BY_CODE: dict[str, int] = {
     # Releases and updates
     "UNKNOWN_VERSION": 404,
     "INVALID_VERSION": 422,
+    "UNKNOWN_PLATFORM": 404,
+    "DOWNLOAD_NOT_ALLOWED": 403,
+    "DOWNLOAD_LINK_EXPIRED": 410,
+    "INVALID_TTL": 422,
     # Accounts, sites, subscriptions
     "EMAIL_TAKEN": 409,
     "INVALID_CREDENTIALS": 401,

@@ -22,6 +22,13 @@ from nacl.exceptions import BadSignatureError
 # Signed answers and revocation lists, re-exported: an app imports everything from here.
 from licensor.verify import answers, unicode14
 from licensor.verify.answers import AnswerCheck, verify_answer  # noqa: F401
+
+# License files and release artifacts (verify/files.py), re-exported likewise.
+from licensor.verify.files import (  # noqa: F401
+    LicenseFileCheck,
+    verify_artifact,
+    verify_license_file,
+)
 from licensor.verify.revocations import (
     DEFAULT_GRACE,
     RevocationList,
