@@ -76,6 +76,8 @@ BUILDS_ON = {
     "marketplace": {"catalog", "licenses"},
     "bulk": {"catalog", "licenses"},
     "subscriptions": {"catalog", "accounts", "tax"},
+    # Downloads follow the update rule (maintenance); license files are read by key (licenses).
+    "releases": {"catalog", "licenses", "maintenance"},
     # The console looks across every capability (search, a license's dossier, the dashboard).
     "staff": {"catalog", "accounts", "licenses", "orders", "maintenance", "marketplace",
               "subscriptions"},

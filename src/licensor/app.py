@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -27,6 +27,7 @@ from licensor.core.migrate import upgrade
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
+from licensor.core.web.nul import refuse_nul
 from licensor.core.web.rate_limit import (
     ROUTES,
     RateLimitMiddleware,
@@ -41,7 +42,6 @@ from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import pages as licenses_pages
 from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
 from licensor.licenses.hot_path import ValidateHotPath
-from licensor.maintenance import endpoints as releases_endpoints
 from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
 from licensor.maintenance.service import load_default_releases
@@ -52,6 +52,10 @@ from licensor.orders import admin_pages as orders_admin_pages
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
 from licensor.orders import pricing_endpoints
+from licensor.releases import admin_pages as releases_admin_pages
+from licensor.releases import download_endpoints, license_file_endpoints
+from licensor.releases import endpoints as releases_endpoints
+from licensor.releases import pages as releases_pages
 from licensor.staff import audit_pages as staff_audit_pages
 from licensor.staff import catalog_pages as staff_catalog_pages
 from licensor.staff import dashboard_pages as staff_dashboard_pages
@@ -78,6 +82,8 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         catalog_endpoints.router,
         discounts_credit_endpoints.router,
         discounts_endpoints.router,
+        download_endpoints.router,
+        license_file_endpoints.router,
         licenses_endpoints.router,
         marketplace_endpoints.router,
         orders_endpoints.router,
@@ -107,6 +113,7 @@ def pages() -> list[APIRouter]:
         maintenance_pages.router,
         marketplace_pages.router,
         orders_pages.router,
+        releases_pages.router,
         subscriptions_pages.router,
     ]
 
@@ -124,6 +131,7 @@ def admin_pages() -> list[APIRouter]:
         staff_catalog_pages.router,
         discounts_admin_pages.router,
         tax_admin_pages.router,
+        releases_admin_pages.router,
     ]
 
 
@@ -193,7 +201,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,
-                         description=DESCRIPTION, static_url="/docs-assets")
+                         description=DESCRIPTION, static_url="/docs-assets",
+                         dependencies=[Depends(refuse_nul)])
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(RequestBoundary)
@@ -203,7 +212,10 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
         app.add_middleware(RateLimitMiddleware, limiter=limiter,
                            trusted=trusted_networks(ctx.settings.trusted_proxies))
     # Outermost of all: an oversized body is refused before anything reads or parses it.
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
+    # The artifact upload streams its own body, up to its own limit.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
+                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
+                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
 
     @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz() -> dict[str, Any]:

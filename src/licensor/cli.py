@@ -28,6 +28,7 @@ from licensor.maintenance import update_commands
 from licensor.marketplace import commands as marketplace_commands
 from licensor.orders import commands as orders_commands
 from licensor.orders import quote_commands
+from licensor.releases import commands as artifact_commands
 from licensor.staff import commands as staff_commands
 from licensor.subscriptions import commands as subscriptions_commands
 from licensor.tax import commands as tax_commands
@@ -57,6 +58,9 @@ for name, group in (("db", admin_commands.db_app), ("keys", admin_commands.keys_
 # Bulk import and issue sit next to `licenses issue`, where a vendor looks for them.
 for name, command in bulk_commands.COMMANDS.items():
     licenses_commands.app.command(name)(command)
+releases_commands.app.command("upload")(artifact_commands.upload)
+for name, file_command in artifact_commands.COMMANDS.items():  # license files
+    licenses_commands.app.command(name)(file_command)
 
 # Each capability's command group, as `licensor NAME ...`.
 for _group in (catalog_commands, licenses_commands, mail_commands, marketplace_commands,

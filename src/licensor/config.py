@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,11 +24,21 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     # Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE before they are read.
     max_body_bytes: int = 1024 * 1024
+    # Release artifacts: a directory (default $LICENSOR_HOME/artifacts) or s3://bucket/prefix,
+    # the largest file accepted (4 GiB), and an S3-compatible store's address when not AWS.
+    artifacts: str | None = None
+    max_artifact_bytes: int = Field(default=4 * 1024**3, ge=1)
+    s3_endpoint_url: str | None = None
+    # How long a download link works, in real time (the sandbox clock does not move it).
+    download_link_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     stripe_secret_key: str | None = None
     # With the secret key: the card pages show Stripe's card element (Stripe.js from
     # https://js.stripe.com) instead of the Card token field.
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # Where the Stripe client sends its API calls: Stripe's own address, or a stand-in in tests
+    # or a proxy in production.
+    stripe_api_base: str = "https://api.stripe.com"
     # The vendor's page where a customer confirms a payment their bank holds (3-D Secure) when
     # Stripe gives no link of its own; "{payment_intent}" is replaced by the PaymentIntent id.
     payment_action_url: str | None = None
@@ -77,6 +88,27 @@ class Settings(BaseSettings):
     vies: Literal["on", "off", ""] = ""
     vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
     vies_timeout: float = Field(default=5.0, gt=0)
+    # A declined renewal is tried again this many days after its first failure (rising, each
+    # 1..365); when the last try fails too the subscription is suspended.
+    dunning_days: str = "1,3,5,7"
+
+    @field_validator("dunning_days")
+    @classmethod
+    def _dunning_days(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",")]
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError("LICENSOR_DUNNING_DAYS takes whole days separated by commas, "
+                             "e.g. 1,3,5,7")
+        days = [int(p) for p in parts]
+        if days[0] < 1 or days[-1] > 365 or any(a >= b for a, b in pairwise(days)):
+            raise ValueError("LICENSOR_DUNNING_DAYS must rise from at least 1 to at most 365 "
+                             "days, e.g. 1,3,5,7")
+        return ",".join(str(d) for d in days)
+
+    @property
+    def dunning(self) -> tuple[timedelta, ...]:
+        """When a declined renewal is tried again, counted from its first failure."""
+        return tuple(timedelta(days=int(d)) for d in self.dunning_days.split(","))
 
     @property
     def invoice_terms(self) -> timedelta:
@@ -103,6 +135,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'licensor.db').resolve()}"
+
+    @property
+    def artifacts_location(self) -> str:
+        return self.artifacts or str(self.home / "artifacts")
 
     @property
     def keys_dir(self) -> Path:

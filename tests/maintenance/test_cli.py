@@ -14,7 +14,8 @@ def test_releases_add_and_list(cli: Run) -> None:
     added = json.loads(cli("releases", "add", "jira-server", "3.11.0",
                            "--released-at", "2018-06-01T09:00:00+02:00"))
     assert added == {"product": "jira-server", "version": "3.11.0",
-                     "released_at": "2018-06-01T07:00:00Z", "created": True}
+                     "released_at": "2018-06-01T07:00:00Z", "channel": "stable", "notes": "",
+                     "created": True}
     assert json.loads(cli("releases", "add", "jira-server", "3.11.0", "--released-at",
                           "2018-06-02"))["created"] is False
     listed = json.loads(cli("releases", "list", "jira-server", "--json"))

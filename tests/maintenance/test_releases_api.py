@@ -29,7 +29,8 @@ def test_admin_creates_then_replaces_a_release(client: TestClient, admin: dict) 
                    json={"released_at": "2018-06-01T09:00:00Z"}, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json() == {"product": "jira-server", "version": "3.11.0",
-                        "released_at": "2018-06-01T09:00:00Z"}
+                        "released_at": "2018-06-01T09:00:00Z", "channel": "stable",
+                        "notes": "", "artifacts": []}
     r = client.put("/v1/products/jira-server/releases/3.11.0",
                    json={"released_at": "2018-06-02T09:00:00+02:00"}, headers=admin)
     assert r.status_code == 200 and r.json()["released_at"] == "2018-06-02T07:00:00Z"

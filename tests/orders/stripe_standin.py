@@ -13,7 +13,14 @@ honouring Idempotency-Key. Test cards, by token:
 - `tok_authenticationRequired`: charged fine with the customer present; an off-session charge
   answers card_error `authentication_required` with the PaymentIntent (what Stripe does).
 
-`confirm(pi)` plays the customer completing 3-D Secure.
+`confirm(pi)` plays the customer completing 3-D Secure. A PaymentMethod id `pm_card_<name>` is
+the test card `tok_<name>`.
+
+It is as strict as Stripe where Licensor could go wrong: a `pm_…` in `card[token]` is refused
+(`resource_missing`: Stripe takes only tokens there), and an Idempotency-Key used again with
+other parameters is refused (`idempotency_error`). It stays for what localstripe (the
+third-party stand-in of tests/payments/test_localstripe.py) does not model: 3-D Secure held
+off-session, `authentication_required` with its PaymentIntent, and search.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ class StripeStandIn(stripe.HTTPClient):
         self.requests: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
         self.objects: dict[str, dict[str, Any]] = {}
         self.card_of_pm: dict[str, str] = {}
-        self.answered: dict[str, Answer] = {}  # by Idempotency-Key
+        self.answered: dict[str, tuple[dict[str, str], Answer]] = {}  # by Idempotency-Key
         self.count = 0
 
     # -- what tests look at -----------------------------------------------------------------
@@ -70,10 +77,16 @@ class StripeStandIn(stripe.HTTPClient):
         self.requests.append((method, url, form, headers))
         key = headers.get("Idempotency-Key")
         if method == "post" and key and key in self.answered:
-            return self.answered[key]
+            first, answer = self.answered[key]
+            if first != form:
+                return json.dumps({"error": {
+                    "type": "idempotency_error", "message": "Keys for idempotent requests "
+                    "can only be used with the same parameters they were first used with."}}
+                    ), 400, {}
+            return answer
         answer = self._route(method, parsed.path, form)
         if method == "post" and key:
-            self.answered[key] = answer
+            self.answered[key] = (form, answer)
         return answer
 
     def close(self) -> None:
@@ -111,8 +124,28 @@ class StripeStandIn(stripe.HTTPClient):
     def _charge(self, amount: int) -> dict[str, Any]:
         return self._new("ch", "charge", amount=amount, amount_refunded=0)
 
+    @staticmethod
+    def _token_refused(form: dict[str, str]) -> Answer | None:
+        token = form.get("payment_method_data[card][token]", "")
+        if token and not token.startswith("tok_"):
+            return json.dumps({"error": {
+                "type": "invalid_request_error", "code": "resource_missing",
+                "param": "payment_method_data[card][token]",
+                "message": f"No such token: '{token}'"}}), 400, {}
+        return None
+
+    def _card(self, form: dict[str, str]) -> str:
+        method = form.get("payment_method", "")
+        if method.startswith("pm_card_"):
+            return method.removeprefix("pm_card_")
+        return (form.get("payment_method_data[card][token]", "").removeprefix("tok_")
+                or self.card_of_pm.get(method, "unknown"))
+
     def _setup(self, form: dict[str, str]) -> Answer:
-        card = form.get("payment_method_data[card][token]", "").removeprefix("tok_")
+        refused = self._token_refused(form)
+        if refused:
+            return refused
+        card = self._card(form)
         if card == "chargeDeclined":
             return self._card_error("card_declined")
         pm = self._new("pm", "payment_method", customer=form.get("customer"))
@@ -122,8 +155,10 @@ class StripeStandIn(stripe.HTTPClient):
                                   usage=form.get("usage")))
 
     def _pay(self, form: dict[str, str]) -> Answer:
-        card = (form.get("payment_method_data[card][token]", "").removeprefix("tok_")
-                or self.card_of_pm.get(form.get("payment_method", ""), "unknown"))
+        refused = self._token_refused(form)
+        if refused:
+            return refused
+        card = self._card(form)
         if card == "chargeDeclined":
             return self._card_error("card_declined")
         metadata = {k[len("metadata["):-1]: v for k, v in form.items()
@@ -132,6 +167,7 @@ class StripeStandIn(stripe.HTTPClient):
                            currency=form["currency"], customer=form.get("customer"),
                            payment_method=form.get("payment_method"), metadata=metadata,
                            status="succeeded", next_action=None, latest_charge=None)
+        intent["client_secret"] = f"{intent['id']}_secret_standin"
         off_session = form.get("off_session") == "true"
         if card == "authenticationRequired" and off_session:
             intent["status"] = "requires_payment_method"

@@ -96,9 +96,8 @@ def send_event(client: TestClient, kind: str, obj: dict[str, Any]) -> None:
     """Stripe's webhook, signed, stamped with the business clock's time (the endpoint's)."""
     payload = json.dumps({"id": f"evt_{obj['id']}", "type": kind,
                           "data": {"object": obj}}).encode()
-    now = datetime.fromisoformat(client.get("/v1/sandbox/clock").json()["now"])
     r = client.post("/v1/webhooks/stripe", content=payload, headers={
-        "Stripe-Signature": signature_header(payload, SECRET, int(now.timestamp())),
+        "Stripe-Signature": signature_header(payload, SECRET, int(time.time())),
         "Content-Type": "application/json"})
     assert r.status_code == 200, r.text
 
@@ -144,7 +143,8 @@ def test_stripe_processor_refunds_and_finds_a_refunded_charge() -> None:
     assert processor.find_charge("order:o1:pay:1") == Charge(made.id, made.amount, "refunded")
     # the same key answers the same PaymentIntent, as Stripe does
     again = processor.charge(Money(34000, "USD"), PaymentSource(card_token="tok_visa"),
-                             description="x", idempotency_key="order:o1:pay:1", metadata={})
+                             description="Order LIC-000001", idempotency_key="order:o1:pay:1",
+                             metadata={"order_id": "o1"})
     assert again.id == made.id and len(http.payment_intents()) == 1
 
 
@@ -165,7 +165,8 @@ def test_3d_secure_at_checkout_then_the_webhook_fulfils_the_order(
                  402, "PAYMENT_ACTION_REQUIRED")
     [intent] = stripe_http.payment_intents()
     assert body["details"] == {"payment_intent": intent["id"],
-                               "url": f"https://hooks.stripe.test/3ds/{intent['id']}"}
+                               "url": f"https://hooks.stripe.test/3ds/{intent['id']}",
+                               "client_secret": intent["client_secret"], "return_url": None}
     assert get_order(client, o["id"])["status"] == "awaiting_payment"
     send_event(client, "payment_intent.succeeded", stripe_http.confirm(intent["id"]))
     done = get_order(client, o["id"])
@@ -203,12 +204,12 @@ def test_reconciliation_finds_the_charge_by_its_key_after_a_crash(
     o = new_order(client)
     ctx.payments = CrashAfterCharge(real)
     r = client.post(f"/v1/orders/{o['id']}/pay", json={"card_token": "tok_visa"})
-    assert r.status_code == 500
+    error(r, 503, "PAYMENT_UNCONFIRMED")  # an unknown outcome, never a 500
     ctx.payments = real
     with ctx.db.reader() as session:
         attempt = session.scalar(select(PaymentAttemptRow).where(
             PaymentAttemptRow.subject_id == o["id"]))
-        assert attempt is not None and attempt.status == "pending"
+        assert attempt is not None and attempt.status == "unconfirmed"
     assert payments.reconcile(ctx, attempt.id) == "succeeded"
     [intent] = stripe_http.payment_intents()
     done = get_order(client, o["id"])
@@ -225,3 +226,46 @@ def test_stripe_is_chosen_when_the_secret_key_is_set(ctx: Context) -> None:
     finally:
         ctx.payments = None
         ctx.settings.stripe_secret_key = None
+
+
+def test_webhook_tolerance_is_on_the_wall_clock(ctx: Context, client: TestClient) -> None:
+    ctx.settings.stripe_webhook_secret = SECRET
+    r = client.put("/v1/sandbox/clock", json={"now": "2031-01-01T00:00:00Z"}, headers=ADMIN)
+    assert r.status_code == 200
+    payload = event_payload()
+    signed_now = client.post("/v1/webhooks/stripe", content=payload, headers={
+        "Stripe-Signature": signature_header(payload, SECRET, int(time.time())),
+        "Content-Type": "application/json"})
+    assert signed_now.status_code == 200, signed_now.text  # real time, whatever the clock
+    clock_time = int(datetime(2031, 1, 1).timestamp())
+    error(client.post("/v1/webhooks/stripe", content=payload, headers={
+        "Stripe-Signature": signature_header(payload, SECRET, clock_time),
+        "Content-Type": "application/json"}), 400, "WEBHOOK_SIGNATURE_INVALID")
+
+
+def test_the_standin_is_as_strict_as_stripe() -> None:
+    http = StripeStandIn()
+    processor = StripeProcessor("sk_test_123", http_client=http)
+    client = processor.client
+    with pytest.raises(Exception) as refused:
+        client.v1.payment_intents.create(params={
+            "amount": 100, "currency": "usd", "confirm": True,
+            "payment_method_data": {"type": "card", "card": {"token": "pm_card_visa"}}})
+    assert "No such token" in str(refused.value)
+    client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"},
+                                     options={"idempotency_key": "same"})
+    with pytest.raises(Exception) as reused:
+        client.v1.payment_intents.create(params={"amount": 200, "currency": "usd"},
+                                         options={"idempotency_key": "same"})
+    assert "same parameters" in str(reused.value)
+
+
+@pytest.mark.parametrize("token", ["pm_card_visa", "tok_visa"])
+def test_each_kind_of_card_goes_in_its_own_parameter(
+        client: TestClient, stripe_http: StripeStandIn, token: str) -> None:
+    pay(client, new_order(client)["id"], token=token)
+    [(form, _headers)] = stripe_http.posts("/v1/payment_intents")
+    if token.startswith("pm_"):
+        assert form["payment_method"] == token and "payment_method_data[card][token]" not in form
+    else:
+        assert form["payment_method_data[card][token]"] == token and "payment_method" not in form

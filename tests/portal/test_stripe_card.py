@@ -110,3 +110,26 @@ def test_the_card_element_script_fills_the_field_the_server_reads(client: TestCl
     script = client.get("/static/stripe-card.js")
     assert script.status_code == 200
     assert "createPaymentMethod" in script.text and 'getElementById("card_token")' in script.text
+
+
+def test_a_payment_held_by_the_bank_is_confirmed_with_stripe_js(
+        ctx: Context, client: TestClient, stripe: None) -> None:
+    from licensor.core.payments_stripe import StripeProcessor
+    from tests.orders.stripe_standin import StripeStandIn
+
+    http = StripeStandIn()
+    ctx.payments = StripeProcessor("sk_test_portal", http_client=http,
+                                   return_url="http://127.0.0.1:8000/payments/return")
+    checkout = f"/checkout/{quote_id(client)}"
+    client.get(checkout)
+    page = post(client, checkout, {"name": "Jane Buyer", "email": "jane@acme.test",
+                                   "company": "Acme Inc", "payment_method": "card",
+                                   "card_token": "pm_card_threeDSecure"})
+    assert page.status_code == 402, page.text
+    [intent] = http.payment_intents()
+    assert f'data-client-secret="{intent["client_secret"]}"' in page.text
+    assert 'data-return-url="/payments/return"' in page.text
+    script = client.get("/static/stripe-card.js").text
+    assert "handleNextAction" in script and "data-client-secret" in script
+    back = client.get(f"/payments/return?payment_intent={intent['id']}")
+    assert back.status_code == 200 and "being completed now" in back.text

@@ -167,3 +167,13 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(make_client: MakeClient)
         direct.post(path, json=body, headers={"X-Forwarded-For": f"5.5.5.{n}"})
     assert direct.post(path, json=body,
                        headers={"X-Forwarded-For": "6.6.6.6"}).status_code == 429
+
+
+def test_downloads_and_license_files_count_as_update_checks(make_client: MakeClient) -> None:
+    client = make_client(rate_limits="updates=3/minute")
+    for path in ("/v1/updates/check", "/v1/downloads", "/v1/licenses/checkout"):
+        assert client.post(path, json={}).status_code != 429, path
+    for path in ("/v1/downloads", "/v1/licenses/checkout"):
+        refused = client.post(path, json={})
+        assert refused.status_code == 429 and refused.json()["error"]["details"]["limit"] == \
+            "updates", path

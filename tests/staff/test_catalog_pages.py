@@ -81,3 +81,15 @@ def test_support_sees_the_catalog_but_cannot_edit(client: TestClient) -> None:
     assert r.status_code == 403 and "FORBIDDEN" in r.text
     assert client.get("/v1/products/desktop", headers=ADMIN).json()["pricing"]["bands"][0][
         "unit_price"]["amount"] == 8900
+
+
+def test_a_nul_character_in_the_product_json_is_refused(client: TestClient) -> None:
+    # The form field holds no NUL, the JSON in it does (an escape): the catalog's check finds it.
+    log_in(client)
+    doc = json.loads(_desktop(8900))
+    doc["name"] = "Desk\x00top"
+    saved = console_post(client, "/admin/catalog/desktop", {"document": json.dumps(doc)},
+                         "/admin/catalog/desktop")
+    assert saved.status_code == 422, saved.text
+    assert "NUL" in (field_error(saved.text, "document") or "")
+    assert "\x00" not in client.get("/v1/products/desktop").json()["name"]

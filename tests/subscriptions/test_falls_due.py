@@ -28,6 +28,9 @@ def _agree(ctx: Context, keep: timedelta) -> int:
         moments = {START + timedelta(days=d) for d in range(0, 400, 7)}
         for s in subs:
             moments |= {s.current_period_end, s.current_period_end - timedelta(seconds=1)}
+            if s.next_payment_attempt_at is not None:
+                moments |= {s.next_payment_attempt_at,
+                            s.next_payment_attempt_at - timedelta(seconds=1)}
             deletion = rules.deletion_at(s.status, s.site_id, s.ended_at, keep)
             if deletion is not None:
                 moments |= {deletion, deletion - timedelta(seconds=1)}
@@ -35,7 +38,8 @@ def _agree(ctx: Context, keep: timedelta) -> int:
         for now in sorted(moments):
             by_query = set(repo.due(now, keep))
             by_rule = {s.id for s in subs if rules.falls_due(
-                s.status, s.current_period_end, s.site_id, s.ended_at, now, keep)}
+                s.status, s.current_period_end, s.site_id, s.ended_at, now, keep,
+                s.next_payment_attempt_at)}
             assert by_query == by_rule, now
             seen += len(by_rule)
     return seen
@@ -48,11 +52,14 @@ def test_the_query_and_the_rule_agree(shop: Shop, ctx: Context, client: TestClie
     canceled = shop.subscribe(owner, shop.site(owner, "Canceling")["id"])
     assert client.post(f"/v1/subscriptions/{canceled['id']}/cancel",
                        headers=owner).status_code == 200
+    dunned = shop.subscribe(owner, shop.site(owner, "Dunned")["id"])
+    assert client.put(f"/v1/subscriptions/{dunned['id']}/card", headers=owner,
+                      json={"card_token": "tok_chargeCustomerFail"}).status_code == 200
     keep = ctx.settings.site_deletion
     assert _agree(ctx, keep) > 0
-    shop.advance(31 * DAY)  # the trial and the canceled one end: suspended sites
+    shop.advance(31 * DAY)  # the trial and the canceled one end: suspended sites; one past due
     statuses = {get["status"] for get in _subs(ctx)}
-    assert {"suspended", "active"} <= statuses, statuses
+    assert {"suspended", "active", "past_due"} <= statuses, statuses
     assert trialing["subscription"]["id"] in {s["id"] for s in _subs(ctx)
                                               if s["status"] == "suspended"}
     assert _agree(ctx, keep) > 0

@@ -163,3 +163,74 @@ def test_unconfirmed_renewal_ends_after_the_grace_and_a_late_confirmation_is_ref
             PaymentAttemptRow.subject_id == sub["id"]).order_by(
             PaymentAttemptRow.created_at)).all()
     assert list(statuses) == ["succeeded", "refunded"]
+
+
+# -- dunning through Stripe -----------------------------------------------------------------
+
+def test_a_declined_renewal_is_past_due_and_the_card_element_s_payment_method_pays_it(
+        ctx: Context, shop: Shop, client: TestClient, stripe_http: StripeStandIn) -> None:
+    owner, _acc, sub = subscribed(shop, "tok_visa")
+    with ctx.db.transaction() as session:  # the bank now refuses the saved card
+        row = session.get(SubscriptionRow, sub["id"])
+        assert row is not None
+        row.payment_method_id = "pm_card_chargeDeclined"
+    shop.advance(MONTH)
+    now = get_sub(client, owner, sub["id"])
+    assert (now["status"], now["failed_payment_attempts"]) == ("past_due", 1)
+    r = client.put(f"/v1/subscriptions/{sub['id']}/card", headers=owner,
+                   json={"card_token": "tok_chargeDeclined"})  # refused when saving
+    assert r.status_code == 402 and r.json()["error"]["code"] == "CARD_DECLINED"
+    # what Stripe's card element sends: a PaymentMethod id, saved to the Customer
+    r = client.put(f"/v1/subscriptions/{sub['id']}/card", headers=owner,
+                   json={"card_token": "pm_card_visa"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["current_period_start"]) == ("active",
+                                                                      "2025-07-01T00:00:00Z")
+    paid = stripe_http.payment_intents()[-1]
+    assert paid["status"] == "succeeded" and paid["customer"] == \
+        stripe_http.payment_intents()[0]["customer"]
+    last = shop.invoices(owner, sub["id"])[-1]
+    assert last["reason"] == "renewal" and last["charge_id"] == paid["id"]
+    live = [p for p in stripe_http.payment_intents() if p["status"] == "succeeded"]
+    assert len(live) == 2  # the first month and the renewal
+
+
+def test_a_card_update_during_the_3d_secure_grace_pays_and_the_late_confirmation_is_refunded(
+        shop: Shop, client: TestClient, stripe_http: StripeStandIn) -> None:
+    owner, _acc, sub = subscribed(shop, "tok_threeDSecureLater")
+    shop.advance(MONTH)
+    held = stripe_http.payment_intents()[1]
+    assert held["status"] == "requires_action"
+    r = client.put(f"/v1/subscriptions/{sub['id']}/card", headers=owner,
+                   json={"card_token": "tok_visa"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["current_period_end"]) == ("active",
+                                                                    "2025-08-01T00:00:00Z")
+    send_event(client, "payment_intent.succeeded", stripe_http.confirm(held["id"]))
+    [(refund, _h)] = stripe_http.posts("/v1/refunds")  # the renewal was paid already
+    assert refund["payment_intent"] == held["id"]
+    assert [i["reason"] for i in shop.invoices(owner, sub["id"])] == [
+        "subscription_create", "renewal"]
+
+
+def test_a_past_due_renewal_held_by_the_bank_is_paid_when_the_customer_confirms(
+        ctx: Context, shop: Shop, client: TestClient, stripe_http: StripeStandIn) -> None:
+    owner, _acc, sub = subscribed(shop, "tok_visa")
+    with ctx.db.transaction() as session:  # the bank now refuses the saved card
+        row = session.get(SubscriptionRow, sub["id"])
+        assert row is not None
+        row.payment_method_id = "pm_card_chargeDeclined"
+    shop.advance(MONTH)
+    r = client.put(f"/v1/subscriptions/{sub['id']}/card", headers=owner,
+                   json={"card_token": "tok_threeDSecure"})
+    assert r.status_code == 402 and r.json()["error"]["code"] == "PAYMENT_ACTION_REQUIRED"
+    held = stripe_http.payment_intents()[-1]
+    assert r.json()["error"]["details"]["client_secret"] == held["client_secret"]
+    assert get_sub(client, owner, sub["id"])["status"] == "past_due"
+    send_event(client, "payment_intent.succeeded", stripe_http.confirm(held["id"]))
+    now = get_sub(client, owner, sub["id"])
+    assert (now["status"], now["current_period_start"], now["failed_payment_attempts"]) == (
+        "active", "2025-07-01T00:00:00Z", 0)
+    last = shop.invoices(owner, sub["id"])[-1]
+    assert last["reason"] == "renewal" and last["charge_id"] == held["id"]
+    assert stripe_http.posts("/v1/refunds") == []

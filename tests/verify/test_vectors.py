@@ -9,6 +9,7 @@ After a deliberate change: LICENSOR_WRITE_VECTORS=1 ./run test tests/verify/test
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -72,6 +73,15 @@ def key(name: str, *, license_id: str = LIC_A, product: str = "desktop", seats: 
     return format_key(message + signer.sign(message).signature)
 
 
+def key_with_digest(digest: bytes) -> str:
+    """A key whose name digest is `digest`, whatever name it came from (an older server's)."""
+    claims = Claims(license_id=LIC_A, product="desktop", seats=5, issued_at=1_770_000_000,
+                    kid=KID, maintenance_until=1_800_000_000, major_version=3)
+    message = bytearray(encode_claims(claims, "Acme Inc"))
+    message[21:29] = digest
+    return format_key(bytes(message) + ACTIVE.sign(bytes(message)).signature)
+
+
 def messy(text: str) -> str:
     """A key as people type it: lower case, 0/1/8 for O/I/B, spaces and odd dashes, a line
     break, a non-breaking space."""
@@ -115,6 +125,11 @@ def key_vectors(current_list: str, stale_list: str) -> list[dict[str, Any]]:
     add("name with ß and final sigma", "STRASSE ΟΔΟΣ gmbh",
         key("Straße οδος GmbH"), "VALID")
     add("wrong name", "Acme Ltd", valid, "NAME_MISMATCH")
+    # Signed for a name with U+A7CB (assigned in Unicode 16): outside the pinned Unicode 14.0,
+    # it never matches, whatever the runtime's tables make of it.
+    add("name outside Unicode 14.0", "Rams\ua7cb Ltd", key_with_digest(
+        hashlib.sha256(normalize_license_name("Rams\ua7cb Ltd").encode()).digest()[:8]),
+        "NAME_MISMATCH")
     add("tampered", "Acme Inc", tamper(valid), "BAD_SIGNATURE")
     add("tampered signature", "Acme Inc", tamper(valid, len(valid) - 3), "BAD_SIGNATURE")
     add("forged with the vendor's kid", "Acme Inc", key("Acme Inc", signer=IMPOSTOR),

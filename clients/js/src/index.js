@@ -7,6 +7,7 @@ import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 
 import { CASEFOLD_EXCEPTIONS } from './casefold.js';
+import { ASSIGNED, UNICODE_VERSION } from './unicode14.js';
 
 // Synchronous verification: @noble/ed25519 needs a SHA-512 to do it without WebCrypto.
 ed.hashes.sha512 = sha512;
@@ -100,11 +101,48 @@ export function normalizeLicenseName(name) {
   return folded.split(WHITE_SPACE).filter((part) => part !== '').join(' ');
 }
 
+/** @returns {RegExp} a character class of every code point the Unicode 14.0 table does not list */
+function outsideUnicode14() {
+  const hex = (/** @type {number} */ cp) => `\\u{${cp.toString(16)}}`;
+  let gaps = '';
+  let following = 0;
+  for (const word of ASSIGNED.split(/\s+/).filter((w) => w !== '')) {
+    const [first, last = first] = word.split('-').map((h) => parseInt(h, 16));
+    if (first > following) gaps += `${hex(following)}-${hex(first - 1)}`;
+    following = last + 1;
+  }
+  if (following <= 0x10ffff) gaps += `${hex(following)}-${hex(0x10ffff)}`;
+  return new RegExp(`[${gaps}]`, 'u');
+}
+
+/** @type {RegExp | null} */
+let unassigned = null;
+
 /**
+ * The first character of a License Name that Unicode 14.0 does not assign (or a lone
+ * surrogate), or null. Such a name never matches a key: its normalization would follow the
+ * runtime's Unicode tables (Node's ICU is newer than Python's unicodedata), so the rule reads the
+ * Unicode 14.0 table shipped in unicode14.js instead, as licensor.verify does.
  * @param {string} name
+ * @returns {string | null}
+ */
+export function unassignedCharacter(name) {
+  if (unassigned === null) unassigned = outsideUnicode14();
+  const found = unassigned.exec(name);
+  return found === null ? null : found[0];
+}
+
+/**
+ * @param {string} name  a License Name made of Unicode 14.0 characters
  * @returns {Uint8Array} the first 8 bytes of SHA-256 of the normalized name
  */
 export function nameDigest(name) {
+  const character = unassignedCharacter(name);
+  if (character !== null) {
+    const cp = /** @type {number} */ (character.codePointAt(0));
+    throw new RangeError(`U+${cp.toString(16).toUpperCase().padStart(4, '0')} is not a character `
+      + `of Unicode ${UNICODE_VERSION}: a License Name cannot contain it`);
+  }
   return sha256(new TextEncoder().encode(normalizeLicenseName(name))).subarray(0, 8);
 }
 
@@ -356,6 +394,8 @@ export class Verifier {
     const publicKey = this.keys.get(claims.kid);
     if (publicKey === undefined) return verdict(UNKNOWN_KEY);
     if (!opens(publicKey, signature, message)) return verdict(BAD_SIGNATURE);
+    // A name outside Unicode 14.0 has no digest (nameDigest throws) and matches no key.
+    if (unassignedCharacter(licenseName) !== null) return verdict(NAME_MISMATCH, claims);
     if (!equalBytes(digest, nameDigest(licenseName))) return verdict(NAME_MISMATCH, claims);
     if (product !== null && product !== undefined && product !== claims.product) {
       return verdict(PRODUCT_MISMATCH, claims);
@@ -447,3 +487,10 @@ export class Verifier {
     return result(now > nextUpdate + grace ? STALE : CURRENT, list);
   }
 }
+
+// License files and release artifacts (src/files.js), re-exported: an app imports everything
+// from here.
+export {
+  DECRYPTION_FAILED, DIGEST_MISMATCH, EXPIRED, FINGERPRINT_MISMATCH, contentKey,
+  verifyArtifact, verifyLicenseFile,
+} from './files.js';

@@ -132,6 +132,9 @@ def _check_row(session: Session, products: dict[str, Product], record: dict[str,
         raise LicensorError("INVALID_REQUEST", "bulk-issue issues new licenses as of now; leave "
                             "purchased_at and maintenance_until empty, or use `licensor licenses "
                             "import` for licenses bought earlier.", {"field": "purchased_at"})
+    start = purchased or maintenance
+    if start is not None:  # else as of now, which the (bounded) clock keeps in a key's range
+        licenses.maintenance_end_in_key(product, start, maintenance)
     return CsvLicense(row=row, product=product, seats=seats,
                       license_name=licenses.check_license_name(record["license_name"]),
                       email=licenses.check_email(record["email"]), sen=sen,
@@ -164,6 +167,11 @@ def read_csv(session: Session, text: str, *, kind: str, channel: str
                                 "header; quote fields that contain commas."))
             continue
         cleaned = {k: (v or "").strip() for k, v in record.items()}
+        with_nul = [k for k, v in cleaned.items() if "\x00" in v]
+        if with_nul:  # PostgreSQL cannot store it, SQLite would: refused on both
+            bad.append(RowError(row, "INVALID_REQUEST", f"The {with_nul[0]} of this row contains "
+                                "a NUL character (U+0000); remove it from the file."))
+            continue
         try:
             parsed = _check_row(session, products, cleaned, row, kind=kind, channel=channel)
         except LicensorError as exc:

@@ -17,6 +17,7 @@ from licensor.catalog.policies import (
 )
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
+from licensor.core.nul import nul_field
 
 MODELS = ("perpetual", "subscription", "marketplace")
 CHANNELS = ("direct", "marketplace")
@@ -286,6 +287,9 @@ def parse_product(data: Any, code: str | None = None) -> Product:
     """Build a Product from its JSON document, refusing anything a vendor could get wrong."""
     if not isinstance(data, dict):
         raise _err("A product must be a JSON object.")
+    where = nul_field(data)
+    if where is not None:
+        raise _err(f"{where} contains a NUL character (U+0000); remove it.", field=where)
     code = code or data.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
         raise _err("code must be lowercase letters, digits and dashes.", field="code")
@@ -337,8 +341,6 @@ def parse_product(data: Any, code: str | None = None) -> Product:
         credits=parse_credits(data.get("credits"), code, perpetual=model == "perpetual"),
         extra={k: v for k, v in data.items() if k not in known},
     )
-    from licensor.catalog.price_lists import check_price_lists  # it builds on this module
-
     check_price_lists(product)
     return product
 
@@ -371,3 +373,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
         **({"companion": companion_to_json(product.companion)} if product.companion else {}),
         **({"credits": credits_to_json(product.credits)} if product.credits else {}),
     }
+
+
+# Price lists build on this module's parsing; imported last, so the cycle resolves.
+from licensor.catalog.price_lists import check_price_lists

@@ -50,10 +50,14 @@ def fail(exc: LicensorError) -> NoReturn:
     raise typer.Exit(2)
 
 
-def run_command(fn: Callable[[Context, Any, Any], Any]) -> Any:
-    """Run one unit of work: commit on success, print a coded error on refusal."""
+def run_command(fn: Callable[[Context, Any, Any], Any],
+                before: Callable[[Context], None] | None = None) -> Any:
+    """Run one unit of work: commit on success, print a coded error on refusal. `before` runs
+    first with no transaction open (work that keeps transactions of its own)."""
     ctx = context()
     try:
+        if before is not None:
+            before(ctx)
         with ctx.db.transaction() as session:
             result = fn(ctx, session, ctx.clock.now(session))
         # In the foreground: the process is about to exit, and nobody waits on a response.

@@ -48,6 +48,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "PAYMENT_ACTION_REQUIRED": 402,
     "PAYMENT_IN_PROGRESS": 409,
     "PAYMENT_INTERRUPTED": 409,
+    # The card processor did not answer: not reached (nothing charged), or its answer was lost
+    "PROCESSOR_UNAVAILABLE": 503,
+    "PAYMENT_UNCONFIRMED": 503,
     "REFUND_WINDOW_PASSED": 409,
     # Tax, currencies, credit notes
     "COUNTRY_REQUIRED": 422,
@@ -60,6 +63,10 @@ STATUS_BY_CODE: dict[str, int] = {
     # Releases and updates
     "UNKNOWN_VERSION": 404,
     "INVALID_VERSION": 422,
+    "UNKNOWN_PLATFORM": 404,
+    "DOWNLOAD_NOT_ALLOWED": 403,
+    "DOWNLOAD_LINK_EXPIRED": 410,
+    "INVALID_TTL": 422,
     # Accounts, sites, subscriptions
     "EMAIL_TAKEN": 409,
     "INVALID_CREDENTIALS": 401,

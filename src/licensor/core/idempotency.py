@@ -32,13 +32,14 @@ KEEP = timedelta(hours=24)
 
 
 def canonical_request(body: bytes) -> bytes:
-    """The same JSON with other spacing or key order is the same request."""
+    """The same JSON with other spacing or key order is the same request. A body that is not
+    JSON, or JSON nested past what the parser follows, is compared as its bytes (the route then
+    refuses it)."""
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return body
-    return json.dumps(parsed, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
 
 
 @dataclass

@@ -21,7 +21,7 @@ class PaymentAttemptRow(Base):
 
     __tablename__ = "payment_attempts"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # order | subscription
+    purpose: Mapped[str] = mapped_column(String(32))  # order | subscription | refund
     subject_id: Mapped[str] = mapped_column(String(40), index=True)
     # While the attempt is open this names what it holds (one open attempt per license,
     # order or subscription); NULL once settled. Unique: a second payer waits its turn.
@@ -33,6 +33,9 @@ class PaymentAttemptRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # pending (committed, processor maybe called) | succeeded | declined | refunded | abandoned
     # | requires_action (held by the bank for the customer's confirmation; charge_id names it)
+    # | unreachable (the processor was not reached: nothing charged) | unconfirmed (its answer
+    # was lost: in doubt, still holding lock_key, until reconciliation). purpose `refund`:
+    # the same states for giving money back (request names the charge).
     status: Mapped[str] = mapped_column(String(16), index=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON)  # what fulfilment needs
     charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -64,3 +67,22 @@ class SandboxChargeRow(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_sandbox_charges_created", "created_at", "id"),)
+
+
+class SandboxProcessorRow(Base):
+    """The sandbox processor's mode, in the database so that every worker process of an
+    installation fails (or not) alike: normal | down | lost_answers. No row: normal."""
+
+    __tablename__ = "sandbox_processor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+
+
+class ProcessorCustomerRow(Base):
+    """An account's Customer at the processor, saved the moment it is created (before the card
+    is set up, which can fail), so that every later try reuses it: one Customer per account."""
+
+    __tablename__ = "processor_customers"
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,16 +6,22 @@ A payment goes in three steps, each a commit point:
    paid (order, subscription invoice), the amount and a processor idempotency key derived from
    them and the attempt's number (never random). One open attempt per license, order or
    subscription (`lock_key`): a second payer waits its turn, then sees what the first did.
-2. `charge`: the processor is called with no database transaction open. A decline settles the
-   attempt as `declined` (committed) and raises CARD_DECLINED.
+2. `charge`: the processor is called with no database transaction open. Its three failures
+   are never confused: a decline settles the attempt `declined` (CARD_DECLINED); a processor
+   that could not be reached settles it `unreachable` (PROCESSOR_UNAVAILABLE, nothing
+   charged); a lost answer leaves it `unconfirmed`, still holding its lock
+   (PAYMENT_UNCONFIRMED; another payer gets PAYMENT_IN_PROGRESS) until reconciliation learns
+   from the processor whether money moved.
 3. `settle`: in the transaction that fulfils, the attempt becomes `succeeded`. If that
    transaction rolls back instead of committing, the charge is refunded at once.
 
-A process killed between 1 and 3 leaves an attempt `pending`. `reconcile` settles it: it asks
-the processor by the attempt's key whether money moved, then fulfils (orders) or refunds
-(everything else, whose request is simply retried), or marks it `abandoned` when nothing was
-charged. It runs at start-up, in the jobs loop, and whenever a payer finds the attempt in its
-way, so a retried request gets its final answer soon after a restart.
+A process killed between 1 and 3 leaves an attempt `pending`. `reconcile`
+(payments_reconcile.py) settles it and `unconfirmed` ones: it asks the processor by the
+attempt's key whether money moved, then fulfils (orders) or refunds (everything else, whose
+request is simply retried), or marks it `abandoned` when nothing was charged. Refunds are
+attempts too (purpose `refund`, settled by orders/refunds.py). Reconciliation runs at
+start-up, in the jobs loop, from `licensor jobs run`, and whenever a payer finds the attempt
+in its way, so a retried request gets its final answer soon after the processor answers.
 
 A payment the customer's bank holds for their confirmation (3-D Secure) settles the attempt as
 `requires_action`. If the processor later reports the money taken (`complete`, from Stripe's
@@ -39,14 +45,16 @@ from sqlalchemy.orm import Session
 from licensor.core.clock import wall_clock
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.core.payment_models import PaymentAttemptRow
-from licensor.core.payment_processor import (  # noqa: F401  (importers name them here)
+from licensor.core.payment_models import PaymentAttemptRow, ProcessorCustomerRow
+from licensor.core.payment_processor import (
+    RETRY_AFTER_SECONDS,
     Charge,
     PaymentProcessor,
     PaymentSource,
     Refund,
     SavedCard,
     declined,
+    unconfirmed,
 )
 
 if TYPE_CHECKING:
@@ -69,14 +77,35 @@ def processor_for(ctx: Context) -> PaymentProcessor:
         if ctx.settings.stripe_secret_key:
             from licensor.core.payments_stripe import StripeProcessor
 
-            processor = StripeProcessor(ctx.settings.stripe_secret_key,
-                                        action_url=ctx.settings.payment_action_url)
+            processor = StripeProcessor(
+                ctx.settings.stripe_secret_key, action_url=ctx.settings.payment_action_url,
+                api_base=ctx.settings.stripe_api_base,
+                return_url=ctx.settings.public_url.rstrip("/") + "/payments/return")
         else:
             from licensor.core.payments_sandbox import SandboxProcessor
 
             processor = SandboxProcessor(ctx.db)
         ctx.payments = processor
     return processor
+
+
+def customer_for(ctx: Context, session: Session, account_id: str, email: str) -> str:
+    """The account's Customer at the processor: created once (its idempotency key names the
+    account) and committed at once, before anything that can fail. Like a payment, a commit
+    point: what the session did before is committed first."""
+    known = session.get(ProcessorCustomerRow, account_id)
+    if known is not None:
+        return known.customer_id
+    session.commit()  # no transaction is open while the processor is asked
+    made = processor_for(ctx).create_customer(
+        email, idempotency_key=f"licensor:customer:account:{account_id}")
+    session.add(ProcessorCustomerRow(account_id=account_id, customer_id=made,
+                                     created_at=wall_clock()))
+    try:
+        session.commit()
+    except IntegrityError:  # a twin request saved it first: the same Customer
+        session.rollback()
+    return made
 
 
 # -- step 1: the attempt, committed before the processor is called ---------------------------
@@ -117,15 +146,31 @@ def begin(ctx: Context, session: Session, prepare: Callable[[], Intent | None],
             session.commit()
             return attempt
         holder = _holder(ctx, intent.lock_key)
-        if holder is not None and wall_clock() - holder.created_at >= DOUBT_AFTER:
-            reconcile(ctx, holder.id)
+        if holder is not None and (holder.status == "unconfirmed"
+                                   or wall_clock() - holder.created_at >= DOUBT_AFTER):
+            if _try_reconcile(ctx, holder.id) in IN_DOUBT:
+                raise in_progress(intent.lock_key)
             continue
         if time.monotonic() > deadline:
-            raise LicensorError("PAYMENT_IN_PROGRESS", "Another payment for the same thing is "
-                                "still in progress; retry in a minute to see its outcome.",
-                                {"lock": intent.lock_key.split(":", 1)[0]})
+            raise in_progress(intent.lock_key)
         time.sleep(pause)
         pause = min(pause * 2, 0.25)
+
+
+def in_progress(lock_key: str) -> LicensorError:
+    return LicensorError("PAYMENT_IN_PROGRESS", "Another payment for the same thing is still "
+                         "in progress or awaits the card processor's confirmation; retry in a "
+                         "minute to see its outcome.", {"lock": lock_key.split(":", 1)[0]},
+                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _try_reconcile(ctx: Context, attempt_id: str) -> str:
+    """reconcile, or the attempt's status unchanged when the processor cannot tell yet."""
+    try:
+        return reconcile(ctx, attempt_id)
+    except LicensorError as exc:
+        log.info("payment attempt %s stays in doubt: %s", attempt_id, exc.code)
+        return "unconfirmed"
 
 
 def _try_insert(session: Session, intent: Intent, now: datetime) -> PaymentAttemptRow | None:
@@ -157,28 +202,75 @@ def _holder(ctx: Context, lock_key: str) -> PaymentAttemptRow | None:
 
 def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
            source: PaymentSource) -> Charge:
-    """Charge for a committed attempt. A decline is settled (committed) and raised."""
+    """Charge for a committed attempt. Every failure is settled (committed) and raised as one
+    of three outcomes never confused: declined (CARD_DECLINED, closed `declined`), not reached
+    (PROCESSOR_UNAVAILABLE, closed `unreachable`: nothing can have been charged), or unknown
+    (PAYMENT_UNCONFIRMED: the attempt stays `unconfirmed`, holding what it pays for until
+    reconciliation learns from the processor whether money moved)."""
     try:
         made = processor_for(ctx).charge(
             Money(attempt.amount, attempt.currency), source,
             description=attempt.request.get("description", ""),
             idempotency_key=attempt.processor_key, metadata=attempt.request.get("metadata", {}))
     except LicensorError as exc:
-        if exc.code == "PAYMENT_ACTION_REQUIRED":  # the customer may still confirm it
-            _close(session, attempt.id, "requires_action", error=exc.code,
-                   charge_id=exc.details.get("payment_intent"))
-        else:
-            _close(session, attempt.id, "declined", error=exc.code)
-        session.commit()
+        _charge_failed(session, attempt, exc)
         raise
+    except Exception as exc:  # a processor library's surprise: the charge may have been made
+        log.exception("charge for attempt %s ended unexpectedly", attempt.id)
+        lost = unconfirmed(type(exc).__name__)
+        _charge_failed(session, attempt, lost)
+        raise lost from None
     session.info.setdefault(_COMPENSATIONS, []).append((ctx, attempt.id, made))
     return made
 
 
-def fail(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
-    """Settle an attempt that could not be charged at all (no usable card); committed."""
-    _close(session, attempt.id, "declined", error=exc.code)
+def give_back(ctx: Context, session: Session, attempt: PaymentAttemptRow) -> Refund:
+    """Refund for a committed refund attempt (its request names the charge), with a charge's
+    outcomes: PROCESSOR_UNAVAILABLE closes it `unreachable` (nothing refunded),
+    PAYMENT_UNCONFIRMED leaves it `unconfirmed` for reconciliation, both raised."""
+    try:
+        return processor_for(ctx).refund(attempt.request["charge_id"],
+                                         Money(attempt.amount, attempt.currency),
+                                         idempotency_key=attempt.processor_key)
+    except LicensorError as exc:
+        _charge_failed(session, attempt, exc)
+        raise
+    except Exception as exc:  # a processor library's surprise: the refund may have been made
+        log.exception("refund for attempt %s ended unexpectedly", attempt.id)
+        lost = unconfirmed(type(exc).__name__, what="refund")
+        _charge_failed(session, attempt, lost)
+        raise lost from None
+
+
+def _charge_failed(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
+    if exc.code == "PAYMENT_UNCONFIRMED":  # keeps its lock: another payer waits or is told
+        row = session.get(PaymentAttemptRow, attempt.id, with_for_update=True,
+                          populate_existing=True)
+        assert row is not None
+        if row.status == "pending":
+            row.status, row.error = "unconfirmed", exc.code
+    elif exc.code == "PAYMENT_ACTION_REQUIRED":  # the customer may still confirm it
+        _close(session, attempt.id, "requires_action", error=exc.code,
+               charge_id=exc.details.get("payment_intent"))
+    elif exc.code == "PROCESSOR_UNAVAILABLE":
+        _close(session, attempt.id, "unreachable", error=exc.code)
+    else:
+        _close(session, attempt.id, "declined", error=exc.code)
     session.commit()
+
+
+def fail(session: Session, attempt: PaymentAttemptRow, exc: LicensorError) -> None:
+    """Settle an attempt that could not be charged at all (no usable card, or the processor
+    did not answer while saving it: nothing was charged); committed."""
+    unanswered = exc.code in ("PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED")
+    _close(session, attempt.id, "unreachable" if unanswered else "declined", error=exc.code)
+    session.commit()
+
+
+def close(session: Session, attempt_id: str, status: str, *, refund_id: str | None = None
+          ) -> None:
+    """Settle an attempt in the caller's transaction (a refund recorded with its order)."""
+    _close(session, attempt_id, status, refund_id=refund_id)
 
 
 def _close(session: Session, attempt_id: str, status: str, *, charge_id: str | None = None,
@@ -244,116 +336,64 @@ def refund_attempt(ctx: Context, attempt_id: str, made: Charge) -> None:
                                          idempotency_key=f"{key}:refund")
     with ctx.db.writer() as s:
         row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
-        if row is not None and row.status in ("pending", *PAID_LATER):
+        if row is not None and row.status in (*IN_DOUBT, *PAID_LATER):
             _close(s, attempt_id, "refunded", charge_id=made.id, refund_id=refunded.id)
         s.commit()
 
 
-# -- reconciliation ------------------------------------------------------------------------
+# -- what is in doubt, and what may still be paid ------------------------------------------
 
-Fulfiller = Callable[["Context", Session, PaymentAttemptRow, Charge], None]
-_FULFILLERS: dict[str, Fulfiller] = {}
-
-
-def fulfiller(purpose: str) -> Callable[[Fulfiller], Fulfiller]:
-    """Register how a paid attempt of `purpose` is fulfilled after its process died; it raises
-    LicensorError when that is no longer possible (the money then goes back)."""
-    def register(fn: Fulfiller) -> Fulfiller:
-        _FULFILLERS[purpose] = fn
-        return fn
-    return register
-
-
-def reconcile(ctx: Context, attempt_id: str) -> str:
-    """Settle a pending attempt by asking the processor what happened; returns its status."""
-    with ctx.db.reader() as s:
-        row = s.get(PaymentAttemptRow, attempt_id)
-        if row is None or row.status != "pending":
-            return row.status if row is not None else "missing"
-        key = row.processor_key
-    made = processor_for(ctx).find_charge(key)
-    if made is None or made.status == "refunded":
-        with ctx.db.writer() as s:
-            row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
-            assert row is not None
-            if row.status == "pending":
-                _close(s, attempt_id, "abandoned" if made is None else "refunded",
-                       charge_id=made.id if made else None)
-            status = row.status
-            s.commit()
-        return status
-    with ctx.db.writer() as s:
-        row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
-        assert row is not None
-        if row.status != "pending":
-            return row.status
-        fulfil = _FULFILLERS.get(row.purpose)
-        if fulfil is not None:
-            try:
-                with s.begin_nested():
-                    fulfil(ctx, s, row, made)
-            except LicensorError as exc:
-                log.info("paid attempt %s cannot be fulfilled (%s); refunding", row.id, exc.code)
-            else:
-                _close(s, attempt_id, "succeeded", charge_id=made.id)
-                s.commit()
-                log.warning("reconciled payment %s: fulfilled", attempt_id)
-                return "succeeded"
-        s.rollback()
-    refund_attempt(ctx, attempt_id, made)
-    log.warning("reconciled payment %s: refunded", attempt_id)
-    return "refunded"
-
+# An attempt whose charge may or may not have been made: `pending` (its process may still be
+# at the processor, or dead) or `unconfirmed` (the processor's answer was lost).
+IN_DOUBT = ("pending", "unconfirmed")
 
 # An attempt Licensor stopped waiting for whose money may still move: the customer's bank
-# held it for their confirmation (3-D Secure), or reconciliation found no charge yet (the
-# processor's search lags a little behind its charges).
-PAID_LATER = ("requires_action", "abandoned")
-
-
-def complete(ctx: Context, processor_key: str, charge_id: str) -> str:
-    """The processor reports money taken for an attempt in PAID_LATER (Stripe's webhook): fulfil
-    what it was for if that is still possible, else give the money back. Returns the status."""
-    with ctx.db.writer() as s:
-        row = s.scalar(select(PaymentAttemptRow).where(
-            PaymentAttemptRow.processor_key == processor_key).with_for_update())
-        if row is None or row.status not in PAID_LATER:
-            return row.status if row is not None else "missing"
-        attempt_id, made = row.id, Charge(charge_id, Money(row.amount, row.currency))
-        fulfil = _FULFILLERS.get(row.purpose)
-        if fulfil is not None:
-            try:
-                with s.begin_nested():
-                    fulfil(ctx, s, row, made)
-            except LicensorError as exc:
-                log.info("payment %s came too late (%s); refunding", attempt_id, exc.code)
-            else:
-                _close(s, attempt_id, "succeeded", charge_id=made.id)
-                s.commit()
-                return "succeeded"
-        s.rollback()
-    refund_attempt(ctx, attempt_id, made)
-    return "refunded"
+# held it for their confirmation (3-D Secure), reconciliation found no charge yet (the
+# processor's search lags a little behind its charges), its answer was lost, or it was
+# answered as declined or unreachable. A charge reported for any of them is fulfilled or
+# refunded, never left unmatched.
+PAID_LATER = ("requires_action", "abandoned", "unconfirmed", "declined", "unreachable")
 
 
 def held_for_customer(session: Session, purpose: str,
                       subject_id: str) -> PaymentAttemptRow | None:
     """The latest attempt for this subject if it waits for the customer's confirmation."""
-    row = session.scalar(select(PaymentAttemptRow).where(
-        PaymentAttemptRow.purpose == purpose, PaymentAttemptRow.subject_id == subject_id)
-        .order_by(PaymentAttemptRow.created_at.desc(), PaymentAttemptRow.id.desc()).limit(1))
+    row = _latest(session, purpose, subject_id)
     return row if row is not None and row.status == "requires_action" else None
 
 
-def reconcile_in_doubt(ctx: Context) -> int:
-    """Every attempt pending past the doubt threshold (start-up and the jobs loop)."""
-    with ctx.db.reader() as s:
-        ids = list(s.scalars(select(PaymentAttemptRow.id).where(
-            PaymentAttemptRow.status == "pending",
-            PaymentAttemptRow.created_at <= wall_clock() - DOUBT_AFTER)))
-    for attempt_id in ids:
-        try:
-            reconcile(ctx, attempt_id)
-        except Exception:  # one bad attempt must not stop the others; logged, retried later
-            log.exception("could not reconcile payment attempt %s", attempt_id)
-    return len(ids)
+def settled_from_doubt(session: Session, purpose: str, subject_id: str) -> bool:
+    """Whether this subject was paid by an attempt whose answer had been lost: the payer's
+    retry is then answered with what was paid, not refused as already paid."""
+    row = _latest(session, purpose, subject_id)
+    return row is not None and row.status == "succeeded" and row.error == "PAYMENT_UNCONFIRMED"
+
+
+def _latest(session: Session, purpose: str, subject_id: str) -> PaymentAttemptRow | None:
+    return session.scalar(select(PaymentAttemptRow).where(
+        PaymentAttemptRow.purpose == purpose, PaymentAttemptRow.subject_id == subject_id)
+        .order_by(PaymentAttemptRow.created_at.desc(), PaymentAttemptRow.id.desc()).limit(1))
+
+
+# Reconciliation lives in payments_reconcile (imported here last: it builds on this module).
+from licensor.core.payments_reconcile import (
+    complete,
+    fulfiller,
+    reconcile,
+    reconcile_in_doubt,
+    settler,
+)
+
+__all__ = [
+    "Charge",
+    "PaymentProcessor",
+    "PaymentSource",
+    "Refund",
+    "SavedCard",
+    "complete",
+    "declined",
+    "fulfiller",
+    "reconcile",
+    "reconcile_in_doubt",
+    "settler",
+]

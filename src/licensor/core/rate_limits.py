@@ -26,7 +26,7 @@ log = logging.getLogger("licensor.rate_limits")
 # What one address may send; LICENSOR_RATE_LIMITS overrides single ones ("validate=600/minute").
 DEFAULTS: Mapping[str, str] = {
     "validate": "1200/minute",       # POST /v1/licenses/validate
-    "updates": "600/minute",         # POST /v1/updates/check
+    "updates": "600/minute",         # POST /v1/updates/check, /v1/downloads, /v1/licenses/checkout
     "registrations": "120/minute",   # POST /v1/registrations[/unregister]
     "quotes": "60/minute",           # POST /v1/quotes
     "orders": "60/minute",           # POST /v1/orders, POST /v1/orders/{id}/pay

@@ -14,9 +14,14 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.models import SandboxClockRow
 from licensor.core.web.views import iso
+from licensor.verify import EARLIEST_KEY_TIME, LATEST_KEY_TIME
 
 # Far enough for any test of yearly renewals, near enough that dates stay in range.
 MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 3600
+# The clock stays where License Keys can carry the dates it makes: an issue date from 1970, and
+# up to ten years of maintenance before the key format's last second (2106-02-07T06:28:15Z).
+EARLIEST = datetime.fromtimestamp(EARLIEST_KEY_TIME, UTC)
+LATEST = datetime.fromtimestamp(LATEST_KEY_TIME, UTC) - timedelta(seconds=MAX_ADVANCE_SECONDS)
 
 
 def require_sandbox(ctx: Context) -> None:
@@ -47,6 +52,11 @@ def parse_time(text: str) -> datetime:
 def set_time(ctx: Context, session: Session, now: datetime, *, actor: str) -> dict[str, Any]:
     """Freeze the clock at `now` (jobs do not run: advance runs them)."""
     require_sandbox(ctx)
+    if not EARLIEST <= now <= LATEST:
+        raise LicensorError("INVALID_TIME", f"The sandbox clock can be set from {iso(EARLIEST)} "
+                            f"to {iso(LATEST)}, the times whose License Keys can carry their "
+                            f"dates; {iso(now)} is outside. Choose a time in that range.",
+                            {"field": "now", "value": iso(now)})
     before = ctx.clock.now(session)
     ctx.clock.set(session, now)
     audit.record(session, actor=actor, action="sandbox.clock_set", entity_type="sandbox_clock",
@@ -64,5 +74,10 @@ def advance(ctx: Context, session: Session, seconds: int,
                             f"{MAX_ADVANCE_SECONDS} seconds (ten years), not {seconds}.",
                             {"value": seconds})
     now = ctx.clock.now(session) + timedelta(seconds=seconds)
+    if now > LATEST:
+        raise LicensorError("INVALID_DURATION", f"Advancing {seconds} seconds would move the "
+                            f"sandbox clock past {iso(LATEST)}, the last time whose License Keys "
+                            "can carry their dates; advance less, or set the clock earlier.",
+                            {"field": "seconds", "value": seconds, "latest": iso(LATEST)})
     ctx.clock.set(session, now)
     return {"now": iso(now), "jobs": jobs.run_due(ctx, session, now, on_job=on_job)}

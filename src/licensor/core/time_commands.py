@@ -39,12 +39,22 @@ class _Progress:
 @jobs_app.command("run")
 def jobs_run(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Run every job that has fallen due now, printing each job's count as it finishes."""
-    from licensor.core import jobs
+    from licensor.core import jobs, payments
 
     progress = _Progress(quiet=as_json)
     if not as_json:
         console.print("Running due jobs (each line: the job, what it did, how long it took)")
-    done = run_command(lambda ctx, s, now: jobs.run_due(ctx, s, now, on_job=progress))
+
+    settled: dict[str, int] = {}
+
+    def reconcile(ctx: Context) -> None:
+        # Payments in doubt first, in transactions of their own (they ask the processor).
+        settled["payments_reconcile"] = payments.reconcile_in_doubt(ctx)
+        progress("payments_reconcile", settled["payments_reconcile"])
+
+    ran = run_command(lambda ctx, s, now: jobs.run_due(ctx, s, now, on_job=progress),
+                      before=reconcile)
+    done = {**settled, **ran}
     if as_json:
         print_json(done)
     else:

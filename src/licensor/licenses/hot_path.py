@@ -48,11 +48,14 @@ class ValidateHotPath:
             body = await read_body(receive)
         except ConnectionAbortedError:  # the client went away: nobody to answer
             return
+        if b"\\u0000" in body:  # perhaps a NUL character: the route's check refuses it
+            await self.app(scope, replay_body(body, receive), send)
+            return
         from licensor.licenses.endpoints import LicenseInformation
 
         try:
             info = LicenseInformation.model_validate(json.loads(body))
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):  # nested too deeply: the route says so
             await self.app(scope, replay_body(body, receive), send)
             return
         content, signature = validation.validate_signed(

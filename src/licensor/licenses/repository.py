@@ -48,9 +48,11 @@ class LicenseRepository:
         if product:
             query = query.where(LicenseRow.product == product)
         if q:
-            like = f"%{q.lower()}%"
-            query = query.where(or_(func.lower(LicenseRow.license_name).like(like),
-                                    func.lower(LicenseRow.email).like(like),
+            # autoescape: a % or _ in the search is that character, not a LIKE wildcard
+            text = q.lower()
+            query = query.where(or_(func.lower(LicenseRow.license_name).contains(
+                                        text, autoescape=True),
+                                    func.lower(LicenseRow.email).contains(text, autoescape=True),
                                     LicenseRow.id == q, LicenseRow.sen == q))
         if after_id:
             query = query.where(LicenseRow.id > after_id)

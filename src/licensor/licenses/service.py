@@ -19,9 +19,18 @@ from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
-from licensor.licenses.rules import check_sen
+from licensor.licenses.rules import check_key_time, check_sen
 from licensor.maintenance.rules import first_end
-from licensor.verify import UNKNOWN_KEY, VALID, Claims, Verdict, encode_claims, format_key
+from licensor.verify import (
+    UNKNOWN_KEY,
+    VALID,
+    Claims,
+    Verdict,
+    encode_claims,
+    format_key,
+    unassigned_character,
+    unicode14,
+)
 
 
 def new_license_id() -> str:
@@ -41,6 +50,13 @@ def check_license_name(name: str) -> str:
     if not cleaned or len(cleaned) > 200:
         raise LicensorError("INVALID_REQUEST", "license_name must be 1 to 200 characters, "
                             "usually the company's name.", {"field": "license_name"})
+    character = unassigned_character(cleaned)
+    if character is not None:  # its digest would depend on each verifier's Unicode tables
+        code_point = f"U+{ord(character):04X}"
+        raise LicensorError("INVALID_REQUEST", f"license_name contains {code_point}, which is "
+                            f"not a character of Unicode {unicode14.VERSION} that every License "
+                            "Key verifier knows; leave it out or write the name without it.",
+                            {"field": "license_name", "character": code_point})
     return cleaned
 
 
@@ -80,6 +96,25 @@ def default_maintenance_end(product: Product, start: datetime) -> datetime | Non
     return first_end(start, product.maintenance_months)
 
 
+def maintenance_end_in_key(product: Product, purchased: datetime,
+                           maintenance_until: datetime | None) -> datetime | None:
+    """The maintenance end a new license gets, refused (422 naming the field it comes from) when
+    its License Key cannot carry it."""
+    if maintenance_until is not None:
+        check_key_time(maintenance_until, field="maintenance_until", what="The maintenance end",
+                       remedy="give a maintenance_until within that range.")
+        return maintenance_until
+    if product.maintenance_months is None:
+        return None
+    remedy = "give a purchased_at within that range (less the maintenance period)."
+    # The start first: a year-9999 purchase has no end to compute.
+    check_key_time(purchased, field="purchased_at", what="The maintenance start", remedy=remedy)
+    end = first_end(purchased, product.maintenance_months)
+    check_key_time(end, field="purchased_at", what="The maintenance end that follows this "
+                   "purchased_at", remedy=remedy)
+    return end
+
+
 def sign_license(ctx: Context, session: Session, row: LicenseRow, now: datetime) -> None:
     """(Re)issue the License Key of `row` with its current terms, signed by the active key."""
     issued = now.replace(microsecond=0)
@@ -98,6 +133,11 @@ def license_key(kid: str, signing_key: SigningKey, *, license_id: str, product: 
                 seats: int | None, license_name: str, issued: datetime,
                 maintenance_until: datetime | None, major_version: int | None) -> str:
     """The License Key: the license's terms and name, signed by `signing_key` (whole seconds)."""
+    check_key_time(issued, field="issued_at", what="The License Key's issue date",
+                   remedy="set the sandbox clock within that range.")
+    if maintenance_until is not None:
+        check_key_time(maintenance_until, field="maintenance_until", what="The maintenance end",
+                       remedy="give a maintenance end within that range.")
     claims = Claims(license_id=license_id, product=product, seats=seats,
                     issued_at=int(issued.timestamp()), kid=kid,
                     maintenance_until=(int(maintenance_until.timestamp())
@@ -130,11 +170,12 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
                             "license has none. Leave it out, or use channel marketplace.",
                             {"field": "sen"})
     purchased = purchased_at or now
+    maintenance_end = maintenance_end_in_key(product, purchased, maintenance_until)
     row = LicenseRow(
         id=new_license_id(), product=product.code, seats=seats,
         license_name=check_license_name(license_name), email=check_email(email),
         channel=channel, sen=sen, status="active", purchased_at=purchased, created_at=now,
-        maintenance_until=maintenance_until or default_maintenance_end(product, purchased),
+        maintenance_until=maintenance_end,
         major_version=product.major_version, supersedes=supersedes, version=1,
         academic=academic, institution=institution)
     sign_license(ctx, session, row, now)

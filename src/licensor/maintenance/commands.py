@@ -25,7 +25,9 @@ def parse_moment(text: str) -> datetime:
 def add(product: Annotated[str, typer.Argument(help="Product code, e.g. jira-server")],
         version: Annotated[str, typer.Argument(help="MAJOR.MINOR.PATCH, e.g. 3.10.0")],
         released_at: Annotated[str | None, typer.Option(
-            help="When it was released (RFC 3339); default now")] = None) -> None:
+            help="When it was released (RFC 3339); default now")] = None,
+        channel: Annotated[str, typer.Option(help="stable or beta")] = "stable",
+        notes: Annotated[str, typer.Option(help="Release notes")] = "") -> None:
     """Create or replace a release."""
     from licensor.core.commands import print_json, run_command
     from licensor.maintenance import service as maintenance
@@ -34,7 +36,8 @@ def add(product: Annotated[str, typer.Argument(help="Product code, e.g. jira-ser
 
     def work(ctx: Any, session: Any, now: datetime) -> dict[str, Any]:
         row, created = maintenance.put_release(session, product, version, moment or now,
-                                               now=now, actor="cli")
+                                               now=now, actor="cli", channel=channel,
+                                               notes=notes)
         return {**maintenance.release_view(row), "created": created}
 
     print_json(run_command(work))

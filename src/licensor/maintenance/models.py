@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from licensor.core.db import Base, UTCDateTime
@@ -19,6 +19,9 @@ class ReleaseRow(Base):
     version: Mapped[str] = mapped_column(String(64), primary_key=True)  # canonical text
     major: Mapped[int] = mapped_column(Integer)
     released_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(8), default="stable",
+                                         server_default="stable")  # "stable" | "beta"
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

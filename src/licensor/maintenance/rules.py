@@ -25,6 +25,11 @@ MAINTENANCE_EXPIRED = "MAINTENANCE_EXPIRED"
 MAJOR_UPGRADE_REQUIRED = "MAJOR_UPGRADE_REQUIRED"
 UNKNOWN_VERSION = "UNKNOWN_VERSION"
 
+# Release channels: beta includes stable (a beta tester also gets every stable release).
+STABLE = "stable"
+BETA = "beta"
+CHANNELS = (STABLE, BETA)
+
 
 def first_end(start: datetime, months: int) -> datetime:
     """A new license, or an upgrade: `months` from that moment, replacing any earlier period."""
@@ -71,6 +76,11 @@ def in_maintenance(maintenance_until: datetime | None, released_at: datetime) ->
 class Release:
     version: Version
     released_at: datetime
+    channel: str = STABLE
+
+
+def on_channel(release: Release, channel: str) -> bool:
+    return channel == BETA or release.channel == STABLE
 
 
 @dataclass(frozen=True)
@@ -102,14 +112,55 @@ def release_reason(terms: UpdateTerms, release: Release) -> str:
     return ALLOWED
 
 
+def latest_allowed(terms: UpdateTerms, releases: Iterable[Release]) -> Release | None:
+    """The newest of `releases` this license may install (the update check's and a download's
+    `latest_allowed`)."""
+    allowed = [r for r in releases if release_reason(terms, r) == ALLOWED]
+    return max(allowed, key=lambda r: r.version) if allowed else None
+
+
 def check_update(terms: UpdateTerms, releases: Iterable[Release],
                  version: Version) -> UpdateDecision:
+    """`latest` and `latest_allowed` name stable releases: an app is not pointed at a beta;
+    a beta version asked for by name is answered like any other."""
     ordered = sorted(releases, key=lambda r: r.version)
-    latest = ordered[-1].version if ordered else None
-    allowed = [r.version for r in ordered if release_reason(terms, r) == ALLOWED]
-    latest_allowed = allowed[-1] if allowed else None
+    stable = [r for r in ordered if r.channel == STABLE]
+    latest = stable[-1].version if stable else None
+    newest_allowed = latest_allowed(terms, stable)
+    allowed_version = newest_allowed.version if newest_allowed else None
     asked = next((r for r in ordered if r.version == version), None)
     if asked is None:
-        return UpdateDecision(version, False, UNKNOWN_VERSION, latest_allowed, latest)
+        return UpdateDecision(version, False, UNKNOWN_VERSION, allowed_version, latest)
     reason = release_reason(terms, asked)
-    return UpdateDecision(version, reason == ALLOWED, reason, latest_allowed, latest)
+    return UpdateDecision(version, reason == ALLOWED, reason, allowed_version, latest)
+
+
+@dataclass(frozen=True)
+class DownloadDecision:
+    """What a download asks for: `release` when allowed, else why not (`reason`)."""
+
+    release: Release | None
+    reason: str
+    latest_allowed: Version | None
+
+
+def choose_download(terms: UpdateTerms, releases: Iterable[Release], *,
+                    version: Version | None, channel: str) -> DownloadDecision:
+    """Downloads follow the update rule exactly: `version` when the license may update to it,
+    else the newest release of `channel` it may update to. `releases` are the candidates (a
+    caller passes those that have a file for the platform asked)."""
+    ordered = sorted(releases, key=lambda r: r.version)
+    offered = [r for r in ordered if on_channel(r, channel)]
+    newest = latest_allowed(terms, offered)
+    newest_version = newest.version if newest else None
+    if version is not None:
+        asked = next((r for r in ordered if r.version == version), None)
+        if asked is None:
+            return DownloadDecision(None, UNKNOWN_VERSION, newest_version)
+        reason = release_reason(terms, asked)
+        return DownloadDecision(asked if reason == ALLOWED else None, reason, newest_version)
+    if newest is not None:
+        return DownloadDecision(newest, ALLOWED, newest.version)
+    if not offered:
+        return DownloadDecision(None, UNKNOWN_VERSION, None)
+    return DownloadDecision(None, release_reason(terms, offered[-1]), None)

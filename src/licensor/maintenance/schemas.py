@@ -8,24 +8,6 @@ from pydantic import Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
 
-RELEASE_EXAMPLE = {"product": "desktop", "version": "4.2.0",
-                   "released_at": "2026-01-15T09:30:00Z"}
-
-
-class Release(Answer):
-    product: str
-    version: str
-    released_at: Timestamp | None
-
-    model_config = example(RELEASE_EXAMPLE)
-
-
-class ReleaseList(Answer):
-    data: list[Release]
-    next_cursor: str | None
-
-    model_config = example({"data": [RELEASE_EXAMPLE], "next_cursor": None})
-
 
 class UpdateCheck(Answer):
     version: str

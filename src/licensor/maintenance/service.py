@@ -8,6 +8,7 @@ users (services/orders). The date rules live in domain/maintenance.py.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -62,7 +63,27 @@ def load_default_releases(session: Session, now: datetime) -> int:
 
 
 def release_view(row: ReleaseRow) -> dict[str, Any]:
-    return {"product": row.product, "version": row.version, "released_at": iso(row.released_at)}
+    return {"product": row.product, "version": row.version, "released_at": iso(row.released_at),
+            "channel": row.channel, "notes": row.notes}
+
+
+def get_release(session: Session, product_code: str, version_text: str) -> ReleaseRow:
+    """A release of the product; 404 UNKNOWN_VERSION when there is none."""
+    product = catalog.get_product(session, product_code)  # 404 UNKNOWN_PRODUCT
+    version = parse_version(version_text)
+    row = ReleaseRepository(session).get(product.code, str(version))
+    if row is None:
+        raise LicensorError("UNKNOWN_VERSION", f"{product.name} has no release {version}; "
+                            "create it first (PUT /v1/products/{code}/releases/{version}).",
+                            {"product": product.code, "version": str(version)})
+    return row
+
+
+def check_channel(channel: str) -> str:
+    if channel not in rules.CHANNELS:
+        raise LicensorError("INVALID_REQUEST", f"channel must be one of {', '.join(rules.CHANNELS)}.",
+                            {"field": "channel"})
+    return channel
 
 
 def list_releases(session: Session, product_code: str,
@@ -79,8 +100,10 @@ def list_releases(session: Session, product_code: str,
 
 
 def put_release(session: Session, product_code: str, version_text: str,
-                released_at: datetime, *, now: datetime, actor: str) -> tuple[ReleaseRow, bool]:
+                released_at: datetime, *, now: datetime, actor: str,
+                channel: str = rules.STABLE, notes: str = "") -> tuple[ReleaseRow, bool]:
     """Create or replace a release; returns it and whether it is new."""
+    check_channel(channel)
     product = catalog.get_product(session, product_code)
     if not product.is_perpetual:
         raise LicensorError("PRODUCT_NOT_PERPETUAL", f"{product.name} is not installed from a "
@@ -94,10 +117,12 @@ def put_release(session: Session, product_code: str, version_text: str,
     before = release_view(row) if row is not None else None
     if row is None:
         row = ReleaseRow(product=product.code, version=str(version), major=version.major,
-                         released_at=released_at, created_at=now, updated_at=now)
+                         released_at=released_at, channel=channel, notes=notes,
+                         created_at=now, updated_at=now)
         session.add(row)
     else:
         row.released_at, row.updated_at = released_at, now
+        row.channel, row.notes = channel, notes
     session.flush()
     audit.record(session, actor=actor, action="release.put", entity_type="release",
                  entity_id=f"{product.code}@{version}", before=before, after=release_view(row),
@@ -107,18 +132,38 @@ def put_release(session: Session, product_code: str, version_text: str,
 
 # -- the update check (read-only) ---------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LicensedReleases:
+    """A license, the terms its key gives for updates, and its product's releases: what the
+    update check and a download both decide on, with the same rule (rules.release_reason)."""
+
+    license: LicenseRow
+    product: Product
+    terms: rules.UpdateTerms
+    releases: list[rules.Release]
+
+
+def licensed_releases(ctx: Context, session: Session, license_name: str,
+                      license_key: str) -> LicensedReleases:
+    """A superseded key answers for the license that stands now in its place; a revoked one is
+    409 LICENSE_REVOKED, a key that does not validate 422 INVALID_LICENSE."""
+    row, _current = licenses.license_of_key(ctx, session, license_name, license_key)
+    product = catalog.get_product(session, row.product)
+    releases = [rules.Release(parse_version(r.version), r.released_at, r.channel)
+                for r in ReleaseRepository(session).for_product(product.code)]
+    terms = rules.UpdateTerms(product.maintenance_months, row.maintenance_until,
+                              row.major_version)
+    return LicensedReleases(row, product, terms, releases)
+
+
 def check_update(ctx: Context, session: Session, license_name: str, license_key: str,
                  version_text: str) -> dict[str, Any]:
     """May this License Information install `version`, and what is the newest it may install.
     A superseded key answers for the license that stands now in its place."""
     version = parse_version(version_text)
-    row, _current = licenses.license_of_key(ctx, session, license_name, license_key)
-    product = catalog.get_product(session, row.product)
-    releases = [rules.Release(parse_version(r.version), r.released_at)
-                for r in ReleaseRepository(session).for_product(product.code)]
-    terms = rules.UpdateTerms(product.maintenance_months, row.maintenance_until,
-                              row.major_version)
-    decision = rules.check_update(terms, releases, version)
+    held = licensed_releases(ctx, session, license_name, license_key)
+    row, product = held.license, held.product
+    decision = rules.check_update(held.terms, held.releases, version)
     return {"version": str(decision.version), "allowed": decision.allowed,
             "reason": decision.reason,
             "latest_allowed": str(decision.latest_allowed) if decision.latest_allowed else None,

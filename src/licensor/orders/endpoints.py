@@ -130,7 +130,7 @@ def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, A
 @router.post("/v1/orders/{order_id}/pay", response_model=Order, responses=refusals(
     "ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "CARD_DECLINED", "PAYMENT_FAILED",
     "PAYMENT_ACTION_REQUIRED", "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "QUOTE_STALE",
-    "COUPON_EXHAUSTED", "COUPON_ALREADY_USED"))
+    "COUPON_EXHAUSTED", "COUPON_ALREADY_USED", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED"))
 def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row = orders.pay(ctx, session, order_id, body.card_token, now=now_for(ctx, session))
     view = order_view(session, row)
@@ -147,7 +147,8 @@ def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> d
 
 
 @router.post("/v1/orders/{order_id}/refund", response_model=Order, responses=refusals(
-    "ORDER_NOT_FOUND", "ORDER_NOT_REFUNDABLE", "REFUND_WINDOW_PASSED", "PAYMENT_FAILED"))
+    "ORDER_NOT_FOUND", "ORDER_NOT_REFUNDABLE", "REFUND_WINDOW_PASSED", "PAYMENT_FAILED",
+    "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS"))
 def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
            body: RefundBody | None = None) -> dict[str, Any]:
     row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import Product, seats_text
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
@@ -29,7 +31,8 @@ router = APIRouter(include_in_schema=False)
 # Which field a refusal belongs next to; the rest go next to the License Key.
 SEATS_CODES = {"UPGRADE_NOT_LARGER", "INVALID_SEATS", "INVALID_TIER", "SINGLE_USER_ONLY"}
 CARD_CODES = {"CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-              "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED"}
+              "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "PROCESSOR_UNAVAILABLE",
+              "PAYMENT_UNCONFIRMED"}
 
 
 def refusal(exc: LicensorError, field: str) -> dict[str, str]:
@@ -39,6 +42,9 @@ def refusal(exc: LicensorError, field: str) -> dict[str, str]:
     url = exc.details.get("url") if isinstance(exc.details, dict) else None
     if isinstance(url, str) and url:
         errors["_url"] = url
+    secret = exc.details.get("client_secret") if isinstance(exc.details, dict) else None
+    if exc.code == "PAYMENT_ACTION_REQUIRED" and isinstance(secret, str):
+        errors["_client_secret"] = secret  # the card element asks the bank's confirmation
     return errors
 
 
@@ -256,6 +262,17 @@ def _apply_coupon(request: Request, quote_id: str, ctx: Context, session: Sessio
 
 
 # -- quotes and orders as documents -----------------------------------------------------------
+
+@router.get("/payments/return")
+def payment_return(request: Request, ctx: Ctx, session: ReadSession,
+                   payment_intent: str = Query(default="", max_length=255)) -> Response:
+    """Where Stripe sends a customer back after their bank's confirmation (3-D Secure): what
+    became of the payment, found by its PaymentIntent (the webhook completes it)."""
+    row = session.scalar(select(PaymentAttemptRow).where(
+        PaymentAttemptRow.charge_id == payment_intent)) if payment_intent else None
+    return render(request, "orders/payment_return.html",
+                  outcome=row.status if row is not None else "requires_action")
+
 
 @router.get("/quotes/{quote_id}.pdf")
 def quote_pdf(quote_id: str, ctx: Ctx, session: ReadSession, request: Request) -> Response:

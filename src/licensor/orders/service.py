@@ -299,7 +299,13 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
             key_stem=f"order:{order.id}:pay", amount=total_of(order),
             description=f"Order {order.number}", metadata={"order_id": order.id})
 
-    attempt = payments.begin(ctx, session, prepare, now)
+    try:
+        attempt = payments.begin(ctx, session, prepare, now)
+    except LicensorError as exc:
+        if exc.code == "ORDER_NOT_PAYABLE" and payments.settled_from_doubt(
+                session, "order", order_id):  # the retry of a payment left unconfirmed
+            return get_order(session, order_id)
+        raise
     if attempt is None:  # nothing to charge: fulfil in this transaction
         order, quote = _payable(session, order_id, "card")
         _fulfil(ctx, session, order, quote, now, actor)

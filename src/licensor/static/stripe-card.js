@@ -18,6 +18,17 @@
     return;
   }
   var stripe = window.Stripe(box.getAttribute("data-stripe-key"));
+  // The bank held the payment for the customer's confirmation (3-D Secure): Stripe.js shows
+  // the bank's step; once confirmed, Stripe's webhook completes what was paid for.
+  var held = box.getAttribute("data-client-secret");
+  if (held) {
+    say("Your bank asks you to confirm this payment…");
+    stripe.handleNextAction({ clientSecret: held }).then(function (result) {
+      if (result.error) { say(result.error.message + " Nothing was charged; try again."); return; }
+      window.location.assign(box.getAttribute("data-return-url") +
+                             "?payment_intent=" + encodeURIComponent(result.paymentIntent.id));
+    });
+  }
   var card = stripe.elements().create("card");
   card.mount("#card-element");
   card.on("change", function (event) { say(event.error ? event.error.message : ""); });

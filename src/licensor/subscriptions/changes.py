@@ -17,7 +17,7 @@ from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
 from licensor.discounts.rules import Coupon
-from licensor.subscriptions import coupons, taxes
+from licensor.subscriptions import coupons, dunning, taxes
 from licensor.subscriptions.access import (
     check_fits,
     mail_owner,
@@ -72,8 +72,9 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
     Google Drive subscription). Nothing changes when the card is declined."""
     new_id = str(uuid.uuid4())
     saved: list[payments.SavedCard] = []
-    customer = SubscriptionRepository(session).customer_of(account.id)
     email = account.email
+    customer = (SubscriptionRepository(session).customer_of(account.id)
+                or payments.customer_for(ctx, session, account.id, email))
 
     def prepare() -> payments.Intent | None:
         sub, product, plan = _subscribable(session, account, req, new_id, now)
@@ -126,7 +127,7 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
             raise LicensorError("INVALID_REQUEST", "Site plans are sized by active projects, "
                                 "not quantity; leave out quantity.", {"field": "quantity"},
                                 status=422)
-        if sub.status in ("active", "canceled"):
+        if sub.status in ("active", "past_due", "canceled"):
             raise LicensorError("ALREADY_SUBSCRIBED", "This site already has a paid "
                                 "subscription; change its plan instead.",
                                 {"subscription_id": sub.id})
@@ -191,6 +192,7 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     sub.anchor, sub.period_index = now, 0
     sub.current_period_start, sub.current_period_end = first.start, first.end
     sub.cancel_at_period_end, sub.ended_at = False, None
+    dunning.paid(sub)
     sub.currency, sub.basis_amount = bill.basis.currency, bill.basis.amount
     sub.credit_balance = paid.credit_balance_after.amount
     sub.customer_id, sub.payment_method_id = card.customer_id, card.payment_method_id
@@ -213,6 +215,8 @@ def require_active(sub: SubscriptionRow) -> None:
     if sub.status != "active":
         hint = {"trialing": "subscribe first with POST /v1/subscriptions",
                 "canceled": "it ends at the end of the period; subscribe again after that",
+                "past_due": "its renewal payment was declined: update the card first with "
+                            f"PUT /v1/subscriptions/{sub.id}/card (it is charged at once)",
                 }.get(sub.status, "subscribe again with POST /v1/subscriptions")
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", f"The subscription is {sub.status}; "
                             f"{hint}.", {"status": sub.status})

@@ -14,7 +14,7 @@ app = typer.Typer(help="Subscriptions (myBalsamiq sites, Google Drive).", no_arg
 @app.command("list")
 def list_subscriptions(
         status: Annotated[str | None, typer.Option(
-            help="trialing, active, canceled, suspended, deleted, view_only")] = None,
+            help="trialing, active, past_due, canceled, suspended, deleted, view_only")] = None,
         product: Annotated[str | None, typer.Option(help="Product code")] = None,
         limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from licensor.accounts import service as accounts
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 
-# A site in its trial or paid for (a canceled subscription runs to its period's end).
-LIVE = ("trialing", "active", "canceled")
+# A site in its trial or paid for (a canceled subscription runs to its period's end; a past
+# due one keeps working while its card is tried again).
+LIVE = ("trialing", "active", "past_due", "canceled")
 
 
 @dataclass(frozen=True)

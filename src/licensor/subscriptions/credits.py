@@ -41,9 +41,10 @@ class SiteCredit:
 
 
 def ensure_paid(sub: SubscriptionRow, now: datetime) -> None:
-    """Credit goes to a paid subscription: active, or canceled and still in its period (the
-    balance then waits for a restart)."""
-    if sub.status == "active" or (sub.status == "canceled" and now < sub.current_period_end):
+    """Credit goes to a paid subscription: active, past due (the credit pays first at the
+    next try), or canceled and still in its period (the balance then waits for a restart)."""
+    if sub.status in ("active", "past_due") or (sub.status == "canceled"
+                                                and now < sub.current_period_end):
         return
     hint = {"trialing": "subscribe to a plan first (POST /v1/subscriptions), then ask for "
                         "the credit",

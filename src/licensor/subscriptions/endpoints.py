@@ -281,7 +281,8 @@ class ChangeBody(BaseModel):
 @router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
-    "CURRENCY_MISMATCH", "CURRENCY_NOT_OFFERED", "COUNTRY_REQUIRED", "INVALID_VAT_ID", "TAX_RATE_MISSING", *COUPON))
+    "CURRENCY_MISMATCH", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS",
+    "CURRENCY_NOT_OFFERED", "COUNTRY_REQUIRED", "INVALID_VAT_ID", "TAX_RATE_MISSING", *COUPON))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:
@@ -318,13 +319,37 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
 @router.post("/subscriptions/{subscription_id}/change", response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
                                 "SUBSCRIPTION_NOT_ACTIVE", "CARD_DECLINED", "PAYMENT_FAILED",
-                                "PAYMENT_ACTION_REQUIRED", *COUPON))
+                                "PAYMENT_ACTION_REQUIRED", "PROCESSOR_UNAVAILABLE",
+                                "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS", *COUPON))
 def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
     result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
                                interval=body.interval, card_token=body.card_token,
                                now=now_for(ctx, session), coupon=body.coupon)
     view = change_view(result)
+    return view
+
+
+class CardBody(BaseModel):
+    card_token: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
+                            description="A card token (tok_…) or PaymentMethod (pm_…)")
+
+    model_config = {"json_schema_extra": {"examples": [{"card_token": "tok_visa"}]}}
+
+
+@router.put("/subscriptions/{subscription_id}/card", response_model=Subscription,
+            responses=refusals(*SUB, "SITE_SUSPENDED", "SUBSCRIPTION_NOT_ACTIVE",
+                               "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
+                               "PAYMENT_IN_PROGRESS", "PROCESSOR_UNAVAILABLE",
+                               "PAYMENT_UNCONFIRMED"))
+def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: WriteSession,
+                account: Account) -> dict[str, Any]:
+    """Save the card renewals are charged to (billing admin, else owner). When the
+    subscription is past_due, its open renewal is charged to the new card at once: paid, it
+    is active again; declined, 402 CARD_DECLINED and it stays past_due."""
+    sub = subs.update_card(ctx, session, account, subscription_id, body.card_token,
+                           now_for(ctx, session))
+    view = subscription_view(sub)
     return view
 
 

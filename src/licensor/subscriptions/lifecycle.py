@@ -3,6 +3,7 @@ and a held renewal payment the owner confirmed later."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.subscriptions import coupons, rules, taxes
+from licensor.subscriptions import coupons, dunning, rules, taxes
 from licensor.subscriptions.access import (
     ACTION_GRACE,
     mail_owner,
@@ -43,6 +44,8 @@ from licensor.subscriptions.sites import (
     remove_site,
 )
 
+log = logging.getLogger("licensor.subscriptions")
+
 
 def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
          keep: timedelta) -> None:
@@ -50,14 +53,14 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
     before = snapshot(sub)
     sub.status = "view_only" if sub.site_id is None else "suspended"
     sub.ended_at = at
+    dunning.stopped(sub)
     session.flush()
     audit.record(session, actor="job:subscriptions", action=f"subscription.{sub.status}",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after={**snapshot(sub), "reason": why}, now=at)
-    # subscription.payment_failed, then subscription.suspended (subscription: SubscriptionRow;
-    # a Google Drive subscription turns view_only: also `suspended`, its status tells which)
-    if why == "payment_failed":
-        events.emit(None, session, at, "subscription.payment_failed", subscription=sub)
+    # subscription.suspended(subscription: SubscriptionRow); a Google Drive subscription turns
+    # view_only: also `suspended`, its status tells which. An unpaid one's last
+    # subscription.payment_failed comes just before.
     events.emit(None, session, at, "subscription.suspended", subscription=sub)
     if sub.site_id is None:
         text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
@@ -97,13 +100,21 @@ def _renewal_bill(session: Session, sub: SubscriptionRow, due: datetime
     return product, label, taxes.taxed(session, sub.billing_details, bill, due)
 
 
-def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> None:
-    """Renew as of `due`: credit balance first, then the card on file, at today's list price."""
+# A subscription whose renewal is being paid: due now (active), or declined before (past due).
+RENEWING = ("active", dunning.PAST_DUE)
+
+
+def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime, at: datetime, *,
+           present: bool = False) -> bool:
+    """Charge the renewal due at `due` as of `at`: `due` itself, a dunning retry's time, or now
+    when the customer updated the card (`present`: a refusal is raised to them). Credit
+    balance first, then the card on file, at today's list price. False when the processor
+    gave no answer: nothing changed, and the next run tries again."""
     sub_id = sub.id
 
     def still_due() -> SubscriptionRow:
         sub = SubscriptionRepository(session).get(sub_id, for_update=True)
-        if sub is None or sub.status != "active" or sub.current_period_end != due:
+        if sub is None or sub.status not in RENEWING or sub.current_period_end != due:
             raise NothingDue  # renewed or ended by someone else while we waited
         return sub
 
@@ -115,46 +126,73 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime) -> N
         paid = bill.settlement
         if paid.amount_due.amount <= 0:
             return None
-        source[:] = [card_on_file(sub, off_session=True)]
+        source[:] = [card_on_file(sub, off_session=not present)]
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
         intent = payment_intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
         intent.request["renewal_due"] = due.isoformat()
         return intent
 
     try:
-        attempt, made = pay(ctx, session, prepare, lambda: source[0], due)
+        attempt, made = pay(ctx, session, prepare, lambda: source[0], at)
     except NothingDue:
-        return
+        return True
     except LicensorError as exc:
-        if exc.status != 402:
+        if present:
             raise
-        sub = SubscriptionRepository(session).get(sub_id, for_update=True) or sub
-        _product, label, bill = _renewal_bill(session, sub, due)
-        amount = bill.settlement.amount_due
-        if exc.code == "PAYMENT_ACTION_REQUIRED":
-            mail_owner(session, sub, "Please confirm your subscription payment",
-                        f"Your bank asks you to confirm the renewal payment of "
-                        f"{amount.display()} for {label}. Confirm it here: "
-                        f"{exc.details.get('url') or '(ask us for the link)'}\n"
-                        f"Your subscription continues until {due + ACTION_GRACE:%Y-%m-%d}; "
-                        "without the confirmation it ends then.", due)
-            return  # `advance` keeps it active for the grace period (`awaiting_confirmation`)
-        mail_owner(session, sub, "Your subscription payment failed",
-                    f"We could not charge {amount.display()} for {label}.", due)
-        _end(session, sub, due, "payment_failed", ctx.settings.site_deletion)
-        return
+        return _refused(ctx, session, sub_id, due, at, exc)
     sub = still_due()
     if attempt is not None and made is not None:
         payments.settle(ctx, session, attempt, made)
-    _renewed(session, sub, due, made)
+    _renewed(session, sub, due, made, at)
+    return True
+
+
+def _refused(ctx: Any, session: Session, sub_id: str, due: datetime, at: datetime,
+             exc: LicensorError) -> bool:
+    """The renewal's charge at `at` was not made: the bank holds it for the owner (a first
+    try), the card was declined (dunning), or the processor gave no answer (False)."""
+    sub = SubscriptionRepository(session).get(sub_id, for_update=True)
+    if sub is None or sub.status not in RENEWING or sub.current_period_end != due:
+        return True
+    _product, label, bill = _renewal_bill(session, sub, due)
+    amount = bill.settlement.amount_due
+    if exc.code == "PAYMENT_ACTION_REQUIRED" and sub.status == "active":
+        mail_owner(session, sub, "Please confirm your subscription payment",
+                   f"Your bank asks you to confirm the renewal payment of "
+                   f"{amount.display()} for {label}. Confirm it here: "
+                   f"{exc.details.get('url') or '(ask us for the link)'}\n"
+                   f"Your subscription continues until {due + ACTION_GRACE:%Y-%m-%d}; "
+                   "without the confirmation it ends then.", due)
+        return True  # `advance` keeps it active for the grace period (`awaiting_confirmation`)
+    if not dunning.is_decline(exc) and exc.code != "PAYMENT_ACTION_REQUIRED":
+        log.warning("renewal of subscription %s not charged (%s); trying again at the next "
+                    "run", sub_id, exc.code)
+        return False
+    # A retry the bank wants confirmed is not paid either: it counts as declined.
+    if dunning.declined(session, sub, due, amount, ctx.settings.dunning, at):
+        _end(session, sub, at, "payment_failed", ctx.settings.site_deletion)
+    return True
+
+
+def open_renewal(session: Session, sub: SubscriptionRow) -> Money:
+    """What the renewal due at the period end costs, paid now (the past-due banner's amount)."""
+    return _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due
+
+
+def pay_open_renewal(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> None:
+    """Charge an unpaid renewal now, the customer present (they updated the card): paid, the
+    subscription is renewed from its renewal date; a refusal is raised, nothing changes."""
+    _renew(ctx, session, sub, sub.current_period_end, now, present=True)
 
 
 def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
-             made: payments.Charge | None) -> None:
-    """The next period, paid as of `due` by credit and `made` (None: credit alone)."""
+             made: payments.Charge | None, at: datetime) -> None:
+    """The next period from `due`, paid at `at` by credit and `made` (None: credit alone)."""
     product, label, bill = _renewal_bill(session, sub, due)
     paid = bill.settlement
     before = snapshot(sub)
+    sub.status = "active"
+    dunning.paid(sub)
     sub.period_index += 1
     assert sub.interval is not None
     nxt = period(sub.anchor, sub.interval, sub.period_index)
@@ -169,7 +207,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
         subject=f"Your {product.name} subscription renewed",
         body=f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
              f"{paid.credit_applied.display()}, charged to your card "
-             f"{paid.amount_due.display()}."), due)
+             f"{paid.amount_due.display()}."), at)
 
 
 @payments.fulfiller("subscription")
@@ -179,7 +217,7 @@ def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
     its process died after the charge. Anything else (a start or plan change) is refunded."""
     due = attempt.request.get("renewal_due")
     sub = SubscriptionRepository(session).get(attempt.subject_id, for_update=True)
-    if due is None or sub is None or sub.status != "active" or \
+    if due is None or sub is None or sub.status not in RENEWING or \
             sub.current_period_end.isoformat() != due:
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "This payment no longer renews the "
                             "subscription; it is refunded.", {"subscription_id":
@@ -188,7 +226,7 @@ def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
         raise LicensorError("PAYMENT_FAILED", "The price or the credit changed since this "
                             "payment was asked for; it is refunded.",
                             {"subscription_id": sub.id}, status=409)
-    _renewed(session, sub, sub.current_period_end, made)
+    _renewed(session, sub, sub.current_period_end, made, attempt.business_time)
 
 
 def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> int:
@@ -198,13 +236,21 @@ def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> 
     while True:
         due = sub.current_period_end
         deletion = rules.deletion_at(sub.status, sub.site_id, sub.ended_at, keep)
+        retry = rules.retry_at(sub.status, sub.next_payment_attempt_at)
         if sub.status == "active" and due <= now and awaiting_confirmation(session, sub):
             if due + ACTION_GRACE > now:
                 return steps  # the owner may still confirm the renewal's payment
+            # subscription.payment_failed(subscription: SubscriptionRow)
+            events.emit(None, session, due + ACTION_GRACE, "subscription.payment_failed",
+                        subscription=sub)
             _end(session, sub, due + ACTION_GRACE, "payment_failed", keep)
+        elif retry is not None and retry <= now:
+            if not _renew(ctx, session, sub, due, retry):
+                return steps
         elif rules.period_end_due(sub.status, due, now):
             if sub.status == "active":
-                _renew(ctx, session, sub, due)
+                if not _renew(ctx, session, sub, due, due):
+                    return steps
             else:
                 _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled",
                      keep)

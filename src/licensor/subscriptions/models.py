@@ -41,7 +41,8 @@ class ProjectRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-LIVE_GOOGLE_ID = text("google_id IS NOT NULL AND status IN ('new', 'active', 'canceled')")
+LIVE_GOOGLE_ID = text("google_id IS NOT NULL AND status IN ('new', 'active', 'canceled', "
+                      "'past_due')")
 
 
 class SubscriptionRow(Base):
@@ -54,7 +55,7 @@ class SubscriptionRow(Base):
     google_id: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
     plan: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None in trial
     interval: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    # trialing | active | canceled | suspended | deleted | view_only
+    # trialing | active | past_due | canceled | suspended | deleted | view_only
     status: Mapped[str] = mapped_column(String(16), index=True)
     # Periods are anchor + n intervals (see domain.periods); start/end are kept for queries.
     anchor: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -76,6 +77,13 @@ class SubscriptionRow(Base):
     coupon_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     coupon_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     coupon_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Dunning (see subscriptions.dunning): a declined renewal leaves the subscription past_due
+    # from its renewal date; the card is tried again at next_payment_attempt_at.
+    past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_payment_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                                     index=True)
+    failed_payment_attempts: Mapped[int] = mapped_column(Integer, default=0,
+                                                         server_default=text("0"))
     # Who is invoiced and how taxed (licensor.tax.billing_details); None: untaxed invoices.
     billing_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -81,6 +82,20 @@ def members(session: Session, site: SiteRow) -> list[dict[str, Any]]:
         rows.append({"account_id": m.account_id, "email": person.email if person else "",
                      "name": person.name if person else "", "role": m.role})
     return rows
+
+
+@dataclass(frozen=True)
+class PastDue:
+    """The billing page's banner: what the declined renewal costs, and when it is tried again."""
+
+    amount: Money
+    next_attempt: datetime | None
+
+
+def past_due(session: Session, view: SiteView) -> PastDue | None:
+    if view.sub.status != "past_due":
+        return None
+    return PastDue(subs.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
 
 
 def billing_reason(view: SiteView) -> str | None:

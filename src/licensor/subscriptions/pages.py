@@ -4,6 +4,7 @@ API calls; a member who may not bill sees billing read-only with the reason."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,6 +27,7 @@ INTERVALS = [("month", "Monthly"), ("year", "Yearly")]
 PLAN_CODES = {"UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
               "CARD_DECLINED": "card_token", "PAYMENT_FAILED": "card_token",
               "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan",
+              "PROCESSOR_UNAVAILABLE": "card_token", "PAYMENT_UNCONFIRMED": "card_token",
               # A refused discount code is shown next to the Discount code field.
               **{code: "coupon" for code in ("UNKNOWN_COUPON", "COUPON_NOT_APPLICABLE",
                                              "COUPON_EXPIRED", "COUPON_EXHAUSTED",
@@ -39,7 +41,11 @@ def _login(request: Request) -> Response:
 def _errors(exc: LicensorError, default: str, by_code: dict[str, str] | None = None
             ) -> dict[str, str]:
     field = (by_code or {}).get(exc.code, default)
-    return {field: exc.message, "_code": exc.code}
+    errors = {field: exc.message, "_code": exc.code}
+    secret = exc.details.get("client_secret") if isinstance(exc.details, dict) else None
+    if exc.code == "PAYMENT_ACTION_REQUIRED" and isinstance(secret, str):
+        errors["_client_secret"] = secret  # Stripe's card element asks the bank's confirmation
+    return errors
 
 
 # -- /sites -----------------------------------------------------------------------------------
@@ -180,8 +186,9 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
                   invoices=overview.invoices(session, account, view) if reason is None else [],
                   preview=preview, notice=notice, sandbox=ctx.settings.sandbox,
                   discount=coupons.summary(session, view.sub, now_for(ctx, session)),
+                  past_due=overview.past_due(session, view),
                   stripe_key=stripe_key(request) if reason is None and view.sub.status in (
-                      "trialing", "suspended") else None)
+                      "trialing", "suspended", "active", "past_due") else None)
 
 
 @router.get("/sites/{site_id}/billing")
@@ -194,7 +201,10 @@ def billing(request: Request, site_id: str, ctx: Ctx, session: ReadSession) -> R
 
 
 DONE = {"changed": "Your plan is changed.", "subscribed": "Your subscription has started.",
-        "canceled": "Your subscription is canceled: it ends at the end of this period."}
+        "canceled": "Your subscription is canceled: it ends at the end of this period.",
+        "card_saved": "Your card is saved: renewals are charged to it.",
+        "card_paid": "Your card is saved and the renewal is paid: the subscription is active "
+                     "again."}
 
 
 @router.post("/sites/{site_id}/billing")
@@ -227,15 +237,27 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
         elif action == "cancel":
             subs.cancel(session, account, view.sub.id, now)
             done = "canceled"
+        elif action == "card":
+            done = _update_card(ctx, session, account, view.sub.id, view.sub.status, form, now)
         else:
-            raise LicensorError("INVALID_REQUEST", "Choose Preview, Confirm change or Cancel "
-                                "subscription.", {"field": "action"})
+            raise LicensorError("INVALID_REQUEST", "Choose Preview, Confirm change, Update card "
+                                "or Cancel subscription.", {"field": "action"})
     except LicensorError as exc:
+        field = {"cancel": "cancel", "card": "card_token"}.get(action, "plan")
         return _billing_page(request, ctx, session, account, site_id, form=form,
-                             errors=_errors(exc, "plan" if action != "cancel" else "cancel",
-                                            PLAN_CODES), status=exc.status)
+                             errors=_errors(exc, field, PLAN_CODES), status=exc.status)
     # Redirected, so reloading the page never sends the change twice.
     return redirect(request, f"/sites/{site_id}/billing?done={done}")
+
+
+def _update_card(ctx: Context, session: Session, account: AccountRow, sub_id: str,
+                 status: str, form: dict[str, str], now: datetime) -> str:
+    token = form.get("card_token", "").strip()
+    if not token:
+        raise LicensorError("INVALID_REQUEST", "Enter the card (its token) to save.",
+                            {"field": "card_token"}, status=422)
+    subs.update_card(ctx, session, account, sub_id, token, now)
+    return "card_paid" if status == "past_due" else "card_saved"
 
 
 @router.get("/sites/{site_id}/invoices/{invoice_id}.pdf")

@@ -18,7 +18,7 @@ from licensor.subscriptions.models import (
     SubscriptionRow,
 )
 
-LIVE_GOOGLE = ("active", "canceled")
+LIVE_GOOGLE = ("active", "past_due", "canceled")
 
 
 class SiteRepository:
@@ -84,13 +84,16 @@ class SubscriptionRepository:
 
     def due(self, now: datetime, keep: timedelta) -> Sequence[str]:
         """Ids of subscriptions with something due (rules.falls_due, as a query): a period end,
-        or the deletion of a site `keep` after its subscription ended."""
+        a past-due renewal's next try, or the deletion of a site `keep` after its subscription
+        ended."""
         return self.session.scalars(select(SubscriptionRow.id).where(or_(
             (SubscriptionRow.status.in_(rules.ACTS_AT_PERIOD_END)
              & (SubscriptionRow.current_period_end <= now)),
             (SubscriptionRow.status == rules.DELETED_AFTER_ENDING)
             & (SubscriptionRow.site_id.is_not(None))
             & (SubscriptionRow.ended_at <= now - keep),
+            (SubscriptionRow.status == rules.RETRIED)
+            & (SubscriptionRow.next_payment_attempt_at <= now),
         )).order_by(SubscriptionRow.current_period_end, SubscriptionRow.id)).all()
 
     def search(self, *, status: str | None = None, product: str | None = None,

@@ -189,8 +189,17 @@ ACTS_AT_PERIOD_END = ("trialing", "active", "canceled")
 DELETED_AFTER_ENDING = "suspended"
 
 
+# A past-due subscription's card is tried again at its next payment attempt (dunning).
+RETRIED = "past_due"
+
+
 def period_end_due(status: str, period_end: datetime, now: datetime) -> bool:
     return status in ACTS_AT_PERIOD_END and period_end <= now
+
+
+def retry_at(status: str, next_attempt: datetime | None) -> datetime | None:
+    """When a past-due subscription's card is tried again (None: it is not past due)."""
+    return next_attempt if status == RETRIED else None
 
 
 def deletion_at(status: str, site_id: str | None, ended_at: datetime | None,
@@ -202,7 +211,10 @@ def deletion_at(status: str, site_id: str | None, ended_at: datetime | None,
 
 
 def falls_due(status: str, period_end: datetime, site_id: str | None,
-              ended_at: datetime | None, now: datetime, keep: timedelta) -> bool:
+              ended_at: datetime | None, now: datetime, keep: timedelta,
+              next_attempt: datetime | None = None) -> bool:
     """Has the lifecycle job something to do for this subscription at `now`?"""
     deletion = deletion_at(status, site_id, ended_at, keep)
-    return period_end_due(status, period_end, now) or (deletion is not None and deletion <= now)
+    retry = retry_at(status, next_attempt)
+    return period_end_due(status, period_end, now) or (deletion is not None and deletion <= now) \
+        or (retry is not None and retry <= now)

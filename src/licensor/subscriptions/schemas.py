@@ -26,6 +26,9 @@ def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
             "cancel_at_period_end": sub.cancel_at_period_end,
             "credit_balance": Money(sub.credit_balance, sub.currency).to_json(),
             "site_id": sub.site_id, "google_id": sub.google_id, "discount": discount_view(sub),
+            "past_due_since": iso(sub.past_due_since),
+            "next_payment_attempt_at": iso(sub.next_payment_attempt_at),
+            "failed_payment_attempts": sub.failed_payment_attempts or 0,
             "currency": sub.currency,
             "billing_details": billing_details.details_view(sub.billing_details)}
 
@@ -70,7 +73,8 @@ SUBSCRIPTION_EXAMPLE = {
     "id": "sub_6Tr3", "product": "mybalsamiq", "plan": "medium", "interval": "month",
     "status": "active", "current_period_start": "2026-01-15T09:30:00Z",
     "current_period_end": "2026-02-15T09:30:00Z", "cancel_at_period_end": False,
-    "credit_balance": {"amount": 0, "currency": USD}, "site_id": "site_1Qa7", "google_id": None}
+    "credit_balance": {"amount": 0, "currency": USD}, "site_id": "site_1Qa7", "google_id": None,
+    "past_due_since": None, "next_payment_attempt_at": None, "failed_payment_attempts": 0}
 SITE_EXAMPLE = {"id": "site_1Qa7", "name": "Acme", "product": "mybalsamiq",
                 "owner_id": "acc_4Lm2", "billing_admin_id": None,
                 "subscription": SUBSCRIPTION_EXAMPLE, "active_projects": 3,
@@ -129,7 +133,10 @@ class Subscription(Answer):
     product: str
     plan: str | None = Field(description="null during the trial")
     interval: Literal["month", "year"] | None = Field(description="null during the trial")
-    status: Literal["trialing", "active", "canceled", "suspended", "deleted", "view_only"]
+    status: Literal["trialing", "active", "past_due", "canceled", "suspended", "deleted",
+                    "view_only"] = Field(description="past_due: the renewal payment was "
+                                         "declined; the site keeps working while the card is "
+                                         "tried again (next_payment_attempt_at)")
     current_period_start: Timestamp | None
     current_period_end: Timestamp | None
     cancel_at_period_end: bool
@@ -138,6 +145,12 @@ class Subscription(Answer):
     google_id: str | None
     discount: Discount | None = Field(default=None, description="The subscription's coupon, "
                                       "if it has one")
+    past_due_since: Timestamp | None = Field(description="The renewal date whose payment was "
+                                             "declined; null unless past_due")
+    next_payment_attempt_at: Timestamp | None = Field(description="When the card is tried "
+                                                      "again; null unless past_due")
+    failed_payment_attempts: int = Field(description="Declined tries of the open renewal "
+                                         "payment; 0 when paid")
     currency: str | None = Field(default=None, description="What it is billed in")
     billing_details: BillingDetails | None = Field(default=None, description="Who is invoiced "
                                                    "and where (PUT …/billing-details)")

@@ -1,7 +1,8 @@
 """Sites, projects and subscriptions (myBalsamiq, Balsamiq for Google Drive): what endpoints,
 pages, commands and other capabilities call. The work lives in access (rights, shared helpers),
-sites, billing (the charge and the one billing step), changes (subscribe, change plan, cancel)
-and lifecycle (what falls due with time); importing this module registers the lifecycle job
+sites, billing (the charge and the one billing step), changes (subscribe, change plan, cancel),
+cards (the card renewals are charged to), lifecycle (what falls due with time) and dunning (a
+declined renewal tried again); importing this module registers the lifecycle job
 and the subscription payment fulfiller."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from licensor.subscriptions.access import (  # noqa: F401
     site_for,
     subscription_for,
 )
+from licensor.subscriptions.cards import update_card  # noqa: F401
 from licensor.subscriptions.changes import (  # noqa: F401
     SubscribeRequest,
     apply_change,
@@ -20,7 +22,11 @@ from licensor.subscriptions.changes import (  # noqa: F401
     preview_change,
     subscribe,
 )
-from licensor.subscriptions.lifecycle import advance, run_lifecycle  # noqa: F401
+from licensor.subscriptions.lifecycle import (  # noqa: F401
+    advance,
+    open_renewal,
+    run_lifecycle,
+)
 from licensor.subscriptions.sites import (  # noqa: F401
     add_member,
     create_project,

@@ -51,7 +51,8 @@ def tax_report(session: ReadSession, _admin: Admin,
 
 
 @router.get("/v1/credit-notes/{credit_note_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}, **refusals(
+            responses={200: {"content": {"application/pdf": {"schema": {
+                "type": "string", "format": "binary"}}}}, **refusals(
                 "CREDIT_NOTE_NOT_FOUND")})
 def credit_note_pdf(credit_note_id: str, ctx: Ctx, session: ReadSession,
                     _admin: Admin) -> Response:

@@ -57,6 +57,9 @@ class TaxRate(Answer):
 class TaxRateList(Answer):
     data: list[TaxRate]
 
+    model_config = example({"data": [{"country": "DE", "rate": "19",
+                                      "effective_from": "2024-01-01"}]})
+
 
 class TaxReportRow(Answer):
     country: str | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import struct
 import unicodedata
@@ -19,8 +20,15 @@ from nacl.bindings import crypto_sign_BYTES, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
 # Signed answers and revocation lists, re-exported: an app imports everything from here.
-from licensor.verify import answers
+from licensor.verify import answers, unicode14
 from licensor.verify.answers import AnswerCheck, verify_answer  # noqa: F401
+
+# License files and release artifacts (verify/files.py), re-exported likewise.
+from licensor.verify.files import (  # noqa: F401
+    LicenseFileCheck,
+    verify_artifact,
+    verify_license_file,
+)
 from licensor.verify.revocations import (
     DEFAULT_GRACE,
     RevocationList,
@@ -33,6 +41,9 @@ SIGNATURE_BYTES = crypto_sign_BYTES  # 64
 # version, kid, license id, name digest, issued_at, seats, maintenance end, major version, len
 _HEADER = struct.Struct(">B4s16s8sIIIHB")
 UNLIMITED = 0xFFFFFFFF
+# Times in a key are 4-byte Unix seconds; a maintenance end of 0 means "none".
+EARLIEST_KEY_TIME = 1  # 1970-01-01T00:00:01Z
+LATEST_KEY_TIME = 0xFFFFFFFF  # 2106-02-07T06:28:15Z
 GROUP = 5
 
 # Codes of a verdict: the same as the online validate answer's, so an app handles both alike.
@@ -81,7 +92,47 @@ def normalize_license_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def _unicode_14_ranges() -> tuple[list[int], list[int]]:
+    """First and last code points of each range of the shipped Unicode 14.0 table."""
+    firsts, lasts = [], []
+    for word in unicode14.ASSIGNED.split():
+        first, _, last = word.partition("-")
+        firsts.append(int(first, 16))
+        lasts.append(int(last or first, 16))
+    return firsts, lasts
+
+
+_FIRSTS, _LASTS = _unicode_14_ranges()
+_FIRST_GAP = chr(_LASTS[0] + 1)  # U+0378: below it every code point is assigned
+
+
+def unassigned_character(name: str) -> str | None:
+    """The first character of `name` that Unicode 14.0 does not assign (or a lone surrogate).
+
+    A License Name is bound by its normalization, which follows the runtime's Unicode tables:
+    a character assigned later normalizes one way where the tables know it (Node's ICU) and
+    another where they do not (Python 3.11), and could change with an upgrade. Characters
+    assigned in 14.0 normalize alike in every later version (Unicode's stability policies), so
+    a name made only of them has the same digest in every verifier; any other name is refused
+    at issue and never matches."""
+    if name.isascii() or max(name) < _FIRST_GAP:  # the common case, at C speed
+        return None
+    for character in name:
+        if character < _FIRST_GAP:
+            continue
+        code_point = ord(character)
+        at = bisect.bisect_right(_FIRSTS, code_point) - 1
+        if at < 0 or code_point > _LASTS[at]:
+            return character
+    return None
+
+
 def name_digest(name: str) -> bytes:
+    """The name digest of a key; ValueError for a name outside Unicode 14.0 (it has none)."""
+    character = unassigned_character(name)
+    if character is not None:
+        raise ValueError(f"U+{ord(character):04X} is not a character of Unicode "
+                         f"{unicode14.VERSION}: a License Name cannot contain it")
     return hashlib.sha256(normalize_license_name(name).encode("utf-8")).digest()[:8]
 
 
@@ -207,7 +258,11 @@ class Verifier:
             crypto_sign_open(signature + message, public_key)
         except BadSignatureError:
             return Verdict(BAD_SIGNATURE)
-        if digest != name_digest(license_name):
+        try:
+            typed = name_digest(license_name)
+        except ValueError:  # a name outside Unicode 14.0 matches no key
+            return Verdict(NAME_MISMATCH, claims)
+        if digest != typed:
             return Verdict(NAME_MISMATCH, claims)
         if product is not None and product != claims.product:
             return Verdict(PRODUCT_MISMATCH, claims)

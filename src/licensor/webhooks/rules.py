@@ -125,11 +125,37 @@ def url_problem(url: str, *, production: bool) -> str | None:
     return None
 
 
-def address_refused(address: str) -> bool:
-    """Loopback, private, link-local, multicast, unspecified or reserved: never called in
-    production (the vendor's own network is no place for a webhook to reach)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+# IPv6 forms that carry an IPv4 address inside (NAT64's well-known prefix, IPv4-compatible;
+# both also lie in the reserved ::/8); 6to4 and Teredo ones `ipaddress` reads itself.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # local use: its embedding varies
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through (a 6to4 router, a NAT64, a Teredo
+    server and client...): https://[2002:7f00:1::]/ is 127.0.0.1 by another name."""
+    found = [ip.sixtofour] if ip.sixtofour is not None else []
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _ip_refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
             or ip.is_unspecified or ip.is_reserved or not ip.is_global)
+
+
+def address_refused(address: str) -> bool:
+    """Loopback, private, link-local, multicast, unspecified or reserved: never called in
+    production (the vendor's own network is no place for a webhook to reach). An IPv6 address
+    embedding an IPv4 one is refused when that IPv4 address would be."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # the IPv4 address itself, on a dual-stack socket
+            return _ip_refused(ip.ipv4_mapped)
+        if ip in _NAT64_LOCAL or any(_ip_refused(v4) for v4 in _embedded_ipv4(ip)):
+            return True
+    return _ip_refused(ip)

@@ -96,7 +96,7 @@ def address_problem(url: str) -> str | None:
     for address in addresses:
         if rules.address_refused(address):
             return (f"host {host} resolves to {address}, a loopback, private, link-local or "
-                    "multicast address")
+                    "multicast address (or an IPv6 address embedding one, as 6to4 does)")
     return None
 
 

@@ -89,6 +89,10 @@ def install(app: FastAPI) -> None:
             return error_response("METHOD_NOT_ALLOWED", f"This address takes only "
                                   f"{' or '.join(methods) or 'other methods'}; see /docs.", 405,
                                   {"allowed": methods}, headers=dict(exc.headers or {}))
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            return error_response("INVALID_REQUEST", "The request body's JSON is nested too "
+                                  "deeply to read; send a flat JSON object with the documented "
+                                  "fields.", 422, {"field": "body"})
         if exc.status_code == 400:  # e.g. a body that is not UTF-8
             return error_response("INVALID_REQUEST", "The request body could not be read; send "
                                   "UTF-8 JSON.", 422, {"field": "body"})

@@ -9,7 +9,8 @@ rolls the work back. Only then is the answer sent, and the mail it queued delive
 An Idempotency-Key (any POST) is scoped to the method, path and caller (Authorization). A
 running request holds it with a lease it renews, so a concurrent retry gets 409
 IDEMPOTENCY_KEY_IN_USE while a key whose holder died is free again within the lease (30 s).
-The request is compared as canonical JSON. 5xx answers are not kept: the retry runs again.
+The request is compared as canonical JSON. 5xx answers, and answers that ask to retry later
+(with Retry-After: PAYMENT_IN_PROGRESS, RATE_LIMITED), are not kept: the retry runs again.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class RequestBoundary:
                 for k, v in message.get("headers", []):
                     if k.lower() == b"content-type":
                         answer["type"] = v.decode("latin-1")
+                    elif k.lower() == b"retry-after":  # "try again later": not an answer to keep
+                        answer["transient"] = True
                 if claim is None and scope.get(SESSION) is None:
                     answer["passthrough"] = True
                     await send(message)
@@ -183,7 +186,7 @@ def _finish(ctx: Context, session: Session | None, claim: Claim | None,
             else:
                 session.rollback()
         if claim is not None and not claim.stored:
-            if status >= 500:
+            if status >= 500 or answer.get("transient"):
                 idempotency.release(ctx.db, claim)
             else:
                 idempotency.record_alone(ctx.db, claim, status, body, content_type)

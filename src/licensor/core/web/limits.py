@@ -9,6 +9,8 @@ refused as soon as it passes the limit, so no request holds more than the limit 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,12 +24,18 @@ def too_large(limit: int) -> bytes:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 exempt: Iterable[tuple[str, str]] = ()) -> None:
+        """`exempt`: (method, path pattern) of routes that stream a large body themselves and
+        enforce their own limit (a release artifact upload)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = [(method, re.compile(pattern)) for method, pattern in exempt]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or any(
+                scope["method"] == method and pattern.match(scope["path"])
+                for method, pattern in self.exempt):
             await self.app(scope, receive, send)
             return
         length: int | None = None

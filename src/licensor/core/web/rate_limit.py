@@ -24,6 +24,10 @@ from licensor.core.rate_limits import RateLimiter, Refusal, parse_setting
 ROUTES: dict[str, str] = {
     "/v1/licenses/validate": "validate",
     "/v1/updates/check": "updates",
+    # A download link and a license file are asked for with the same License Information an
+    # update check reads: guessing keys there costs the same budget.
+    "/v1/downloads": "updates",
+    "/v1/licenses/checkout": "updates",
     "/v1/registrations": "registrations",
     "/v1/registrations/unregister": "registrations",
     "/v1/quotes": "quotes",

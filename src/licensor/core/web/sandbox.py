@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from licensor.core import mail, payments, sandbox_clock
+from licensor.core import mail, payments, payments_sandbox, sandbox_clock
 from licensor.core.payments_sandbox import SandboxProcessor
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, LongLimit, TimeInput
-from licensor.core.web.schemas import ChargeList, Clock, ClockAdvanced, Outbox
+from licensor.core.web.schemas import ChargeList, Clock, ClockAdvanced, Outbox, ProcessorMode
 from licensor.core.web.views import iso
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
@@ -30,6 +30,24 @@ class AdvanceBody(BaseModel):
     seconds: int = Field(ge=0, le=sandbox_clock.MAX_ADVANCE_SECONDS, strict=True)
 
     model_config = {"json_schema_extra": {"examples": [{"seconds": 86400}]}}
+
+
+class ProcessorModeBody(BaseModel):
+    mode: Literal["normal", "down", "lost_answers"]
+
+    model_config = {"json_schema_extra": {"examples": [{"mode": "lost_answers"}]}}
+
+
+@router.get("/processor", response_model=ProcessorMode)
+def get_processor(ctx: Ctx) -> dict[str, Any]:
+    return {"mode": payments_sandbox.mode(ctx.db)}
+
+
+@router.put("/processor", response_model=ProcessorMode)
+def set_processor(body: ProcessorModeBody, ctx: Ctx, admin: Admin) -> dict[str, Any]:
+    """How the sandbox card processor answers, for every process of this installation:
+    `down` (nothing reaches it), `lost_answers` (it acts, its answers are lost), `normal`."""
+    return {"mode": payments_sandbox.set_mode(ctx.db, body.mode)}
 
 
 @router.get("/clock", response_model=Clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from licensor.core.web.openapi import Answer, Money, Timestamp, example
 
@@ -19,6 +19,12 @@ class Clock(Answer):
     now: Timestamp
 
     model_config = example({"now": NOW})
+
+
+class ProcessorMode(Answer):
+    mode: Literal["normal", "down", "lost_answers"]
+
+    model_config = example({"mode": "normal"})
 
 
 class ClockAdvanced(Answer):
