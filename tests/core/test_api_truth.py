@@ -78,8 +78,8 @@ def test_every_answer_is_typed_and_has_an_example(spec: dict[str, Any]) -> None:
 def _is_file(part: dict[str, Any]) -> bool:
     """A request or answer that is a file's raw bytes (an artifact, a PDF), not JSON."""
     content = part.get("content", {})
-    return len(content) == 1 and list(content)[0] in ("application/octet-stream",
-                                                      "application/pdf") and \
+    return len(content) == 1 and next(iter(content)) in ("application/octet-stream",
+                                                         "application/pdf") and \
         next(iter(content.values()))["schema"]["format"] == "binary"
 
 
