@@ -146,3 +146,31 @@ def test_a_taxed_preview_equals_the_change(ctx: Context, shop: Shop, seconds: in
             amount(body["amount_due"])
     for invoice in shop.invoices(owner, sub["id"]):
         check_sums(invoice)
+
+
+def test_the_billing_pages_subscribe_asks_for_the_country_and_taxes_the_invoice(
+        ctx: Context, shop: Shop, client: TestClient) -> None:
+    from tests.portal.helpers import field_error, post
+
+    italian_seller(ctx)
+    signed = post(client, "/signup", {"name": "Own", "email": "own@acme.test",
+                                      "password": "pw"}, follow_redirects=False)
+    assert signed.status_code == 303
+    made = post(client, "/sites", {"name": "Acme"}, token_from="/sites", follow_redirects=False)
+    billing = made.headers["location"] + "/billing"
+    assert 'id="country"' in client.get(billing).text
+    form = {"action": "subscribe", "plan": "medium", "interval": "month",
+            "card_token": "tok_visa"}
+    refused = post(client, billing, form)
+    assert refused.status_code == 422
+    assert "country is required" in (field_error(refused.text, "country") or "")
+    wrong = post(client, billing, {**form, "country": "FR", "vat_id": "FR40303265046"})
+    assert "check digit" in (field_error(wrong.text, "vat_id") or "")
+    done = post(client, billing, {**form, "country": "DE"}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = client.get(billing).text
+    invoice_link = next(part.split('"')[0] for part in page.split('href="')[1:]
+                        if "/invoices/" in part and ".pdf" not in part.split('"')[0])
+    invoice = client.get(invoice_link).text
+    total = invoice.split("Total (USD)")[1][:200]
+    assert "VAT 19%" in invoice and "$9.31" in invoice and "$58.31" in total

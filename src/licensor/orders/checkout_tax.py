@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pycountry
 from sqlalchemy.orm import Session
 
 from licensor.core.context import Context
@@ -15,15 +14,11 @@ from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.orders.models import QuoteRow
 from licensor.tax import service as tax
+from licensor.tax.rates import country_options  # noqa: F401  (the checkout's select)
 
 # Where a tax refusal goes on the checkout form.
 TAX_FIELDS = {"COUNTRY_REQUIRED": "country", "INVALID_VAT_ID": "vat_id",
               "TAX_RATE_MISSING": "country"}
-
-
-def country_options() -> list[tuple[str, str]]:
-    countries = sorted((c.alpha_2, c.name) for c in pycountry.countries)
-    return [("", "Choose your country"), *sorted(countries, key=lambda c: c[1])]
 
 
 def summary(ctx: Context, session: Session, quote: QuoteRow, form: dict[str, str],

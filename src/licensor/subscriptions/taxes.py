@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from licensor.core.money import Money
 from licensor.subscriptions.repository import SubscriptionRepository
 from licensor.subscriptions.rules import PeriodBill, PlanChange, Settlement
-from licensor.tax import billing_details
+from licensor.tax import billing_details, rates
 from licensor.tax import service as tax
 
 Bill = TypeVar("Bill", PeriodBill, PlanChange)
@@ -47,3 +47,18 @@ def details_for_subscribe(ctx: Any, session: Session, data: Any,
     if existing is not None and existing.billing_details:
         return None
     raise tax.country_required("billing_details")
+
+
+def details_from_form(ctx: Any, session: Session, form: dict[str, str], name: str,
+                      site_id: str) -> dict[str, Any] | None:
+    """The billing page's Subscribe form's Country and VAT ID as billing details (the account's
+    name is who is invoiced)."""
+    country = (form.get("country") or "").strip()
+    data = None if not country else {"name": name or "Customer", "country": country,
+                                     "vat_id": (form.get("vat_id") or "").strip() or None}
+    return details_for_subscribe(ctx, session, data, site_id)
+
+
+def country_options(settings: Any) -> list[tuple[str, str]]:
+    """The Country select of the Subscribe form; none when no tax is collected."""
+    return rates.country_options() if tax.collects(settings) else []

@@ -84,3 +84,9 @@ def record_rate(session: Session, country: str, body: dict[str, Any], *, now: da
                  entity_id=f"{code}:{starts.isoformat()}", before=None,
                  after={"rate": row.rate}, now=now)
     return RateEntry(code, rate, starts)
+
+
+def country_options() -> list[tuple[str, str]]:
+    """A form's Country select: every ISO 3166 country by name, after a prompt."""
+    countries = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+    return [("", "Choose your country"), *countries]
