@@ -40,7 +40,11 @@ def _login(request: Request) -> Response:
 def _errors(exc: LicensorError, default: str, by_code: dict[str, str] | None = None
             ) -> dict[str, str]:
     field = (by_code or {}).get(exc.code, default)
-    return {field: exc.message, "_code": exc.code}
+    errors = {field: exc.message, "_code": exc.code}
+    secret = exc.details.get("client_secret") if isinstance(exc.details, dict) else None
+    if exc.code == "PAYMENT_ACTION_REQUIRED" and isinstance(secret, str):
+        errors["_client_secret"] = secret  # the card element asks the bank's confirmation
+    return errors
 
 
 # -- /sites -----------------------------------------------------------------------------------
