@@ -174,3 +174,15 @@ def test_the_billing_pages_subscribe_asks_for_the_country_and_taxes_the_invoice(
     invoice = client.get(invoice_link).text
     total = invoice.split("Total (USD)")[1][:200]
     assert "VAT 19%" in invoice and "$9.31" in invoice and "$58.31" in total
+
+
+def test_the_console_shows_a_subscriptions_billing_details_and_invoice_tax(
+        ctx: Context, shop: Shop) -> None:
+    from tests.staff.helpers import log_in
+
+    italian_seller(ctx)
+    _, sub = subscribe(shop, GERMAN)
+    log_in(shop.client, "support")
+    page = shop.client.get(f"/admin/subscriptions/{sub['id']}").text
+    assert "Ana Diaz, Acme GmbH; DE; tax standard" in page
+    assert "$9.31 (19%)" in page
