@@ -202,3 +202,29 @@ def test_the_evidence_is_kept(ctx: Context, client: TestClient) -> None:
         assert invoice.evidence["buyer_country"] == "DE"
         assert invoice.evidence["ip_address"]  # the TestClient's address
         assert (invoice.net, invoice.tax, invoice.number) == (8900, 1691, order["number"])
+
+
+def test_a_country_corrected_after_a_declined_card_is_the_one_the_order_uses(
+        ctx: Context, client: TestClient, admin: dict[str, str]) -> None:
+    import re
+
+    from tests.portal.helpers import post
+
+    italian_seller(ctx)
+    q = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1}).json()
+    form = {"name": "Ana", "email": "ana-fix@acme.test", "payment_method": "card",
+            "country": "DE", "card_token": "tok_declined"}
+    declined = post(client, f"/checkout/{q['id']}", form)
+    assert declined.status_code == 402
+    kept = re.search(r'name="order_id" value="([^"]+)"', declined.text)
+    assert kept is not None and "$105.91" in declined.text
+    paid = post(client, f"/checkout/{q['id']}", {
+        **form, "order_id": kept.group(1), "country": "FR", "vat_id": "FR40303265045",
+        "card_token": "tok_visa"}, follow_redirects=False)
+    assert paid.status_code == 303, paid.text
+    order = client.get(f"/v1/orders/{kept.group(1)}", headers=admin).json()
+    assert (order["status"], order["tax"]["treatment"]) == ("fulfilled", "reverse_charge")
+    assert order["buyer"]["country"] == "FR" and amount(order["total"]) == 8900
+    charge = next(c for c in charges(client, admin)
+                  if c["metadata"].get("order_id") == order["id"] and c["status"] != "failed")
+    assert amount(charge["amount"]) == 8900

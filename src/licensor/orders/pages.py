@@ -229,6 +229,9 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
             if order.quote_id != quote_id:
                 raise LicensorError("ORDER_NOT_FOUND", "This order is not of this quote.",
                                     status=404)
+            # A corrected Country or VAT ID is what the order uses: taxed again, unpaid.
+            checkout_tax.retax(ctx, session, order, buyer, now,
+                               request.client.host if request.client else None)
         else:
             order = orders.create_order(ctx, session, quote_id=quote_id, buyer=buyer,
                                         payment_method=method, license_name=None, now=now,
