@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -149,6 +150,17 @@ def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
             log.exception("jobs run failed")
 
 
+def _say_signing_problem(ctx: Context) -> None:
+    try:
+        with ctx.db.reader() as session:
+            problem = ctx.keyring.problem(session)
+    except Exception:  # a database not reachable yet is said by the first request
+        log.exception("checking the signing key at start-up failed")
+        return
+    if problem is not None:
+        log.error("this host cannot sign (GET /healthz answers 503): %s", problem)
+
+
 def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
     """Payments a killed process left in doubt: those already in doubt now, and those that
     become so (their process may have died just before this one started)."""
@@ -170,6 +182,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         worker = None
+        _say_signing_problem(ctx)
         threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
                          name="licensor-reconcile").start()
         if ctx.settings.jobs_interval > 0:
@@ -199,9 +212,16 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     # Outermost of all: an oversized body is refused before anything reads or parses it.
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
 
-    @app.get("/healthz", tags=["health"], response_model=Health)
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["health"], response_model=Health,
+             responses={503: {"model": Health, "description": "This host cannot sign"}})
+    def healthz() -> Any:
+        # A host that cannot open the active signing key (another key-encryption key) says so
+        # here, so that a load balancer stops sending it requests.
+        with ctx.db.reader() as session:
+            problem = ctx.keyring.problem(session)
+        if problem is None:
+            return {"status": "ok"}
+        return JSONResponse({"status": "unavailable", "problem": problem}, status_code=503)
 
     capability_routers = routers(ctx.settings.sandbox)
     for router in [other_methods_refused(capability_routers), *capability_routers]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +14,10 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
+    # The key-encryption key sealing the secrets every host shares (core/secrets.py), or the
+    # file holding it; without either, one made in `home` (a single host only).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
     admin_token: str | None = None
     sandbox: bool = True
     smtp_url: str | None = None
