@@ -280,6 +280,8 @@ def _write_kek(target: Path, kek: bytes) -> None:
 
 
 def _write_keys(keys_dir: Path, keys: dict[str, bytes]) -> None:
+    if not keys:
+        return
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
     for name, data in keys.items():

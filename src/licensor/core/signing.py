@@ -89,6 +89,8 @@ class Keyring:
             try:
                 key = SigningKey(self.secrets.sealer.open(sealed, f"The signing key {kid}"))
             except LicensorError as exc:
+                if exc.code != "SECRET_KEY_MISMATCH":  # the KEK given wrongly: said as it is
+                    raise
                 raise _unavailable(kid, exc.message) from None
         else:
             path = self._path(kid)
