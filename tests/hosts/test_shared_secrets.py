@@ -78,6 +78,9 @@ def test_a_host_with_another_kek_says_so_and_charges_nothing(
         assert answer.status_code == 503, answer.text
         assert answer.json()["error"]["code"] == "SIGNING_KEY_UNAVAILABLE"
 
+    page = other_host.get("/upgrade")  # the portal's secret is sealed with the other KEK too
+    assert page.status_code == 503 and "SECRET_KEY_MISMATCH" in page.text
+
     unpaid = order(other_host, quote(other_host, kind="new", product="desktop", seats=2)["id"])
     paid = other_host.post(f"/v1/orders/{unpaid['id']}/pay", json={"card_token": "tok_visa"})
     assert paid.status_code == 503 and paid.json()["error"]["code"] == "SIGNING_KEY_UNAVAILABLE"

@@ -91,6 +91,13 @@ def test_an_old_installation_moves_into_the_database_unchanged(
     published = json.loads(cli("keys", "export"))
     assert [k["kid"] for k in published["data"]] == [kid]
 
+    # Before the import, a second host has no way to the key, and says so.
+    early = build_context(make_settings(tmp_path / "early-home", ctx.db.url), db=ctx.db)
+    with TestClient(create_app(early, run_prepare=False)) as host:
+        health = host.get("/healthz")
+        assert health.status_code == 503 and "licensor keys import" in health.json()["problem"]
+    early.mailer.close()
+
     moved = json.loads(cli("secrets", "import", "--json"))
     assert moved == {"signing_keys": {kid: "imported"}, "portal_secret": "imported"}
     assert json.loads(cli("secrets", "import", "--json"))["signing_keys"] == {kid: "present"}

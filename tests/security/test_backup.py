@@ -118,3 +118,16 @@ def test_restore_refuses_what_is_not_a_backup(ctx: Context, empty_target: tuple[
     assert "BACKUP_INVALID" in run_on(home, url, monkeypatch, "restore", str(junk), code=2)
     assert "BACKUP_NOT_FOUND" in run_on(home, url, monkeypatch, "restore",
                                         str(tmp_path / "nope"), code=2)
+
+
+def test_restore_refuses_a_host_given_another_key_encryption_key(
+        ctx: Context, cli: Run, empty_target: tuple[Path, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from licensor.core.secrets import generate_key
+
+    archive = tmp_path / "licensor.backup"
+    assert "Backed up" in cli("backup", str(archive))
+    home, url = empty_target
+    monkeypatch.setenv("LICENSOR_SECRET_KEY", generate_key())
+    out = run_on(home, url, monkeypatch, "restore", str(archive), code=2)
+    assert "SECRET_KEY_MISMATCH" in out and "LICENSOR_SECRET_KEY" in out

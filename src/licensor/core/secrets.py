@@ -23,13 +23,14 @@ from pathlib import Path
 
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from licensor.config import Settings
 from licensor.core.clock import wall_clock
 from licensor.core.db import Database
 from licensor.core.errors import LicensorError
-from licensor.core.models import InstallationSecretRow
+from licensor.core.models import InstallationSecretRow, SigningKeyRow
 
 KEK_FILE = "secret-key"
 _PREFIX = "sealed-v1"
@@ -113,7 +114,7 @@ class Sealer:
             return self._box.decrypt(base64.b64decode(body))
         except (CryptoError, ValueError, binascii.Error):
             raise LicensorError(
-                "SECRET_KEY_MISMATCH", f"{what} is sealed with key-encryption key {kek_id}, "
+                "SECRET_KEY_MISMATCH", f"{what}: sealed with key-encryption key {kek_id}, "
                 f"but this host's key ({self.source}) is {self.kek_id}; give every host the "
                 "same LICENSOR_SECRET_KEY (or LICENSOR_SECRET_KEY_FILE) and restart it.",
                 {"sealed_with": kek_id, "host_key": self.kek_id}, status=503) from None
@@ -158,6 +159,7 @@ class Secrets:
         with self._lock:
             sealed = self._read(db, name)
             if sealed is None:
+                self._check_same_kek(db, name)
                 try:
                     with db.transaction() as session:
                         session.add(InstallationSecretRow(
@@ -189,6 +191,16 @@ class Secrets:
         with db.reader() as session:
             rows = session.query(InstallationSecretRow.name, InstallationSecretRow.value).all()
         return {name: (value.split(":", 2) + [""])[1] for name, value in rows}
+
+    def _check_same_kek(self, db: Database, name: str) -> None:
+        """A host given another KEK than the installation's must not make a shared secret that
+        the others cannot open: the KEK of what is sealed already decides."""
+        with db.reader() as session:
+            sealed = session.scalar(select(SigningKeyRow.private_key)
+                                    .where(SigningKeyRow.private_key.is_not(None)).limit(1))
+        if sealed is not None:
+            self.sealer.open(sealed, f"The signing keys (the installation secret {name!r} is "
+                                     "not made yet)")
 
     @staticmethod
     def _read(db: Database, name: str) -> str | None:

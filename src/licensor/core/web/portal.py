@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from licensor.core.context import Context
+from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
 
 PACKAGE = Path(__file__).resolve().parents[2]
@@ -167,8 +168,14 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     ctx: Context = request.app.state.ctx
     if not hasattr(request.state, "account") and signed_in is not None:
         signed_in(request)
+    try:
+        token = csrf_token(request)
+    except LicensorError:  # this host cannot open the portal's secret: the error page says so
+        if not template.endswith("error.html"):
+            raise
+        token = ""
     # settings: the vendor's terms (Net N, minimums) are written from their values
-    html = page.render(request=request, csrf_token=csrf_token(request),
+    html = page.render(request=request, csrf_token=token,
                        vendor_name=ctx.settings.vendor_name, settings=ctx.settings,
                        account=getattr(request.state, "account", None), **values)
     return finish(request, HTMLResponse(html, status_code=status))
@@ -214,7 +221,6 @@ def install(app: Any) -> None:
     addresses under /v1 keep their JSON)."""
     from fastapi.staticfiles import StaticFiles
 
-    from licensor.core.errors import LicensorError
     from licensor.core.web.errors import error_response
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
