@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
@@ -28,6 +27,7 @@ from licensor.core.migrate import upgrade
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
+from licensor.core.web.openapi import refusals
 from licensor.core.web.rate_limit import (
     ROUTES,
     RateLimitMiddleware,
@@ -213,15 +213,13 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
 
     @app.get("/healthz", tags=["health"], response_model=Health,
-             responses={503: {"model": Health, "description": "This host cannot sign"}})
-    def healthz() -> Any:
+             responses=refusals("SIGNING_KEY_UNAVAILABLE"))
+    def healthz() -> dict[str, Any]:
         # A host that cannot open the active signing key (another key-encryption key) says so
-        # here, so that a load balancer stops sending it requests.
+        # here, so that a load balancer stops sending it requests: 503, the reason coded.
         with ctx.db.reader() as session:
-            problem = ctx.keyring.problem(session)
-        if problem is None:
-            return {"status": "ok"}
-        return JSONResponse({"status": "unavailable", "problem": problem}, status_code=503)
+            ctx.keyring.signer(session)
+        return {"status": "ok"}
 
     capability_routers = routers(ctx.settings.sandbox)
     for router in [other_methods_refused(capability_routers), *capability_routers]:

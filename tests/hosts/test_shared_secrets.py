@@ -65,9 +65,9 @@ def test_a_host_with_another_kek_says_so_and_charges_nothing(
         "product": "desktop", "seats": 1, "license_name": "Acme", "email": "a@acme.test"}).json()
     assert client.get("/healthz").json() == {"status": "ok"}
     health = other_host.get("/healthz")
-    assert health.status_code == 503 and health.json()["status"] == "unavailable"
-    assert "SIGNING_KEY_UNAVAILABLE" in health.json()["problem"]
-    assert "LICENSOR_SECRET_KEY" in health.json()["problem"]
+    assert health.status_code == 503
+    assert health.json()["error"]["code"] == "SIGNING_KEY_UNAVAILABLE"
+    assert "LICENSOR_SECRET_KEY" in health.json()["error"]["message"]
 
     for answer in (other_host.post("/v1/licenses/validate", json={
                        "license_name": "Acme", "license_key": lic["license_key"]}),

@@ -95,7 +95,7 @@ def test_an_old_installation_moves_into_the_database_unchanged(
     early = build_context(make_settings(tmp_path / "early-home", ctx.db.url), db=ctx.db)
     with TestClient(create_app(early, run_prepare=False)) as host:
         health = host.get("/healthz")
-        assert health.status_code == 503 and "licensor keys import" in health.json()["problem"]
+        assert health.status_code == 503 and "licensor keys import" in health.json()["error"]["message"]
     early.mailer.close()
 
     moved = json.loads(cli("secrets", "import", "--json"))
