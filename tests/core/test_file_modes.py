@@ -22,7 +22,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_the_sqlite_database_and_its_journal_files_are_owner_only(tmp_path: Path) -> None:
+def test_the_sqlite_database_and_its_journal_files_are_owner_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LICENSOR_SECRET_KEY", raising=False)  # a single host makes its own
     home = tmp_path / "home"
     ctx = build_context(Settings(home=home, database_url=None, sandbox=True, jobs_interval=0))
     try:
@@ -59,7 +61,10 @@ def test_every_command_that_makes_the_data_directory_makes_it_owner_only(
 
 @pytest.fixture
 def exposed_key(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A single host's generated KEK file (the installation's key), readable by others."""
+    monkeypatch.delenv("LICENSOR_SECRET_KEY", raising=False)
     path = ctx.settings.home / "secret-key"
+    path.write_text(ctx.secrets.sealer.key_text() + "\n")
     path.chmod(0o644)
     monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
     monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)

@@ -134,8 +134,9 @@ def test_the_kek_from_a_file_and_the_status_command(ctx: Context, cli: Run,
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     tmp_path: Path) -> None:
     kek = tmp_path / "kek"
-    kek.write_text((ctx.settings.home / "secret-key").read_text())
+    kek.write_text(ctx.secrets.sealer.key_text() + "\n")
     kek.chmod(0o600)
+    monkeypatch.delenv("LICENSOR_SECRET_KEY", raising=False)
     monkeypatch.setenv("LICENSOR_SECRET_KEY_FILE", str(kek))
     status = json.loads(cli("secrets", "status", "--json"))
     assert status["signing"] == "ok" and status["key_encryption_key"]["source"] == str(kek)

@@ -92,7 +92,8 @@ def test_an_old_installation_moves_into_the_database_unchanged(
     assert [k["kid"] for k in published["data"]] == [kid]
 
     # Before the import, a second host has no way to the key, and says so.
-    early = build_context(make_settings(tmp_path / "early-home", ctx.db.url), db=ctx.db)
+    early = build_context(make_settings(tmp_path / "early-home", ctx.db.url, secret_key=None),
+                          db=ctx.db)
     with TestClient(create_app(early, run_prepare=False)) as host:
         health = host.get("/healthz")
         assert health.status_code == 503 and "licensor keys import" in health.json()["error"]["message"]
@@ -154,6 +155,4 @@ def test_keys_export_and_import_keep_kids(ctx: Context, cli_in: Path, tmp_path: 
 def cli_in(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
     monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
-    for name in ("LICENSOR_SECRET_KEY", "LICENSOR_SECRET_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
     return ctx.settings.home

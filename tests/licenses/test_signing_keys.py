@@ -8,18 +8,20 @@ import stat
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
+from licensor.core.models import SigningKeyRow
 from licensor.verify import Verifier, public_keys_from_json
 from tests.builders import create_license, license_info
 
 
-def test_first_start_made_a_signing_key_sealed_under_an_owner_only_kek(
+def test_first_start_made_a_signing_key_sealed_in_the_database(
         client: TestClient, ctx: Context) -> None:
     keys = client.get("/v1/signing-keys").json()["data"]
     assert len(keys) == 1 and keys[0]["status"] == "active"
     assert keys[0]["algorithm"] == "Ed25519"
     assert not ctx.settings.keys_dir.exists()  # nothing a second host would have to copy
-    kek = ctx.settings.home / "secret-key"
-    assert stat.S_IMODE(kek.stat().st_mode) == 0o600
+    with ctx.db.reader() as session:
+        row = session.get(SigningKeyRow, keys[0]["kid"])
+        assert row is not None and (row.private_key or "").startswith("sealed-v1:")
     assert stat.S_IMODE(ctx.settings.home.stat().st_mode) == 0o700
 
 

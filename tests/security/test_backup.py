@@ -75,12 +75,13 @@ def test_backup_and_restore_round_trip(client: TestClient, ctx: Context, cli: Ru
     assert "BACKUP_EXISTS" in cli("backup", str(archive), code=2)
 
     home, url = empty_target
+    # A single host (no LICENSOR_SECRET_KEY): the keys are sealed in the database, and the file
+    # brought the key-encryption key that opens them, written owner-only into LICENSOR_HOME.
+    monkeypatch.delenv("LICENSOR_SECRET_KEY")
     assert "Restored" in run_on(home, url, monkeypatch, "restore", str(archive))
-    # The keys are sealed in the database; the file brought the key-encryption key that opens
-    # them, owner-only.
     assert not (home / "keys").exists()
     assert stat.S_IMODE((home / "secret-key").stat().st_mode) == 0o600
-    assert (home / "secret-key").read_text() == (ctx.settings.home / "secret-key").read_text()
+    assert (home / "secret-key").read_text().strip() == ctx.secrets.sealer.key_text()
     assert "intact" in run_on(home, url, monkeypatch, "audit", "verify")
     # Never over a live installation.
     assert "RESTORE_TARGET_NOT_EMPTY" in run_on(home, url, monkeypatch, "restore", str(archive),
@@ -89,6 +90,7 @@ def test_backup_and_restore_round_trip(client: TestClient, ctx: Context, cli: Ru
     restored_db = Database(url)
     try:
         restored = build_context(make_settings(home, url), db=restored_db)
+        assert restored.secrets.sealer.source == str(home / "secret-key")
         with TestClient(create_app(restored), raise_server_exceptions=False) as again:
             for lic in issued:
                 verdict = again.post("/v1/licenses/validate", json={
