@@ -28,6 +28,7 @@ from licensor.core.web import console, errors, openapi, portal, sandbox, webhook
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.nul import refuse_nul
+from licensor.core.web.openapi import refusals
 from licensor.core.web.rate_limit import (
     ROUTES,
     RateLimitMiddleware,
@@ -163,6 +164,17 @@ def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
             log.exception("jobs run failed")
 
 
+def _say_signing_problem(ctx: Context) -> None:
+    try:
+        with ctx.db.reader() as session:
+            problem = ctx.keyring.problem(session)
+    except Exception:  # a database not reachable yet is said by the first request
+        log.exception("checking the signing key at start-up failed")
+        return
+    if problem is not None:
+        log.error("this host cannot sign (GET /healthz answers 503): %s", problem)
+
+
 def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
     """Payments a killed process left in doubt: those already in doubt now, and those that
     become so (their process may have died just before this one started)."""
@@ -184,6 +196,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         worker = None
+        _say_signing_problem(ctx)
         threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
                          name="licensor-reconcile").start()
         if ctx.settings.jobs_interval > 0:
@@ -217,8 +230,13 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
                        exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
                                ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
 
-    @app.get("/healthz", tags=["health"], response_model=Health)
+    @app.get("/healthz", tags=["health"], response_model=Health,
+             responses=refusals("SIGNING_KEY_UNAVAILABLE"))
     def healthz() -> dict[str, Any]:
+        # A host that cannot open the active signing key (another key-encryption key) says so
+        # here, so that a load balancer stops sending it requests: 503, the reason coded.
+        with ctx.db.reader() as session:
+            ctx.keyring.signer(session)
         return {"status": "ok"}
 
     capability_routers = routers(ctx.settings.sandbox)
