@@ -187,6 +187,20 @@ def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
             log.exception("reconciling payments at start-up failed")
 
 
+def _install_middleware(app: FastAPI, ctx: Context) -> None:
+    app.add_middleware(RequestBoundary)
+    app.add_middleware(ValidateHotPath)  # validation skips the stack
+    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
+    if limiter is not None:  # outermost: counted before anything else runs, validation too
+        app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                           trusted=trusted_networks(ctx.settings.trusted_proxies))
+    # Outermost of all: an oversized body is refused before anything reads or parses it.
+    # The artifact upload streams its own body, up to its own limit.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
+                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
+                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
+
+
 def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastAPI:
     ctx = ctx or build_context(Settings())
     if run_prepare:
@@ -218,17 +232,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
                          dependencies=[Depends(refuse_nul)])
     app.state.ctx = ctx
     errors.install(app)
-    app.add_middleware(RequestBoundary)
-    app.add_middleware(ValidateHotPath)  # validation skips the stack
-    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
-    if limiter is not None:  # outermost: counted before anything else runs, validation too
-        app.add_middleware(RateLimitMiddleware, limiter=limiter,
-                           trusted=trusted_networks(ctx.settings.trusted_proxies))
-    # Outermost of all: an oversized body is refused before anything reads or parses it.
-    # The artifact upload streams its own body, up to its own limit.
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
-                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
-                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
+    _install_middleware(app, ctx)
 
     @app.get("/healthz", tags=["health"], response_model=Health,
              responses=refusals("SIGNING_KEY_UNAVAILABLE"))

@@ -132,9 +132,7 @@ def begin(ctx: Context, session: Session, prepare: Callable[[], Intent | None],
     another attempt holds the same thing, everything is rolled back, its owner is waited for
     (or, when it is in doubt, it is reconciled) and `prepare` runs again on fresh data.
     Returns None when `prepare` finds nothing to pay (the session's transaction stays open).
-    A host that cannot sign with the active key refuses here, before anything is charged:
-    what is paid for is signed afterwards (License Keys), and a charge it cannot fulfil would
-    only be refunded.
+    A host that cannot sign with the active key refuses here, before anything is charged.
     """
     ctx.keyring.signer(session)
     session.commit()
@@ -388,16 +386,5 @@ from licensor.core.payments_reconcile import (
     settler,
 )
 
-__all__ = [
-    "Charge",
-    "PaymentProcessor",
-    "PaymentSource",
-    "Refund",
-    "SavedCard",
-    "complete",
-    "declined",
-    "fulfiller",
-    "reconcile",
-    "reconcile_in_doubt",
-    "settler",
-]
+__all__ = ["Charge", "PaymentProcessor", "PaymentSource", "Refund", "SavedCard", "complete",
+           "declined", "fulfiller", "reconcile", "reconcile_in_doubt", "settler"]
