@@ -78,7 +78,10 @@ def make_settings(home: Path, url: str, **overrides: Any) -> Settings:
                               "admin_token": ADMIN_TOKEN, "jobs_interval": 0, "smtp_url": None,
                               # Off unless a test turns them on: suites send far more than any
                               # one address may (tests/security/test_rate_limits.py tests them).
-                              "rate_limits": "off"}
+                              "rate_limits": "off",
+                              # Argon2 at its cheapest: a production hash costs ~0.1 s
+                              # (tests/security/test_password_cost.py checks production's).
+                              "password_hash_cost": "minimum"}
     values.update(overrides)
     return Settings(**values)
 
@@ -112,6 +115,7 @@ def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
     monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
     monkeypatch.setenv("LICENSOR_SANDBOX", "1")
+    monkeypatch.setenv("LICENSOR_PASSWORD_HASH_COST", "minimum")
     monkeypatch.delenv("LICENSOR_ADMIN_TOKEN", raising=False)
     runner = CliRunner()
 
