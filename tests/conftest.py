@@ -1,5 +1,12 @@
 """Test fixtures: a real database (SQLite always; PostgreSQL when LICENSOR_TEST_DATABASE_URL is
-set), emptied before each test, a context and an HTTP client on the real app."""
+set), emptied before each test, a context and an HTTP client on the real app.
+
+`./run test` runs the suite on pytest-xdist workers (`--dist loadgroup`). Each worker has its
+own database (its own SQLite file under its own basetemp, its own PostgreSQL database), and a
+file's tests all run on one worker, in order, as without xdist (module fixtures such as a
+server started once for the file stay correct). Tests marked `browser` share one group, so
+one Chromium runs at a time; `server` marks tests that start `licensor serve` as a subprocess
+(free ports, tests/core/server.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +33,19 @@ from licensor.core.migrate import upgrade
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
+# Groups of tests that must not run beside each other on two workers, by marker.
+EXCLUSIVE = {"browser": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets an xdist group: its marker's (EXCLUSIVE), one of its own
+    (`@pytest.mark.xdist_group`), or else its file's."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        group = next((g for m, g in EXCLUSIVE.items() if item.get_closest_marker(m)), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +59,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     base = make_url(PG_URL)
-    name = f"licensor_test_{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # each worker a database of its own
+    name = f"licensor_test_{worker}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
