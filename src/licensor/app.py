@@ -19,11 +19,9 @@ from licensor.accounts import endpoints as accounts_endpoints
 from licensor.accounts import pages as accounts_pages
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog import pages as catalog_pages
-from licensor.catalog.service import load_default
 from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
-from licensor.core.migrate import upgrade
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
@@ -44,7 +42,6 @@ from licensor.licenses.hot_path import ValidateHotPath
 from licensor.maintenance import endpoints as releases_endpoints
 from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
-from licensor.maintenance.service import load_default_releases
 from licensor.marketplace import admin_pages as marketplace_admin_pages
 from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import pages as marketplace_pages
@@ -58,6 +55,7 @@ from licensor.staff import dashboard_pages as staff_dashboard_pages
 from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
+from licensor.startup import prepare, seed  # noqa: F401  (app.prepare, app.seed)
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
@@ -119,22 +117,6 @@ def admin_pages() -> list[APIRouter]:
         staff_catalog_pages.router,
         discounts_admin_pages.router,
     ]
-
-
-def prepare(ctx: Context) -> None:
-    """First start and every start: migrations, default catalog, a signing key."""
-    upgrade(ctx.db.url)
-    seed(ctx)
-
-
-def seed(ctx: Context) -> None:
-    """The default catalog (and its release history) on an empty database, and an active signing
-    key."""
-    with ctx.db.transaction() as session:
-        now = ctx.clock.now(session)
-        load_default(session, now)
-        load_default_releases(session, now)
-        ctx.keyring.ensure_active(session, now)
 
 
 def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
