@@ -65,6 +65,7 @@ from licensor.webhooks import endpoints as webhook_endpoints
 
 log = logging.getLogger("licensor")
 
+
 def routers(sandbox_mode: bool) -> list[APIRouter]:
     """Every capability's router, in the order their routes are matched; the sandbox's only in
     sandbox mode."""
