@@ -37,15 +37,36 @@ PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
 EXCLUSIVE = {"browser": "browser"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test gets an xdist group: its marker's (EXCLUSIVE), one of its own
     (`@pytest.mark.xdist_group`), or else its file's."""
+    grouping = getattr(config.option, "loadgroup", False)  # on an xdist worker, --dist loadgroup
     for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = next((g for m, g in EXCLUSIVE.items() if item.get_closest_marker(m)), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+        marked = item.get_closest_marker("xdist_group")
+        if marked is None:
+            group = next((g for m, g in EXCLUSIVE.items() if item.get_closest_marker(m)),
+                         item.nodeid.split("::")[0])
+            item.add_marker(pytest.mark.xdist_group(group))
+        else:
+            group = str(marked.args[0] if marked.args else marked.kwargs.get("name", "default"))
+        if grouping:
+            _name_group(item, group)
+
+
+def _name_group(item: pytest.Item, group: str) -> None:
+    """xdist's scheduler reads a test's group from its id ("...@group"). pytest 9.2 keeps the id
+    in `_id`, while xdist 3.8 still writes `_nodeid` (no longer read): without this every test
+    is scheduled alone and a file's tests are split between workers."""
+    if "@" in item.nodeid.rsplit("]", 1)[-1]:
+        return  # named already (an xdist that writes the id pytest reads)
+    named = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(named)
+    else:
+        item._nodeid = named  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
