@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -137,9 +138,23 @@ def ctx(database: Database, tmp_path: Path) -> Iterator[Context]:
     context.mailer.close()  # no sender of this test may touch the next test's rows
 
 
+@pytest.fixture(scope="module")
+def module_apps() -> dict[str, FastAPI]:
+    """The apps a module's tests share, by their settings (all but the home directory)."""
+    return {}
+
+
 @pytest.fixture
-def client(ctx: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx, run_prepare=False), raise_server_exceptions=False) as c:
+def client(ctx: Context, module_apps: dict[str, FastAPI]) -> Iterator[TestClient]:
+    """A client on the real app, with this test's context. One app per module and settings
+    (building one takes ~25 ms): the app reads its context from app.state, set here for each
+    test, and runs its lifespan (start-up, shut-down) for each test as before."""
+    key = ctx.settings.model_dump_json(exclude={"home"})
+    app = module_apps.get(key)
+    if app is None:
+        app = module_apps[key] = create_app(ctx, run_prepare=False)
+    app.state.ctx = ctx
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 

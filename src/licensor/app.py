@@ -151,22 +151,24 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # app.state's, not create_app's: the tests' client fixture gives one app each test's.
+        live: Context = _app.state.ctx
         stop = threading.Event()
         worker = None
-        threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
+        threading.Thread(target=_reconcile_at_start, args=(live, stop), daemon=True,
                          name="licensor-reconcile").start()
-        if ctx.settings.jobs_interval > 0:
-            worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
+        if live.settings.jobs_interval > 0:
+            worker = threading.Thread(target=_jobs_loop, args=(live, stop), daemon=True,
                                       name="licensor-jobs")
             worker.start()
         # Webhook deliveries a stopped or killed process left pending go out now.
-        webhooks_delivery.wake(ctx)
+        webhooks_delivery.wake(live)
         yield
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
-        ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
-        webhooks_delivery.close(ctx)
+        live.mailer.close(timeout=live.settings.smtp_timeout + 5)
+        webhooks_delivery.close(live)
 
     # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,
