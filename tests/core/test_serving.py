@@ -33,6 +33,7 @@ def _log(tmp_path: Path) -> str:
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_two_workers_are_granian_workers_that_come_back(ctx: Context, tmp_path: Path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_the_javascript_verifier_against_a_running_server(ctx: Context, tmp_path: Path) -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS,
                    check=True, capture_output=True, timeout=300)
