@@ -68,7 +68,6 @@ def _licenses_app() -> typer.Typer:
     looks for them."""
     from licensor.bulk import commands as bulk_commands
     from licensor.licenses import commands as licenses_commands
-
     from licensor.releases import commands as artifact_commands
 
     for name, command in bulk_commands.COMMANDS.items():
