@@ -281,6 +281,7 @@ def test_the_upgrade_flow_at_375_px_has_no_horizontal_scroll(browser: Any, serve
         lic = api.license(seats=1)
 
         def fits() -> None:
+            page.wait_for_load_state()  # after a click that navigates: the new document
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (page.url, width)
 
