@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Prefix of the rate-limit keys in Redis, so several installations can share one Redis.
     rate_limit_prefix: str = "licensor"
+    # Argon2 cost of password hashes (core/passwords.py): "minimum" is for test suites only.
+    password_hash_cost: Literal["default", "minimum"] = "default"
     # Addresses or networks of reverse proxies whose X-Forwarded-For names the client.
     trusted_proxies: str = ""
     # Let webhook endpoints in production (sandbox off) resolve to loopback, private or
