@@ -49,9 +49,11 @@ def test_an_id_vies_does_not_know_is_refused(vies: ViesStandIn, client: TestClie
 def test_vies_not_answering_taxes_the_buyer_as_a_consumer(vies: ViesStandIn, client: TestClient,
                                                           mode: str) -> None:
     vies.mode = mode
+    vies.delay = 4.0  # far past the 0.5 s timeout, so a loaded machine cannot blur the two
     started = time.monotonic()
     order = ordered(client, country="FR", vat_id=FRENCH_VAT_ID)
-    assert time.monotonic() - started < vies.delay  # the timeout, not VIES, decided
+    if mode == "slow":
+        assert time.monotonic() - started < vies.delay  # the timeout, not VIES, decided
     assert (order["tax"]["treatment"], order["tax"]["rate"]) == ("standard", "20")
     assert (order["tax"]["vat_id"], order["tax"]["vat_id_status"]) == (FRENCH_VAT_ID,
                                                                        "unverified")
