@@ -17,6 +17,7 @@ from starlette.requests import Request
 from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.accounts import endpoints as accounts_endpoints
 from licensor.accounts import pages as accounts_pages
+from licensor.accounts import self_pages as accounts_self_pages
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog import pages as catalog_pages
 from licensor.catalog.service import load_default
@@ -103,6 +104,7 @@ def pages() -> list[APIRouter]:
     """The customer portal's pages (HTML), each capability's beside its endpoints."""
     return [
         accounts_pages.router,
+        accounts_self_pages.router,
         catalog_pages.router,
         licenses_pages.router,
         maintenance_pages.router,

@@ -33,6 +33,10 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def get_account(session: Session, account_id: str) -> AccountRow | None:
     return AccountRepository(session).get(account_id)
 

@@ -60,6 +60,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "UNKNOWN_PLATFORM": 404,
     "DOWNLOAD_NOT_ALLOWED": 403,
     "DOWNLOAD_LINK_EXPIRED": 410,
+    "LINK_EXPIRED": 410,
     "INVALID_TTL": 422,
     # Accounts, sites, subscriptions
     "EMAIL_TAKEN": 409,
