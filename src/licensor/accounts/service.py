@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from licensor.accounts import lockout
 from licensor.accounts.models import AccountRow, AccountTokenRow
 from licensor.accounts.repository import AccountRepository, AccountSessionRepository
-from licensor.core import audit
+from licensor.core import audit, events
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import token_hash
 
@@ -77,6 +77,8 @@ def create_account(session: Session, *, email: str, name: str, password: str,
     audit.record(session, actor=f"account:{row.id}", action="account.created",
                  entity_type="account", entity_id=row.id, before=None,
                  after={"email": email, "name": row.name}, now=now)
+    # account.created(account): others react in this transaction (a site invitation joins)
+    events.emit(None, session, now, "account.created", account=row)
     return row, _new_token(session, row, session_now or now)
 
 

@@ -70,6 +70,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SITE_NOT_FOUND": 404,
     "PROJECT_NOT_FOUND": 404,
     "ACCOUNT_NOT_FOUND": 404,
+    "MEMBER_NOT_FOUND": 404,
     "NOT_STAFF": 409,
     # The admin console's staff
     "STAFF_EXISTS": 409,
