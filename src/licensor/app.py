@@ -66,6 +66,7 @@ from licensor.staff import pages as staff_pages
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import endpoints as subscriptions_endpoints
+from licensor.subscriptions import drive_pages as subscriptions_drive_pages
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
@@ -112,6 +113,7 @@ def pages() -> list[APIRouter]:
         orders_pages.router,
         releases_pages.router,
         subscriptions_pages.router,
+        subscriptions_drive_pages.router,
     ]
 
 
