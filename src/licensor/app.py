@@ -65,8 +65,8 @@ from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
-from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import drive_pages as subscriptions_drive_pages
+from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from tests.portal.helpers import field_error, post
 
+
 def sign_up(client: TestClient, email: str = "ana@acme.test") -> str:
     r = post(client, "/signup", {"name": "Ana", "email": email, "password": "pw"},
              follow_redirects=False)

@@ -31,8 +31,8 @@ NOTICES = {"subscribed": "Subscribed: the Google account can use Balsamiq for Go
 
 def plan_options(product: Product) -> list[tuple[str, str]]:
     """Each plan with its prices, so the choice is made knowing what it costs."""
-    return [(p.code, f"{p.name}: {money(p.price('month'))} a month or "
-                     f"{money(p.price('year'))} a year") for p in product.plans or ()]
+    return [(p.code, (f"{p.name}: {money(p.price('month'))} a month or "
+                      f"{money(p.price('year'))} a year")) for p in product.plans or ()]
 
 
 def _page(request: Request, ctx: Context, session: Session, account: AccountRow | None, *,
