@@ -56,7 +56,7 @@ def test_account_changes_its_email_when_the_mailed_link_is_followed(page: Any,
                                                                     api: Api) -> None:
     ana = api.account("Ana")
     log_in(page, ana)
-    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Account", exact=True).click()
     assert page.get_by_label("Name").input_value() == "Ana"
     new = "new-" + ana["email"]
     page.get_by_label("Name").fill("Ana Diaz")

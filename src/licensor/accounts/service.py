@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,6 +37,15 @@ _DUMMY_HASH = _hasher.hash("not-a-password")
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def audit_names(session: Session, entries: Sequence[Any]) -> dict[str, str]:
+    """How the audit log's people read in the console: each `account:<id>` actor and each
+    account entity id named by its email (an account since deleted keeps its id)."""
+    ids = {e.actor.removeprefix("account:") for e in entries if e.actor.startswith("account:")}
+    ids |= {e.entity_id for e in entries if e.entity_type == "account"}
+    found = AccountRepository(session).emails(ids) if ids else {}
+    return {**{f"account:{i}": f"account {email}" for i, email in found.items()}, **found}
 
 
 def get_account(session: Session, account_id: str) -> AccountRow | None:
