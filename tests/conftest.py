@@ -26,6 +26,10 @@ from licensor.core.migrate import upgrade
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
+# One key-encryption key for every context, CLI run and server of the suite, as every host of an
+# installation has one: a test that builds a second context on the test's database (another
+# LICENSOR_HOME) can sign with its keys. Tests of the generated LICENSOR_HOME/secret-key unset it.
+os.environ.setdefault("LICENSOR_SECRET_KEY", "bGljZW5zb3ItdGVzdC1zdWl0ZS1rZXktMzItYnl0ZXM=")
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from licensor.core.web import console, errors, openapi, portal, sandbox, webhook
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.nul import refuse_nul
+from licensor.core.web.openapi import refusals
 from licensor.core.web.rate_limit import (
     ROUTES,
     RateLimitMiddleware,
@@ -161,6 +162,17 @@ def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
             log.exception("jobs run failed")
 
 
+def _say_signing_problem(ctx: Context) -> None:
+    try:
+        with ctx.db.reader() as session:
+            problem = ctx.keyring.problem(session)
+    except Exception:  # a database not reachable yet is said by the first request
+        log.exception("checking the signing key at start-up failed")
+        return
+    if problem is not None:
+        log.error("this host cannot sign (GET /healthz answers 503): %s", problem)
+
+
 def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
     """Payments a killed process left in doubt: those already in doubt now, and those that
     become so (their process may have died just before this one started)."""
@@ -173,6 +185,20 @@ def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
             log.exception("reconciling payments at start-up failed")
 
 
+def _install_middleware(app: FastAPI, ctx: Context) -> None:
+    app.add_middleware(RequestBoundary)
+    app.add_middleware(ValidateHotPath)  # validation skips the stack
+    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
+    if limiter is not None:  # outermost: counted before anything else runs, validation too
+        app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                           trusted=trusted_networks(ctx.settings.trusted_proxies))
+    # Outermost of all: an oversized body is refused before anything reads or parses it.
+    # The artifact upload streams its own body, up to its own limit.
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
+                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
+                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
+
+
 def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastAPI:
     ctx = ctx or build_context(Settings())
     if run_prepare:
@@ -182,6 +208,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         worker = None
+        _say_signing_problem(ctx)
         threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
                          name="licensor-reconcile").start()
         if ctx.settings.jobs_interval > 0:
@@ -203,20 +230,15 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
                          dependencies=[Depends(refuse_nul)])
     app.state.ctx = ctx
     errors.install(app)
-    app.add_middleware(RequestBoundary)
-    app.add_middleware(ValidateHotPath)  # validation skips the stack
-    limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
-    if limiter is not None:  # outermost: counted before anything else runs, validation too
-        app.add_middleware(RateLimitMiddleware, limiter=limiter,
-                           trusted=trusted_networks(ctx.settings.trusted_proxies))
-    # Outermost of all: an oversized body is refused before anything reads or parses it.
-    # The artifact upload streams its own body, up to its own limit.
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
-                       exempt=[("PUT", releases_endpoints.ARTIFACT_PATH),
-                               ("POST", f"^{releases_admin_pages.UPLOAD_PATH}$")])
+    _install_middleware(app, ctx)
 
-    @app.get("/healthz", tags=["health"], response_model=Health)
+    @app.get("/healthz", tags=["health"], response_model=Health,
+             responses=refusals("SIGNING_KEY_UNAVAILABLE"))
     def healthz() -> dict[str, Any]:
+        # A host that cannot open the active signing key (another key-encryption key) says so
+        # here, so that a load balancer stops sending it requests: 503, the reason coded.
+        with ctx.db.reader() as session:
+            ctx.keyring.signer(session)
         return {"status": "ok"}
 
     capability_routers = routers(ctx.settings.sandbox)

@@ -8,7 +8,7 @@ import typer
 from licensor import capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.bulk import commands as bulk_commands
 from licensor.catalog import commands as catalog_commands
-from licensor.core import admin_commands, mail_commands, time_commands
+from licensor.core import admin_commands, mail_commands, secret_commands, time_commands
 from licensor.core.commands import (  # noqa: F401  (re-exported for older imports)
     console,
     context,
@@ -53,6 +53,7 @@ for name, group in (("db", admin_commands.db_app), ("keys", admin_commands.keys_
                     ("tokens", admin_commands.tokens_app), ("audit", admin_commands.audit_app),
                     ("clock", time_commands.clock_app), ("jobs", time_commands.jobs_app)):
     app.add_typer(group, name=name)
+app.add_typer(secret_commands.secrets_app, name="secrets")
 
 # Bulk import and issue sit next to `licenses issue`, where a vendor looks for them.
 for name, command in bulk_commands.COMMANDS.items():

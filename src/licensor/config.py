@@ -6,7 +6,7 @@ from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,10 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
+    # The key-encryption key sealing the secrets every host shares (core/secrets.py), or the
+    # file holding it; without either, one made in `home` (a single host only).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
     admin_token: str | None = None
     sandbox: bool = True
     smtp_url: str | None = None

@@ -1,4 +1,5 @@
-"""Signing keys: made on first start (owner-only file), rotated, retired; public keys served."""
+"""Signing keys: made on first start (sealed in the database under an owner-only key-encryption
+key), rotated, retired; public keys served."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ import stat
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
+from licensor.core.models import SigningKeyRow
 from licensor.verify import Verifier, public_keys_from_json
 from tests.builders import create_license, license_info
 
 
-def test_first_start_made_an_owner_only_signing_key(client: TestClient, ctx: Context) -> None:
+def test_first_start_made_a_signing_key_sealed_in_the_database(
+        client: TestClient, ctx: Context) -> None:
     keys = client.get("/v1/signing-keys").json()["data"]
     assert len(keys) == 1 and keys[0]["status"] == "active"
     assert keys[0]["algorithm"] == "Ed25519"
-    path = ctx.settings.keys_dir / f"{keys[0]['kid']}.ed25519"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(ctx.settings.keys_dir.stat().st_mode) == 0o700
+    assert not ctx.settings.keys_dir.exists()  # nothing a second host would have to copy
+    with ctx.db.reader() as session:
+        row = session.get(SigningKeyRow, keys[0]["kid"])
+        assert row is not None and (row.private_key or "").startswith("sealed-v1:")
+    assert stat.S_IMODE(ctx.settings.home.stat().st_mode) == 0o700
 
 
 def test_rotation_keeps_old_keys_valid_until_retired(client: TestClient, ctx, admin) -> None:

@@ -133,3 +133,18 @@ def test_a_payment_held_by_the_bank_is_confirmed_with_stripe_js(
     assert "handleNextAction" in script and "data-client-secret" in script
     back = client.get(f"/payments/return?payment_intent={intent['id']}")
     assert back.status_code == 200 and "being completed now" in back.text
+
+
+def test_a_subscription_payment_held_by_the_bank_too(ctx: Context, client: TestClient,
+                                                     stripe: None) -> None:
+    from licensor.core.payments_stripe import StripeProcessor
+    from tests.orders.stripe_standin import StripeStandIn
+
+    http = StripeStandIn()
+    ctx.payments = StripeProcessor("sk_test_portal", http_client=http)
+    path = billing_page(client)
+    page = post(client, path, {"plan": "small", "interval": "month", "action": "subscribe",
+                               "card_token": "pm_card_threeDSecure"})
+    assert page.status_code == 402, page.text
+    [intent] = http.payment_intents()
+    assert f'data-client-secret="{intent["client_secret"]}"' in page.text

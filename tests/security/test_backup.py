@@ -75,11 +75,13 @@ def test_backup_and_restore_round_trip(client: TestClient, ctx: Context, cli: Ru
     assert "BACKUP_EXISTS" in cli("backup", str(archive), code=2)
 
     home, url = empty_target
+    # A single host (no LICENSOR_SECRET_KEY): the keys are sealed in the database, and the file
+    # brought the key-encryption key that opens them, written owner-only into LICENSOR_HOME.
+    monkeypatch.delenv("LICENSOR_SECRET_KEY")
     assert "Restored" in run_on(home, url, monkeypatch, "restore", str(archive))
-    keys = home / "keys"
-    assert stat.S_IMODE(keys.stat().st_mode) == 0o700
-    assert len(list(keys.iterdir())) == 2
-    assert all(stat.S_IMODE(k.stat().st_mode) == 0o600 for k in keys.iterdir())
+    assert not (home / "keys").exists()
+    assert stat.S_IMODE((home / "secret-key").stat().st_mode) == 0o600
+    assert (home / "secret-key").read_text().strip() == ctx.secrets.sealer.key_text()
     assert "intact" in run_on(home, url, monkeypatch, "audit", "verify")
     # Never over a live installation.
     assert "RESTORE_TARGET_NOT_EMPTY" in run_on(home, url, monkeypatch, "restore", str(archive),
@@ -88,6 +90,7 @@ def test_backup_and_restore_round_trip(client: TestClient, ctx: Context, cli: Ru
     restored_db = Database(url)
     try:
         restored = build_context(make_settings(home, url), db=restored_db)
+        assert restored.secrets.sealer.source == str(home / "secret-key")
         with TestClient(create_app(restored), raise_server_exceptions=False) as again:
             for lic in issued:
                 verdict = again.post("/v1/licenses/validate", json={
@@ -117,3 +120,16 @@ def test_restore_refuses_what_is_not_a_backup(ctx: Context, empty_target: tuple[
     assert "BACKUP_INVALID" in run_on(home, url, monkeypatch, "restore", str(junk), code=2)
     assert "BACKUP_NOT_FOUND" in run_on(home, url, monkeypatch, "restore",
                                         str(tmp_path / "nope"), code=2)
+
+
+def test_restore_refuses_a_host_given_another_key_encryption_key(
+        ctx: Context, cli: Run, empty_target: tuple[Path, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from licensor.core.secrets import generate_key
+
+    archive = tmp_path / "licensor.backup"
+    assert "Backed up" in cli("backup", str(archive))
+    home, url = empty_target
+    monkeypatch.setenv("LICENSOR_SECRET_KEY", generate_key())
+    out = run_on(home, url, monkeypatch, "restore", str(archive), code=2)
+    assert "SECRET_KEY_MISMATCH" in out and "LICENSOR_SECRET_KEY" in out

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from licensor.config import Settings
+from licensor.core import secret_commands
 from licensor.core.commands import (
     JSON_OPTION,
     console,
@@ -48,9 +49,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     from licensor.core import serving
 
     try:
-        context().keyring.check_private_files()
+        ctx = context()
+        ctx.keyring.check_private_files()
+        ctx.secrets.sealer  # noqa: B018  (a key-encryption key given wrongly stops the start)
+        with ctx.db.reader() as session:
+            problem = ctx.keyring.problem(session)
     except LicensorError as exc:
         fail(exc)
+    if problem is not None:  # served anyway: /healthz says it, the load balancer skips it
+        err.print(f"[red]This host cannot sign[/red] (GET /healthz answers 503): {problem}",
+                  markup=True, highlight=False)
     chosen = serving.pick(server.value, workers)
     typer.echo(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s), "
                f"{chosen}")  # one line, never wrapped: logs and tests read it
@@ -61,9 +69,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def db_upgrade() -> None:
     """Apply pending migrations."""
     from licensor.core.migrate import upgrade
+    from licensor.core.secrets import ensure_home
 
     settings = Settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_home(settings.home)
     upgrade(settings.resolved_database_url)
     console.print("Database is up to date.")
 
@@ -103,14 +112,24 @@ def keys_retire(kid: str) -> None:
 
 
 @keys_app.command("export")
-def keys_export() -> None:
+def keys_export(private: Annotated[Path | None, typer.Option(
+        help="Instead: write the private keys into this folder (owner-only), as `licensor keys "
+             "import` reads them")] = None) -> None:
     """Print the public keys as JSON for offline verifiers shipped in apps: the document GET
     /v1/signing-keys serves, without retired keys (licensor.verify.public_keys_from_json and
     the JavaScript verifier read it as it is)."""
+    if private is not None:
+        count = secret_commands.export_private(private)
+        console.print(f"Wrote {count} private signing key(s) to {private}: keep them as safe "
+                      "as the installation itself, and delete them once used.")
+        return
     data = run_command(lambda ctx, s, now: [
         {"kid": r.kid, "algorithm": "Ed25519", "public_key": r.public_key, "status": r.status}
         for r in ctx.keyring.all(s) if r.status != "retired"])
     print_json({"data": data, "next_cursor": None})
+
+
+keys_app.command("import")(secret_commands.keys_import)
 
 
 # -- tokens --------------------------------------------------------------------------------
@@ -202,9 +221,10 @@ def backup_command(path: Path, force: Annotated[bool, typer.Option(
 def restore_command(path: Path) -> None:
     """Restore a backup into an empty data directory and an empty database."""
     from licensor.core import backup
+    from licensor.core.secrets import ensure_home
 
     settings = Settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    ensure_home(settings.home)
     try:
         report = backup.restore(settings, path)
     except LicensorError as exc:

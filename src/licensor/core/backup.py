@@ -2,10 +2,10 @@
 
 A backup without the private signing keys cannot issue a License Key again, and keys without the
 database cannot say which licenses are revoked, so one file holds both: a tar archive with
-`manifest.json`, the database (SQLite through its online backup API, a consistent copy while the
-server runs; PostgreSQL through `pg_dump --format=custom`, one snapshot) and `keys/`. The
-database is copied first and the keys after, so every key the copied database names is in the
-file (a key is written to disk before the database row that announces it).
+`manifest.json`, the key-encryption key that opens the secrets sealed in the database
+(`secret-key`, core/secrets.py), the database (SQLite through its online backup API, a
+consistent copy while the server runs; PostgreSQL through `pg_dump --format=custom`, one snapshot) and `keys/` (private
+keys of an installation from before keys lived in the database, not yet imported).
 
 The file holds private keys and customers' addresses: it is created owner-only (0600), and it
 must be kept like the keys themselves (docs/security.md). A restore goes into an empty data
@@ -34,6 +34,7 @@ from sqlalchemy.engine import URL, make_url
 from licensor import __version__
 from licensor.config import Settings
 from licensor.core.errors import LicensorError
+from licensor.core.secrets import KEK_FILE, Sealer, decode_key, sealer_for
 
 FORMAT = "licensor-backup-v1"
 _KEY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\.ed25519$")
@@ -133,6 +134,9 @@ def backup(settings: Settings, path: Path, *, force: bool = False) -> Report:
                   "--file", str(database_file)], _pg_env(url), "pg_dump")
         keys = sorted(p for p in settings.keys_dir.glob("*.ed25519") if p.is_file())
         manifest["keys"] = [p.name for p in keys]
+        # The database holds the private keys sealed: the file must also hold what opens them.
+        kek = (sealer_for(settings).key_text() + "\n").encode()
+        manifest["secret_key"] = KEK_FILE
         partial = path.with_name(f".{path.name}.partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)  # also when a partial file of an earlier attempt was there
@@ -141,6 +145,7 @@ def backup(settings: Settings, path: Path, *, force: bool = False) -> Report:
             tar.add(database_file, arcname=database_file.name)
             for key in keys:
                 _add_bytes(tar, f"keys/{key.name}", key.read_bytes())
+            _add_bytes(tar, KEK_FILE, kek)
         os.replace(partial, path)
     return Report(path, kind, len(keys))
 
@@ -196,6 +201,9 @@ def restore(settings: Settings, path: Path) -> Report:
         if not all(_KEY_NAME.match(k) for k in keys):
             raise _invalid(path, "a key file name is not one Licensor writes")
         _check_keys_free(settings.keys_dir, {k: _member(tar, f"keys/{k}", path) for k in keys})
+        kek = _member(tar, KEK_FILE, path) if manifest.get("secret_key") else None
+        if kek is not None:
+            _check_kek(settings, kek)
         member = "database.sqlite" if kind == "sqlite" else "database.pgdump"
         database_file = Path(tmp) / member
         database_file.write_bytes(_member(tar, member, path))
@@ -204,6 +212,8 @@ def restore(settings: Settings, path: Path) -> Report:
         else:
             _pg_restore(database_file, url, manifest)
         _write_keys(settings.keys_dir, {k: _member(tar, f"keys/{k}", path) for k in keys})
+        if kek is not None and settings.secret_key is None and settings.secret_key_file is None:
+            _write_kek(settings.home / KEK_FILE, kek)
     return Report(path, kind, len(keys))
 
 
@@ -246,7 +256,32 @@ def _check_keys_free(keys_dir: Path, keys: dict[str, bytes]) -> None:
             raise _not_empty("The signing-key folder", str(keys_dir))
 
 
+def _check_kek(settings: Settings, kek: bytes) -> None:
+    """A host given its own KEK must be given the backup's; a single host takes the backup's
+    into LICENSOR_HOME/secret-key, which must not hold another."""
+    if settings.secret_key is None and settings.secret_key_file is None:
+        existing = settings.home / KEK_FILE
+        if existing.exists() and existing.read_bytes().strip() != kek.strip():
+            raise _not_empty("The key-encryption key file", str(existing))
+        return
+    if Sealer(decode_key(kek.decode(), "the backup"), "the backup").kek_id != sealer_for(settings).kek_id:
+        raise LicensorError("SECRET_KEY_MISMATCH", "This backup's secrets are sealed with "
+                            "another key-encryption key than LICENSOR_SECRET_KEY(_FILE) gives; "
+                            "unset it to restore the backup's own key into LICENSOR_HOME, or "
+                            "give the key the backup was made with.", status=409)
+
+
+def _write_kek(target: Path, kek: bytes) -> None:
+    if target.exists():
+        return  # the same key (checked before anything was written)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(kek)
+
+
 def _write_keys(keys_dir: Path, keys: dict[str, bytes]) -> None:
+    if not keys:
+        return
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
     for name, data in keys.items():

@@ -11,6 +11,7 @@ from licensor.core.clock import Clock
 from licensor.core.db import Database
 from licensor.core.mail import Mailer
 from licensor.core.payment_processor import PaymentProcessor
+from licensor.core.secrets import Secrets, ensure_home
 from licensor.core.signing import Keyring
 
 
@@ -30,6 +31,7 @@ class Context:
     clock: Clock
     keyring: Keyring
     mailer: Mailer
+    secrets: Secrets
     # Long-lived helpers made on first use, one slot each (tests put stand-ins in them):
     # the payment processor chosen by configuration (payments.processor_for);
     payments: PaymentProcessor | None = None
@@ -43,14 +45,16 @@ class Context:
 
 
 def build_context(settings: Settings, db: Database | None = None) -> Context:
-    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail, the database
+    ensure_home(settings.home)  # the database, mail, a single host's key-encryption key
+    shared = Secrets(settings)
     database = db or Database(settings.resolved_database_url)
     mail_templates.configure(settings.vendor_name, settings.vendor_contact, settings.public_url)
     return Context(
         settings=settings,
         db=database,
         clock=Clock(settings.sandbox),
-        keyring=Keyring(settings.keys_dir),
+        keyring=Keyring(settings.keys_dir, shared),
         mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.mail_from,
                       timeout=settings.smtp_timeout),
+        secrets=shared,
     )

@@ -29,6 +29,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "SIGNING_KEY_NOT_FOUND": 404,
     "SIGNING_KEY_ACTIVE": 409,
     "SIGNING_KEY_EXPOSED": 500,
+    # This host cannot open the active signing key (another key-encryption key, or a key made
+    # before keys lived in the database and missing here): refused before anything is charged.
+    "SIGNING_KEY_UNAVAILABLE": 503,
+    "SECRET_KEY_MISMATCH": 503,
+    "SECRET_KEY_INVALID": 500,
+    "SECRET_KEY_EXPOSED": 500,
     # Quotes, orders, payment
     "UPGRADE_NOT_LARGER": 409,
     "UPGRADE_VIA_MARKETPLACE": 409,

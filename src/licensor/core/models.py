@@ -18,6 +18,18 @@ class SigningKeyRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The private half sealed with the key-encryption key (core/secrets.py); None for a key
+    # made before keys lived in the database and not yet imported from LICENSOR_HOME/keys.
+    private_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class InstallationSecretRow(Base):
+    """A secret every host of the installation shares (the portal's signing secret), sealed."""
+
+    __tablename__ = "installation_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AdminTokenRow(Base):

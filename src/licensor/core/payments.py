@@ -132,7 +132,9 @@ def begin(ctx: Context, session: Session, prepare: Callable[[], Intent | None],
     another attempt holds the same thing, everything is rolled back, its owner is waited for
     (or, when it is in doubt, it is reconciled) and `prepare` runs again on fresh data.
     Returns None when `prepare` finds nothing to pay (the session's transaction stays open).
+    A host that cannot sign with the active key refuses here, before anything is charged.
     """
+    ctx.keyring.signer(session)
     session.commit()
     deadline = time.monotonic() + WAIT_FOR_TURN.total_seconds()
     pause = 0.02
@@ -384,16 +386,5 @@ from licensor.core.payments_reconcile import (
     settler,
 )
 
-__all__ = [
-    "Charge",
-    "PaymentProcessor",
-    "PaymentSource",
-    "Refund",
-    "SavedCard",
-    "complete",
-    "declined",
-    "fulfiller",
-    "reconcile",
-    "reconcile_in_doubt",
-    "settler",
-]
+__all__ = ["Charge", "PaymentProcessor", "PaymentSource", "Refund", "SavedCard", "complete",
+           "declined", "fulfiller", "reconcile", "reconcile_in_doubt", "settler"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from licensor.core.context import Context
+from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
 from licensor.core.web.plain_words import plain
 
@@ -93,31 +93,17 @@ templates = _environment()
 
 # -- secrets and CSRF ---------------------------------------------------------------------------
 
-_secrets: dict[str, bytes] = {}
-
-
 def portal_secret(ctx: Context) -> bytes:
-    """The installation's secret for CSRF and order links: made once, owner-only, in the data
-    directory (O_EXCL: of two workers starting together, one writes and both read it)."""
-    home = Path(ctx.settings.home)
-    key = str(home.resolve())
-    if key in _secrets:
-        return _secrets[key]
-    path = home / "portal-secret"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-    value = path.read_text().strip().encode()
-    if len(value) < 32:  # being written by another worker this instant
-        value = path.read_text().strip().encode()
-    _secrets[key] = value
-    return value
+    """The installation's secret for CSRF, cookies and order links, shared by every host: sealed
+    in the database (core/secrets.py). An installation from before keeps the secret of its
+    LICENSOR_HOME/portal-secret file (links already mailed stay valid)."""
+    def make() -> bytes:
+        legacy = Path(ctx.settings.home) / "portal-secret"
+        if legacy.is_file() and len(legacy.read_text().strip()) >= 32:
+            return legacy.read_text().strip().encode()
+        return secrets.token_hex(32).encode()
+
+    return ctx.secrets.shared(ctx.db, "portal", make)
 
 
 def sign(ctx: Context, purpose: str, value: str) -> str:
@@ -184,8 +170,14 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     ctx: Context = request.app.state.ctx
     if not hasattr(request.state, "account") and signed_in is not None:
         signed_in(request)
+    try:
+        token = csrf_token(request)
+    except LicensorError:  # this host cannot open the portal's secret: the error page says so
+        if not template.endswith("error.html"):
+            raise
+        token = ""
     # settings: the vendor's terms (Net N, minimums) are written from their values
-    html = page.render(request=request, csrf_token=csrf_token(request),
+    html = page.render(request=request, csrf_token=token,
                        vendor_name=ctx.settings.vendor_name, settings=ctx.settings,
                        account=getattr(request.state, "account", None), **values)
     return finish(request, HTMLResponse(html, status_code=status))
@@ -232,7 +224,6 @@ def install(app: Any) -> None:
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from licensor.core.errors import LicensorError
     from licensor.core.web.errors import error_response, http_error
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
