@@ -164,10 +164,10 @@ def server(args: list[str], port: int,
 
 
 def licensor_server(home: Path, url: str, port: int, workers: int,
-                    http_server: str = "auto") -> Any:
+                    http_server: str = "auto", env: dict[str, str] | None = None) -> Any:
     return server([str(VENV_BIN / "licensor"), "serve", "--port", str(port), "--workers",
                    str(workers), "--no-access-log", "--server", http_server], port,
-                  licensor_env(home, url))
+                  {**licensor_env(home, url), **(env or {})})
 
 
 def cpu_ticks(group: int) -> dict[int, int]:
@@ -202,20 +202,31 @@ def ceiling_server(bodies_file: Path, port: int, home: Path, url: str) -> Any:
 LUA = """
 local bodies = {}
 for line in io.lines("%s") do bodies[#bodies + 1] = line end
+local addresses = %d
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
-  return wrk.format(nil, "/v1/licenses/validate", nil, bodies[math.random(#bodies)])
+  local headers = nil
+  if addresses > 0 then  -- a client address among `addresses`, as a proxy would name it
+    local i = math.random(addresses)
+    headers = {["Content-Type"] = "application/json",  -- these replace wrk.headers
+               ["X-Forwarded-For"] = string.format("10.%%d.%%d.%%d", math.floor(i / 65536),
+                                                   math.floor(i / 256) %% 256, i %% 256)}
+  end
+  return wrk.format(nil, "/v1/licenses/validate", headers, bodies[math.random(#bodies)])
 end
 """
 
 
-def write_bodies(bodies: list[dict[str, str]], directory: Path) -> tuple[Path, Path]:
+def write_bodies(bodies: list[dict[str, str]], directory: Path,
+                 addresses: int = 0) -> tuple[Path, Path]:
+    """The bodies, and a wrk script posting a random one; with `addresses`, each request names
+    a random client among that many in X-Forwarded-For (for LICENSOR_TRUSTED_PROXIES)."""
     bodies_file = directory / "bodies.jsonl"
     bodies_file.write_text("".join(json.dumps(b) + "\n" for b in bodies))
-    script = directory / "random_bodies.lua"
-    script.write_text(LUA % bodies_file)
+    script = directory / f"random_bodies_{addresses}.lua"
+    script.write_text(LUA % (bodies_file, addresses))
     return bodies_file, script
 
 

@@ -1,5 +1,12 @@
 """Test fixtures: a real database (SQLite always; PostgreSQL when LICENSOR_TEST_DATABASE_URL is
-set), emptied before each test, a context and an HTTP client on the real app."""
+set), emptied before each test, a context and an HTTP client on the real app.
+
+`./run test` runs the suite on pytest-xdist workers (`--dist loadgroup`). Each worker has its
+own database (its own SQLite file under its own basetemp, its own PostgreSQL database), and a
+file's tests all run on one worker, in order, as without xdist (module fixtures such as a
+server started once for the file stay correct). Tests marked `browser` share one group, so
+one Chromium runs at a time; `server` marks tests that start `licensor serve` as a subprocess
+(free ports, tests/core/server.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -30,6 +38,40 @@ PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
 # installation has one: a test that builds a second context on the test's database (another
 # LICENSOR_HOME) can sign with its keys. Tests of the generated LICENSOR_HOME/secret-key unset it.
 os.environ.setdefault("LICENSOR_SECRET_KEY", "bGljZW5zb3ItdGVzdC1zdWl0ZS1rZXktMzItYnl0ZXM=")
+# Groups of tests that must not run beside each other on two workers, by marker.
+EXCLUSIVE = {"browser": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test gets an xdist group: its marker's (EXCLUSIVE), one of its own
+    (`@pytest.mark.xdist_group`), or else its file's."""
+    grouping = getattr(config.option, "loadgroup", False)  # on an xdist worker, --dist loadgroup
+    for item in items:
+        marked = item.get_closest_marker("xdist_group")
+        if marked is None:
+            group = next((g for m, g in EXCLUSIVE.items() if item.get_closest_marker(m)),
+                         item.nodeid.split("::")[0])
+            item.add_marker(pytest.mark.xdist_group(group))
+        else:
+            group = str(marked.args[0] if marked.args else marked.kwargs.get("name", "default"))
+        if grouping:
+            _name_group(item, group)
+
+
+def _name_group(item: pytest.Item, group: str) -> None:
+    """xdist's scheduler reads a test's group from its id ("...@group"). pytest 9.2 keeps the id
+    in `_id`, while xdist 3.8 still writes `_nodeid` (no longer read): without this every test
+    is scheduled alone and a file's tests are split between workers."""
+    if "@" in item.nodeid.rsplit("]", 1)[-1]:
+        return  # named already (an xdist that writes the id pytest reads)
+    named = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(named)
+    else:
+        item._nodeid = named  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +85,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     base = make_url(PG_URL)
-    name = f"licensor_test_{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # each worker a database of its own
+    name = f"licensor_test_{worker}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -82,7 +125,10 @@ def make_settings(home: Path, url: str, **overrides: Any) -> Settings:
                               "admin_token": ADMIN_TOKEN, "jobs_interval": 0, "smtp_url": None,
                               # Off unless a test turns them on: suites send far more than any
                               # one address may (tests/security/test_rate_limits.py tests them).
-                              "rate_limits": "off"}
+                              "rate_limits": "off",
+                              # Argon2 at its cheapest: a production hash costs ~0.1 s
+                              # (tests/security/test_password_cost.py checks production's).
+                              "password_hash_cost": "minimum"}
     values.update(overrides)
     return Settings(**values)
 
@@ -96,9 +142,23 @@ def ctx(database: Database, tmp_path: Path) -> Iterator[Context]:
     context.mailer.close()  # no sender of this test may touch the next test's rows
 
 
+@pytest.fixture(scope="module")
+def module_apps() -> dict[str, FastAPI]:
+    """The apps a module's tests share, by their settings (all but the home directory)."""
+    return {}
+
+
 @pytest.fixture
-def client(ctx: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx, run_prepare=False), raise_server_exceptions=False) as c:
+def client(ctx: Context, module_apps: dict[str, FastAPI]) -> Iterator[TestClient]:
+    """A client on the real app, with this test's context. One app per module and settings
+    (building one takes ~25 ms): the app reads its context from app.state, set here for each
+    test, and runs its lifespan (start-up, shut-down) for each test as before."""
+    key = ctx.settings.model_dump_json(exclude={"home"})
+    app = module_apps.get(key)
+    if app is None:
+        app = module_apps[key] = create_app(ctx, run_prepare=False)
+    app.state.ctx = ctx
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -116,6 +176,7 @@ def cli(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("LICENSOR_HOME", str(ctx.settings.home))
     monkeypatch.setenv("LICENSOR_DATABASE_URL", ctx.db.url)
     monkeypatch.setenv("LICENSOR_SANDBOX", "1")
+    monkeypatch.setenv("LICENSOR_PASSWORD_HASH_COST", "minimum")
     monkeypatch.delenv("LICENSOR_ADMIN_TOKEN", raising=False)
     runner = CliRunner()
 

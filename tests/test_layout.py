@@ -68,13 +68,14 @@ def test_the_processors_build_on_the_interface_not_on_payments() -> None:
 # Which capability builds on which: a capability imports only those below it (and itself).
 BUILDS_ON = {
     "catalog": set(),
+    "tax": set(),
     "accounts": set(),
     "licenses": {"catalog", "maintenance"},  # maintenance rules: the maintenance end of a sale
-    "orders": {"catalog", "licenses"},
+    "orders": {"catalog", "licenses", "tax"},
     "maintenance": {"catalog", "licenses", "orders"},  # renewals are a quote kind
     "marketplace": {"catalog", "licenses"},
     "bulk": {"catalog", "licenses"},
-    "subscriptions": {"catalog", "accounts"},
+    "subscriptions": {"catalog", "accounts", "tax"},
     # Downloads follow the update rule (maintenance); license files are read by key (licenses).
     "releases": {"catalog", "licenses", "maintenance"},
     # The console looks across every capability (search, a license's dossier, the dashboard).

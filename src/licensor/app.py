@@ -20,11 +20,9 @@ from licensor.accounts import pages as accounts_pages
 from licensor.accounts import self_pages as accounts_self_pages
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog import pages as catalog_pages
-from licensor.catalog.service import load_default
 from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
-from licensor.core.migrate import upgrade
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
@@ -46,7 +44,6 @@ from licensor.licenses import registration_endpoints, revocation_endpoints, sign
 from licensor.licenses.hot_path import ValidateHotPath
 from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
-from licensor.maintenance.service import load_default_releases
 from licensor.marketplace import admin_pages as marketplace_admin_pages
 from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import pages as marketplace_pages
@@ -64,15 +61,20 @@ from licensor.staff import dashboard_pages as staff_dashboard_pages
 from licensor.staff import endpoints as staff_endpoints
 from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
+from licensor.startup import prepare, seed  # noqa: F401  (app.prepare, app.seed)
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
+from licensor.subscriptions import billing_endpoints as subscriptions_billing_endpoints
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
 from licensor.subscriptions import drive_pages as subscriptions_drive_pages
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
+from licensor.tax import admin_pages as tax_admin_pages
+from licensor.tax import endpoints as tax_endpoints
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
 
 log = logging.getLogger("licensor")
+
 
 def routers(sandbox_mode: bool) -> list[APIRouter]:
     """Every capability's router, in the order their routes are matched; the sandbox's only in
@@ -96,6 +98,8 @@ def routers(sandbox_mode: bool) -> list[APIRouter]:
         staff_endpoints.router,
         subscriptions_endpoints.router,
         subscriptions_credit_endpoints.router,
+        subscriptions_billing_endpoints.router,
+        tax_endpoints.router,
         update_endpoints.router,
         webhook_endpoints.router,
         webhooks.router,
@@ -130,24 +134,9 @@ def admin_pages() -> list[APIRouter]:
         staff_audit_pages.router,
         staff_catalog_pages.router,
         discounts_admin_pages.router,
+        tax_admin_pages.router,
         releases_admin_pages.router,
     ]
-
-
-def prepare(ctx: Context) -> None:
-    """First start and every start: migrations, default catalog, a signing key."""
-    upgrade(ctx.db.url)
-    seed(ctx)
-
-
-def seed(ctx: Context) -> None:
-    """The default catalog (and its release history) on an empty database, and an active signing
-    key."""
-    with ctx.db.transaction() as session:
-        now = ctx.clock.now(session)
-        load_default(session, now)
-        load_default_releases(session, now)
-        ctx.keyring.ensure_active(session, now)
 
 
 def _jobs_loop(ctx: Context, stop: threading.Event) -> None:
@@ -206,23 +195,25 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # app.state's, not create_app's: the tests' client fixture gives one app each test's.
+        live: Context = _app.state.ctx
         stop = threading.Event()
         worker = None
-        _say_signing_problem(ctx)
-        threading.Thread(target=_reconcile_at_start, args=(ctx, stop), daemon=True,
+        _say_signing_problem(live)
+        threading.Thread(target=_reconcile_at_start, args=(live, stop), daemon=True,
                          name="licensor-reconcile").start()
-        if ctx.settings.jobs_interval > 0:
-            worker = threading.Thread(target=_jobs_loop, args=(ctx, stop), daemon=True,
+        if live.settings.jobs_interval > 0:
+            worker = threading.Thread(target=_jobs_loop, args=(live, stop), daemon=True,
                                       name="licensor-jobs")
             worker.start()
         # Webhook deliveries a stopped or killed process left pending go out now.
-        webhooks_delivery.wake(ctx)
+        webhooks_delivery.wake(live)
         yield
         stop.set()
         if worker is not None:
             worker.join(timeout=5)
-        ctx.mailer.close(timeout=ctx.settings.smtp_timeout + 5)
-        webhooks_delivery.close(ctx)
+        live.mailer.close(timeout=live.settings.smtp_timeout + 5)
+        webhooks_delivery.close(live)
 
     # Swagger UI and ReDoc served from the installed package: /docs works with no internet.
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,

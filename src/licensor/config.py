@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Prefix of the rate-limit keys in Redis, so several installations can share one Redis.
     rate_limit_prefix: str = "licensor"
+    # Argon2 cost of password hashes (core/passwords.py): "minimum" is for test suites only.
+    password_hash_cost: Literal["default", "minimum"] = "default"
     # Addresses or networks of reverse proxies whose X-Forwarded-For names the client.
     trusted_proxies: str = ""
     # Let webhook endpoints in production (sandbox off) resolve to loopback, private or
@@ -80,6 +83,17 @@ class Settings(BaseSettings):
     refund_window_days: int = Field(default=60, ge=0)
     # A site whose subscription ended (suspended) is deleted this many days later.
     site_deletion_days: int = Field(default=90, ge=1)
+    # Tax (docs/tax.md): the vendor's country (ISO alpha-2), where it collects tax ("EU" for
+    # every member state through the One-Stop Shop, and/or codes such as "GB,NO"; empty: no
+    # tax is collected), whether prices are net ("exclusive") or include the tax.
+    vendor_country: str = ""
+    tax_registrations: str = ""
+    tax_mode: Literal["exclusive", "inclusive"] = "exclusive"
+    # VAT IDs are also checked with the EU's VIES service: "on"/"off"; empty means off in
+    # sandbox mode and on otherwise. An answer slower than vies_timeout seconds is "unverified".
+    vies: Literal["on", "off", ""] = ""
+    vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"
+    vies_timeout: float = Field(default=5.0, gt=0)
     # A declined renewal is tried again this many days after its first failure (rising, each
     # 1..365); when the last try fails too the subscription is suspended.
     dunning_days: str = "1,3,5,7"
@@ -117,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def site_deletion(self) -> timedelta:
         return timedelta(days=self.site_deletion_days)
+
+    @property
+    def vies_on(self) -> bool:
+        return self.vies == "on" if self.vies else not self.sandbox
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,9 +13,10 @@ from licensor.orders import models as orders_models
 from licensor.releases import models as releases_models
 from licensor.staff import models as staff_models
 from licensor.subscriptions import models as subscriptions_models
+from licensor.tax import models as tax_models
 from licensor.webhooks import models as webhooks_models
 
 MODULES = (core_models, payment_models, catalog_models, licenses_models, accounts_models,
            orders_models, maintenance_models, subscriptions_models, marketplace_models,
            bulk_models, webhooks_models, staff_models, discounts_models,
-           releases_models)
+           releases_models, tax_models)

@@ -590,7 +590,11 @@ def test_a_failed_renewal_suspends_the_site(api: Api, client: TestClient) -> Non
     api.advance(31 * DAY)  # 08-01: renewed from credit, 8517 left
     renewed = api.get(owner, sub_id)
     assert renewed["status"] == "active" and renewed["credit_balance"] == usd(8517)
-    api.advance(31 * DAY)  # 09-01: 1483 due from the declined card
+    api.advance(31 * DAY)  # 09-01: 1483 due from the declined card: past due, still working
+    due = api.get(owner, sub_id)
+    assert due["status"] == "past_due" and due["failed_payment_attempts"] == 1
+    assert due["credit_balance"] == usd(8517)
+    api.advance(8 * DAY)  # the retries 1, 3, 5 and 7 days later are declined too
     ended = api.get(owner, sub_id)
     assert ended["status"] == "suspended" and ended["credit_balance"] == usd(8517)
     subjects = [m["subject"] for m in client.get("/v1/sandbox/outbox", params={

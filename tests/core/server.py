@@ -53,7 +53,8 @@ class Server:
         self.env = {**os.environ, "LICENSOR_HOME": str(ctx.settings.home),
                     "LICENSOR_DATABASE_URL": ctx.db.url, "LICENSOR_SANDBOX": "1",
                     "LICENSOR_ADMIN_TOKEN": ADMIN_TOKEN, "LICENSOR_JOBS_INTERVAL": "0",
-                    "LICENSOR_RATE_LIMITS": "off", **(env or {})}
+                    "LICENSOR_RATE_LIMITS": "off", "LICENSOR_PASSWORD_HASH_COST": "minimum",
+                    **(env or {})}
         self.env.pop("LICENSOR_SMTP_URL", None) if "LICENSOR_SMTP_URL" not in (env or {}) \
             else None
         self.process: subprocess.Popen[bytes] | None = None

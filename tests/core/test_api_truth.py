@@ -76,10 +76,11 @@ def test_every_answer_is_typed_and_has_an_example(spec: dict[str, Any]) -> None:
 
 
 def _is_file(part: dict[str, Any]) -> bool:
-    """A request or answer that is a file's raw bytes, not JSON."""
+    """A request or answer that is a file's raw bytes (an artifact, a PDF), not JSON."""
     content = part.get("content", {})
-    return list(content) == ["application/octet-stream"] and \
-        content["application/octet-stream"]["schema"]["format"] == "binary"
+    return len(content) == 1 and next(iter(content)) in ("application/octet-stream",
+                                                         "application/pdf") and \
+        next(iter(content.values()))["schema"]["format"] == "binary"
 
 
 def test_security_schemes_name_admin_and_account_tokens(spec: dict[str, Any]) -> None:

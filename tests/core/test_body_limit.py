@@ -95,6 +95,8 @@ def send_huge(port: int, total: int, chunked: bool) -> tuple[int, float, int]:
     return int(answer.split(b" ", 2)[1]), time.perf_counter() - began, sent
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_a_real_server_refuses_50_mb_without_reading_it(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "LICENSOR_HOME": str(tmp_path / "home"), "LICENSOR_JOBS_INTERVAL": "0",

@@ -137,6 +137,7 @@ def crash_round(server: Server, jobs: list[Job]) -> int:
     return moment
 
 
+@pytest.mark.server
 def test_sigkill_during_payments_loses_and_doubles_nothing(ctx: Context, tmp_path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()

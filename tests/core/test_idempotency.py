@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -112,6 +113,8 @@ def test_a_failed_commit_answers_500_and_frees_the_key(ctx: Context, client: Tes
     assert again.status_code == 201, again.text
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_200_immediate_retries_each_get_the_stored_answer(ctx: Context, tmp_path) -> None:
     """Against the real server: the moment the first answer arrives, every retry replays it
     (the answer is stored before its last byte leaves)."""

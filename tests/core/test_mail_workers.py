@@ -34,6 +34,7 @@ def unsent(ctx: Context) -> int:
                             .where(MailRow.status != "sent")) or 0)
 
 
+@pytest.mark.server
 def test_two_workers_and_a_cli_sender_send_every_message_once(ctx: Context,
                                                               tmp_path: Path) -> None:
     smtp = SmtpServer(Recorder(delay=0.1)).start()

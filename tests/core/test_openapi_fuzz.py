@@ -39,6 +39,7 @@ def callers(client: TestClient) -> dict[str, dict[str, str]]:
             "account": {"Authorization": f"Bearer {account['token']}"}}
 
 
+@pytest.mark.slow
 def test_every_operation_answers_as_documented(client: TestClient,
                                                callers: dict[str, dict[str, str]]) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app, config=CONFIG)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from licensor.core.context import Context
 from tests.core.server import Server
@@ -31,6 +32,8 @@ def _log(tmp_path: Path) -> str:
     return "".join(p.read_text(errors="replace") for p in tmp_path.glob("server-*.log"))
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_two_workers_are_granian_workers_that_come_back(ctx: Context, tmp_path: Path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()
@@ -55,6 +58,7 @@ def test_two_workers_are_granian_workers_that_come_back(ctx: Context, tmp_path: 
         server.stop()
 
 
+@pytest.mark.server
 def test_one_worker_is_plain_uvicorn(ctx: Context, tmp_path: Path) -> None:
     server = Server(ctx, tmp_path, workers=1)
     server.start()

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.skipif(
     "verifier in clients/js is not tested")
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_the_javascript_verifier_against_a_running_server(ctx: Context, tmp_path: Path) -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS,
                    check=True, capture_output=True, timeout=300)

@@ -27,8 +27,9 @@ from tests.core.server import Server
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Chromium is not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="Chromium is not installed (apt-get install chromium)"),
+              pytest.mark.browser, pytest.mark.server]
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Frozen, so a preview and the API's answer are computed at the same instant.
@@ -280,6 +281,7 @@ def test_the_upgrade_flow_at_375_px_has_no_horizontal_scroll(browser: Any, serve
         lic = api.license(seats=1)
 
         def fits() -> None:
+            page.wait_for_load_state()  # after a click that navigates: the new document
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (page.url, width)
 

@@ -73,6 +73,7 @@ def _medians(served: str, requests: list[tuple[str, str]]) -> tuple[float, float
             statistics.median(times["unknown"]) * 1000)
 
 
+@pytest.mark.slow
 def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
                                                                    served: str) -> None:
     known = [f"buyer{n}@acme.test" for n in range(100)]

@@ -23,10 +23,12 @@ def test_new_site_is_in_a_30_day_trial(shop: Shop, client: TestClient) -> None:
     assert set(sub) == {"id", "product", "plan", "interval", "status", "current_period_start",
                         "current_period_end", "cancel_at_period_end", "credit_balance",
                         "site_id", "google_id", "discount", "past_due_since",
-                        "next_payment_attempt_at", "failed_payment_attempts"}
+                        "next_payment_attempt_at", "failed_payment_attempts", "currency",
+                        "billing_details"}
     assert sub["discount"] is None  # no coupon
     assert (sub["past_due_since"], sub["next_payment_attempt_at"],
             sub["failed_payment_attempts"]) == (None, None, 0)
+    assert (sub["currency"], sub["billing_details"]) == ("USD", None)
 
 
 def test_sites_are_not_for_single_user_or_unknown_products(shop: Shop,

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="the crash test runs on Postg
 LICENSES = 40
 
 
+@pytest.mark.server
 def test_kill_between_commit_and_delivery(ctx: Context, tmp_path: Path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()

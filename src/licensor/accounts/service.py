@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from licensor.accounts import lockout
 from licensor.accounts.models import AccountRow, AccountTokenRow
 from licensor.accounts.repository import AccountRepository, AccountSessionRepository
-from licensor.core import audit, events
+from licensor.core import audit, events, passwords
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import token_hash
 
@@ -30,13 +29,10 @@ SESSION_LIFETIME = timedelta(days=30)
 # A session's last use is written at most this often: not a write on every call.
 TOUCH_EVERY = timedelta(hours=1)
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so both refusals take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return passwords.hasher().hash(password)
 
 
 def audit_names(session: Session, entries: Sequence[Any]) -> dict[str, str]:
@@ -78,7 +74,8 @@ def create_account(session: Session, *, email: str, name: str, password: str,
     if repo.by_email(email) is not None:
         raise email_taken(email)
     row = AccountRow(id=str(uuid.uuid4()), email=email, email_key=email.casefold(),
-                     name=name.strip(), password_hash=_hasher.hash(password), created_at=now)
+                     name=name.strip(), password_hash=passwords.hasher().hash(password),
+                     created_at=now)
     try:
         with session.begin_nested():
             session.add(row)
@@ -102,8 +99,9 @@ def log_in(session: Session, *, email: str, password: str, now: datetime,
     email_key = email.strip().casefold()
     lockout.check(session, email_key, now)
     row = AccountRepository(session).by_email(email)
+    hasher = passwords.hasher()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        hasher.verify(row.password_hash if row else passwords.dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         lockout.record_failure(session, email_key, row, now)
         raise LicensorError("INVALID_CREDENTIALS", "The email or password is wrong; check both "
@@ -111,8 +109,8 @@ def log_in(session: Session, *, email: str, password: str, now: datetime,
     if row is None:  # the dummy hash matched: cannot happen, but never sign in to nobody
         raise LicensorError("INVALID_CREDENTIALS", "The email or password is wrong; check both "
                             "and try again.", status=401)
-    if _hasher.check_needs_rehash(row.password_hash):
-        row.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = hasher.hash(password)
     lockout.record_success(session, email_key)
     return _new_token(session, row, session_now or now)
 

@@ -330,7 +330,7 @@ def parse_product(data: Any, code: str | None = None) -> Product:
     known = {"code", "name", "model", "seat_unit", "channels", "pricing", "maintenance_months",
              "renewal_price_ratio", "plans", "single_user", "trial_days", "marketplace_url",
              "major_version", "companion", "credits"}
-    return Product(
+    product = Product(
         code=code, name=name.strip(), model=model, seat_unit=seat_unit, channels=tuple(channels),
         pricing=pricing, maintenance_months=maintenance, renewal_price_ratio=ratio, plans=plans,
         single_user=single_user,
@@ -341,6 +341,8 @@ def parse_product(data: Any, code: str | None = None) -> Product:
         credits=parse_credits(data.get("credits"), code, perpetual=model == "perpetual"),
         extra={k: v for k, v in data.items() if k not in known},
     )
+    check_price_lists(product)
+    return product
 
 
 def product_to_json(product: Product) -> dict[str, Any]:
@@ -371,3 +373,7 @@ def product_to_json(product: Product) -> dict[str, Any]:
         **({"companion": companion_to_json(product.companion)} if product.companion else {}),
         **({"credits": credits_to_json(product.credits)} if product.credits else {}),
     }
+
+
+# Price lists build on this module's parsing; imported last, so the cycle resolves.
+from licensor.catalog.price_lists import check_price_lists

@@ -84,7 +84,7 @@ def keys_list(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List signing keys (public halves)."""
     rows = run_command(lambda ctx, s, now: [
         {"kid": r.kid, "status": r.status, "created_at": str(r.created_at),
-         "public_key": r.public_key} for r in ctx.keyring.all(s)])
+         "public_key": r.public_key} for r in ctx.keyring.all(s)], registries=False)
     if as_json:
         print_json(rows)
         return

@@ -20,19 +20,22 @@ err = Console(stderr=True)
 
 # How a context is made ready before a command runs (migrations, the default catalog, a
 # signing key). Core knows no capability, so the composition (cli.py) hands it in.
-_prepare: Callable[[Context], None] | None = None
+# It takes the context and `registries`: whether the command needs the capabilities'
+# registries (jobs, event handlers...), which only commands that write do.
+_prepare: Callable[[Context, bool], None] | None = None
 
 
-def set_prepare(fn: Callable[[Context], None]) -> None:
+def set_prepare(fn: Callable[[Context, bool], None]) -> None:
     global _prepare
     _prepare = fn
 
 
-def context() -> Context:
-    """A prepared context: migrations applied, catalog loaded, a signing key present."""
+def context(*, registries: bool = True) -> Context:
+    """A prepared context: migrations applied, catalog loaded, a signing key present.
+    `registries=False` for a command that only reads: it starts faster."""
     ctx = build_context(Settings())
     if _prepare is not None:
-        _prepare(ctx)
+        _prepare(ctx, registries)
     return ctx
 
 
@@ -51,10 +54,12 @@ def fail(exc: LicensorError) -> NoReturn:
 
 
 def run_command(fn: Callable[[Context, Any, Any], Any],
-                before: Callable[[Context], None] | None = None) -> Any:
+                before: Callable[[Context], None] | None = None, *,
+                registries: bool = True) -> Any:
     """Run one unit of work: commit on success, print a coded error on refusal. `before` runs
-    first with no transaction open (work that keeps transactions of its own)."""
-    ctx = context()
+    first with no transaction open (work that keeps transactions of its own). A command that
+    only reads passes `registries=False` (see context)."""
+    ctx = context(registries=registries)
     try:
         if before is not None:
             before(ctx)

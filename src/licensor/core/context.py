@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from licensor.config import Settings
-from licensor.core import mail_templates
+from licensor.core import mail_templates, passwords
 from licensor.core.clock import Clock
 from licensor.core.db import Database
 from licensor.core.mail import Mailer
@@ -49,6 +49,7 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
     shared = Secrets(settings)
     database = db or Database(settings.resolved_database_url)
     mail_templates.configure(settings.vendor_name, settings.vendor_contact, settings.public_url)
+    passwords.configure(settings.password_hash_cost)
     return Context(
         settings=settings,
         db=database,

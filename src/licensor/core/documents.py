@@ -17,7 +17,7 @@ from licensor.core.web.portal import templates
 
 @dataclass
 class Document:
-    title: str  # Quote | Invoice
+    title: str  # Quote | Invoice | Credit note
     number: str
     date: datetime
     seller: dict[str, str]
@@ -32,6 +32,12 @@ class Document:
     due: datetime | None = None
     paid: Money | None = None
     credit_applied: Money | None = None
+    # The tax breakdown when tax is collected: subtotal, the tax line ("VAT 19%", "Reverse
+    # charge") and its amount, and the reverse-charge wording the invoice must carry.
+    subtotal: Money | None = None
+    tax_line: str | None = None
+    tax_amount: Money | None = None
+    tax_note: str | None = None
 
 
 def seller(settings: Settings) -> dict[str, str]:

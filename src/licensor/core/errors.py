@@ -59,6 +59,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "PROCESSOR_UNAVAILABLE": 503,
     "PAYMENT_UNCONFIRMED": 503,
     "REFUND_WINDOW_PASSED": 409,
+    # Tax, currencies, credit notes
+    "COUNTRY_REQUIRED": 422,
+    "INVALID_VAT_ID": 422,
+    "TAX_RATE_MISSING": 409,
+    "CURRENCY_NOT_OFFERED": 409,
+    "CREDIT_NOTE_NOT_FOUND": 404,
     "WEBHOOK_SIGNATURE_INVALID": 400,
     "PAYLOAD_TOO_LARGE": 413,
     # Releases and updates

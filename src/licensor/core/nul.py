@@ -16,12 +16,14 @@ def nul_field(value: Any) -> str | None:
             if "\x00" in item:
                 return where or "body"
         elif isinstance(item, dict):
+            inside: list[tuple[str, Any]] = []
             for key, inner in item.items():
                 path = f"{where}.{key}" if where else str(key)
                 if "\x00" in key:
                     return path.replace("\x00", "")  # the answer names it without the NUL
-                stack.append((path, inner))
+                inside.append((path, inner))
+            stack.extend(reversed(inside))  # the first field in the document is named first
         elif isinstance(item, list):
-            stack.extend((f"{where}.{i}" if where else str(i), inner)
-                         for i, inner in enumerate(item))
+            stack.extend(reversed([(f"{where}.{i}" if where else str(i), inner)
+                                   for i, inner in enumerate(item)]))
     return None

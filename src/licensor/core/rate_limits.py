@@ -2,7 +2,10 @@
 
 The counts live in Redis when LICENSOR_REDIS_URL is set, so every worker process and host
 behind one load balancer shares them; otherwise in this process's memory, so each worker
-counts on its own (N workers let N times the limit through).
+counts on its own (N workers let N times the limit through). In memory they are counted by
+LocalWindows below rather than by `limits`' MemoryStorage, which starts a timer thread every
+10 ms that walks every key: with thousands of client addresses that thread took a large share
+of the interpreter from the validate path (docs/performance.md).
 
 Fixed windows: one counter per address and window, the cheapest check there is (an INCR in
 Redis), which matters on the validate path. An address may send up to twice a limit across the
@@ -13,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 
 log = logging.getLogger("licensor.rate_limits")
@@ -95,6 +99,35 @@ def _period(item: RateLimitItem) -> str:
         f"{item.multiples} {item.GRANULARITY.name}s"
 
 
+class LocalWindows:
+    """Fixed windows in this process's memory, each opened by its key's first hit (as the
+    `limits` strategy does in Redis). Windows that ended are dropped once a second."""
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], list[float]] = {}  # key: [count, ends at]
+        self._next_sweep = 0.0
+
+    def hit(self, name: str, client: str, allowed: int, period: float) -> float | None:
+        """Count one request: None within the limit, else when its window ends (epoch s)."""
+        now = time.time()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
+                self._next_sweep = now + self.SWEEP_SECONDS
+            window = self._windows.get((name, client))
+            if window is None or now >= window[1]:
+                window = self._windows[(name, client)] = [0, now + period]
+            window[0] += 1
+            return None if window[0] <= allowed else window[1]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
 class RateLimiter:
     """Counts requests per (limit name, client address) and says when one is over."""
 
@@ -102,9 +135,9 @@ class RateLimiter:
                  prefix: str = "licensor") -> None:
         self.items = dict(items)
         self.shared = bool(redis_url)
-        storage: Storage = (RedisStorage(redis_url, key_prefix=prefix) if redis_url
-                            else MemoryStorage())
-        self._strategy = FixedWindowRateLimiter(storage)
+        self._local = None if redis_url else LocalWindows()
+        self._strategy = (FixedWindowRateLimiter(RedisStorage(redis_url, key_prefix=prefix))
+                          if redis_url else None)
         self._last_outage_log = 0.0
 
     def hit(self, name: str, client: str) -> Refusal | None:
@@ -114,6 +147,11 @@ class RateLimiter:
         item = self.items.get(name)
         if item is None:
             return None
+        if self._local is not None:
+            ends = self._local.hit(name, client, item.amount, item.get_expiry())
+            return None if ends is None else \
+                Refusal(name, item, max(1, math.ceil(ends - time.time())))
+        assert self._strategy is not None
         try:
             if self._strategy.hit(item, name, client):
                 return None
@@ -127,4 +165,7 @@ class RateLimiter:
         return Refusal(name, item, max(1, math.ceil(reset_at - time.time())))
 
     def reset(self) -> None:
-        self._strategy.storage.reset()
+        if self._local is not None:
+            self._local.reset()
+        elif self._strategy is not None:
+            self._strategy.storage.reset()

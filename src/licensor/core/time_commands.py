@@ -66,7 +66,7 @@ def clock_show(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """The sandbox clock's time, and whether it is frozen."""
     from licensor.core import sandbox_clock
 
-    view = run_command(lambda ctx, s, now: sandbox_clock.show(ctx, s))
+    view = run_command(lambda ctx, s, now: sandbox_clock.show(ctx, s), registries=False)
     if as_json:
         print_json(view)
     else:

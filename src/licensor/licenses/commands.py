@@ -96,8 +96,6 @@ def verify(name: Annotated[str, typer.Option("--name", help="License Name")],
            offline: bool = typer.Option(False, help="Only check the signature")) -> None:
     """Check License Information, online (with the license's status) or offline; prints JSON
     and exits 1 when it is not valid."""
-    from licensor.licenses import service as licenses
-
     if key == "-":
         key = sys.stdin.read()
 
@@ -106,9 +104,12 @@ def verify(name: Annotated[str, typer.Option("--name", help="License Name")],
             verdict = ctx.keyring.verifier(session).verify(name, key)
             return {"valid": verdict.valid, "code": verdict.code,
                     "claims": asdict(verdict.claims) if verdict.claims else None}
+        from licensor.licenses import service as licenses
+
         return licenses.validate(ctx, session, name, key).to_json()
 
-    result = run_command(work)
+    # Either way the license is only read.
+    result = run_command(work, registries=False)
     print_json(result)
     if not result["valid"]:
         raise typer.Exit(1)

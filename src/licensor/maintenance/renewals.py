@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from licensor.catalog.price_lists import in_currency
 from licensor.catalog.rules import seats_text
 from licensor.catalog.service import get_product
 from licensor.core import mail
@@ -37,6 +38,8 @@ class RenewalBody(BaseModel):
     academic: bool | None = Field(default=None, description="Decided by the license; if sent, "
                                   "it must agree with it")
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
 
 
 def _parse(text: Any) -> datetime | None:
@@ -51,7 +54,7 @@ class Renewal:
         # Invalid → INVALID_LICENSE, revoked → LICENSE_REVOKED, an earlier key of this or a
         # replaced license → LICENSE_SUPERSEDED: a renewal needs the current License Key.
         row = licenses.current_license(ctx, session, body["license_name"], body["license_key"])
-        product = get_product(session, row.product)
+        product = in_currency(get_product(session, row.product), body.get("currency"))
         months = maintenance.check_renewable(product, row)  # NO_MAINTENANCE, marketplace
         new_end = maintenance.end_after_renewal(product, row)
         pricing_policies.new_licenses_only(body, "renewal")

@@ -16,6 +16,8 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
 from licensor.orders import service as orders
 from licensor.orders.quotes import get_quote
+from licensor.tax import documents as tax_documents
+from licensor.tax import service as tax
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +41,10 @@ def _page(request: Request, ctx: Context, session: Session, order_id: str, *,
                           quote=get_quote(session, order.quote_id), now=now,
                           overdue=orders.overdue(order, now), deadline=deadline,
                           needs_force=deadline is not None and now > deadline,
-                          errors=errors or {}, done=request.query_params.get("done", ""))
+                          errors=errors or {}, done=request.query_params.get("done", ""),
+                          tax=tax.tax_view(order.tax, orders.total_of(order)),
+                          evidence=(order.tax or {}).get("evidence") or {},
+                          credit_notes=tax_documents.credit_notes_of(session, order.id))
 
 
 @router.get("/admin/orders/{order_id}")

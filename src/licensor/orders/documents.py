@@ -16,6 +16,7 @@ from licensor.core.money import Money
 from licensor.core.web.portal import money
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.service import invoice_minimum
+from licensor.tax import service as tax
 
 
 def quote_document(session: Session, settings: Settings, quote: QuoteRow) -> Document:
@@ -31,7 +32,8 @@ def quote_document(session: Session, settings: Settings, quote: QuoteRow) -> Doc
         lines=quote.lines, total=total, product=get_product(session, quote.product).name,
         terms=f"Prices held until {quote.expires_at:%B} {quote.expires_at.day}, "
               f"{quote.expires_at.year} ({(quote.expires_at - quote.created_at).days} days).",
-        how_to_pay=how, valid_until=quote.expires_at)
+        how_to_pay=how, valid_until=quote.expires_at,
+        **tax.document_fields(quote.tax, quote.currency))
 
 
 def invoice_document(session: Session, settings: Settings, order: OrderRow,
@@ -50,7 +52,8 @@ def invoice_document(session: Session, settings: Settings, order: OrderRow,
         buyer=order.buyer or {}, lines=quote.lines,
         total=Money(order.total_amount, order.currency),
         product=get_product(session, order.product).name, terms=terms, how_to_pay=how,
-        status=order.status.replace("_", " "), due=order.due_at if by_invoice else None)
+        status=order.status.replace("_", " "), due=order.due_at if by_invoice else None,
+        **tax.document_fields(order.tax, order.currency))
 
 
 __all__ = ["Document", "document_html", "document_pdf", "invoice_document", "quote_document"]

@@ -35,6 +35,9 @@ class Buyer(BaseModel):
     company: str | None = Field(default=None, max_length=200)
     address: str | dict[str, Short] | None = Field(default=None, max_length=1000)
     po_number: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=2, description="ISO 3166 alpha-2; "
+                                "required when the vendor collects tax")
+    vat_id: str | None = Field(default=None, max_length=40, description="A business's VAT ID")
 
 
 class OrderCreate(BaseModel):
@@ -67,7 +70,9 @@ QUOTE_EXAMPLES = [
     {"kind": "new", "product": "confluence-server", "seats": 25, "academic": True,
      "institution": "University of Bologna"},
     {"kind": "new", "product": "desktop", "seats": 3,
-     "companion": {"license_name": "Acme Inc", "license_key": "..."}}]
+     "companion": {"license_name": "Acme Inc", "license_key": "..."}},
+    {"kind": "new", "product": "desktop", "seats": 1,
+     "customer": {"country": "DE", "vat_id": "DE136695976"}}]
 
 
 @router.post("/v1/quotes", status_code=201, response_model=Quote, responses=refusals(
@@ -75,7 +80,8 @@ QUOTE_EXAMPLES = [
     "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
     "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT", "UNKNOWN_COUPON",
     "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
-    "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE"),
+    "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE", "INVALID_VAT_ID", "TAX_RATE_MISSING",
+    "CURRENCY_NOT_OFFERED"),
     # Public; a customer's token only for a companion price through their site.
     openapi_extra={"security": [{}, {"AccountToken": []}]})
 def create_quote(ctx: Ctx, session: WriteSession, request: Request,
@@ -93,11 +99,14 @@ def get_quote(quote_id: str, session: ReadSession) -> dict[str, Any]:
 
 @router.post("/v1/orders", status_code=201, response_model=Order, responses=refusals(
     "QUOTE_NOT_FOUND", "QUOTE_EXPIRED", "QUOTE_ALREADY_ORDERED", "PAYMENT_METHOD_NOT_ALLOWED",
-    "COUPON_ALREADY_USED", "COUPON_EXHAUSTED"))
-def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
+    "COUPON_ALREADY_USED", "COUPON_EXHAUSTED", "COUNTRY_REQUIRED", "INVALID_VAT_ID",
+    "TAX_RATE_MISSING"))
+def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession,
+                 request: Request) -> dict[str, Any]:
     row = orders.create_order(ctx, session, quote_id=body.quote_id,
                               buyer=body.buyer.model_dump(), payment_method=body.payment_method,
-                              license_name=body.license_name, now=now_for(ctx, session))
+                              license_name=body.license_name, now=now_for(ctx, session),
+                              client_address=request.client.host if request.client else None)
     view = order_view(session, row)
     return view
 

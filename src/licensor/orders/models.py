@@ -25,6 +25,8 @@ class QuoteRow(Base):
     seats: Mapped[int | None] = mapped_column(Integer, nullable=True)
     maintenance_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The tax as worked out for the quote's customer (tax.service.assess); None before tax.
+    tax: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -55,6 +57,8 @@ class OrderRow(Base):
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # SHA-256 of the secret in the buyer's link to their order page (the latest mail's link).
     link_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The tax for the buyer's country and VAT ID, with its evidence; `total_amount` includes it.
+    tax: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class OrderCounterRow(Base):

@@ -15,15 +15,16 @@ from licensor.catalog import service as catalog
 from licensor.catalog.rules import Product, seats_text
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
-from licensor.orders import coupon_pages, documents, quotes
+from licensor.orders import checkout_tax, coupon_pages, documents, quotes
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
+from licensor.tax import documents as tax_documents
+from licensor.tax.credit_notes import credit_note_document
 
 router = APIRouter(include_in_schema=False)
 
@@ -186,11 +187,14 @@ def buy_post(request: Request, code: str, ctx: Ctx, session: WriteSession,
 def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
               errors: dict[str, str], form: dict[str, str], status: int = 200) -> Response:
     quote = quotes.get_quote(session, quote_id)
-    total = Money(quote.total_amount, quote.currency)
     minimum = orders.invoice_minimum(ctx.settings, quote.currency)
+    summary, tax_errors = checkout_tax.summary(ctx, session, quote, form,
+                                               ctx.clock.now(session))
     return render(request, "orders/checkout.html", status=status, quote=quote,
-                  product=catalog.get_product(session, quote.product), errors=errors,
-                  form=form, invoice_allowed=total >= minimum, invoice_minimum=minimum,
+                  product=catalog.get_product(session, quote.product),
+                  errors={**tax_errors, **errors}, form=form, summary=summary,
+                  countries=checkout_tax.country_options() if summary["collects"] else [],
+                  invoice_allowed=summary["total"] >= minimum, invoice_minimum=minimum,
                   sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request),
                   coupon=form.get("coupon", coupon_pages.applied_code(quote)))
 
@@ -202,7 +206,7 @@ def checkout(request: Request, quote_id: str, ctx: Ctx, session: ReadSession) ->
 
 
 BUYER_CODES = {"INVALID_EMAIL": "email", "INVALID_REQUEST": "email",
-               "PAYMENT_METHOD_NOT_ALLOWED": "payment_method"}
+               "PAYMENT_METHOD_NOT_ALLOWED": "payment_method", **checkout_tax.TAX_FIELDS}
 
 
 @router.post("/checkout/{quote_id}")
@@ -210,9 +214,12 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
                   form: Form) -> Response:
     if form.get("action") == "coupon":  # Apply: the same quote again, with the code
         return _apply_coupon(request, quote_id, ctx, session, form)
+    if form.get("action") == "price":  # Show price: the summary for the country chosen
+        return _checkout(request, ctx, session, quote_id, {}, form)
     method = "invoice" if form.get("payment_method") == "invoice" else "card"
     buyer = {k: (form.get(k) or "").strip() or None
-             for k in ("name", "email", "company", "address", "po_number")}
+             for k in ("name", "email", "company", "address", "po_number", "country",
+                       "vat_id")}
     missing = "name" if not buyer["name"] else "email" if not buyer["email"] else None
     if missing:
         label = "Your name" if missing == "name" else "Email"
@@ -226,9 +233,14 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
             if order.quote_id != quote_id:
                 raise LicensorError("ORDER_NOT_FOUND", "This order is not of this quote.",
                                     status=404)
+            # A corrected Country or VAT ID is what the order uses: taxed again, unpaid.
+            checkout_tax.retax(ctx, session, order, buyer, now,
+                               request.client.host if request.client else None)
         else:
             order = orders.create_order(ctx, session, quote_id=quote_id, buyer=buyer,
-                                        payment_method=method, license_name=None, now=now)
+                                        payment_method=method, license_name=None, now=now,
+                                        client_address=request.client.host
+                                        if request.client else None)
             order_id = order.id
         if method == "card":
             order = orders.pay(ctx, session, order_id, form.get("card_token", "").strip(),
@@ -308,7 +320,20 @@ def order_page(request: Request, order_id: str, ctx: Ctx, session: ReadSession) 
     doc = documents.invoice_document(session, ctx.settings, order, quote)
     return render(request, "orders/order.html", order=order, quote=quote, token=token,
                   licenses=issued, product=catalog.get_product(session, order.product),
-                  document=documents.document_html(doc))
+                  document=documents.document_html(doc),
+                  credit_notes=tax_documents.credit_notes_of(session, order.id))
+
+
+@router.get("/orders/{order_id}/credit-notes/{credit_note_id}.pdf")
+def credit_note_pdf(request: Request, order_id: str, credit_note_id: str, ctx: Ctx,
+                    session: ReadSession) -> Response:
+    order, _ = _order_or_404(request, session, order_id)
+    note = tax_documents.get_credit_note(session, credit_note_id)
+    if note.order_id != order.id:
+        raise LicensorError("CREDIT_NOTE_NOT_FOUND", "There is no such credit note on this "
+                            "order; use the link on your order page.", status=404)
+    doc = credit_note_document(ctx.settings, note)
+    return _pdf(request, documents.document_pdf(doc), f"credit-note-{note.number}.pdf")
 
 
 def _pdf(request: Request, data: bytes, filename: str) -> Response:

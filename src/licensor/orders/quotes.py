@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from licensor.catalog.price_lists import in_currency
 from licensor.catalog.rules import MAX_SEATS, Product, seats_text
 from licensor.catalog.service import get_product
 from licensor.core import audit, events
@@ -32,6 +33,7 @@ from licensor.orders.quote_kinds import (
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.orders.rules import upgrade_price
+from licensor.tax import service as tax
 
 # -- the refusals shared by every kind ------------------------------------------------------
 
@@ -86,6 +88,8 @@ class NewBody(BaseModel):
     companion: pricing_policies.CompanionBody | None = Field(
         default=None, description="Qualify for the companion price: {license_name, license_key}"
         " of a server license, or {site_id} with the site owner's or staff's bearer token")
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
 
 
 class UpgradeBody(BaseModel):
@@ -99,6 +103,8 @@ class UpgradeBody(BaseModel):
     academic: bool | None = Field(default=None, description="Decided by the license; if sent, "
                                   "it must agree with it")
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
 
 
 def buyer_license_name(order: OrderRow) -> str:
@@ -111,7 +117,7 @@ class NewLicense:
 
     def build(self, ctx: Context, session: Session, body: dict[str, Any],
               now: datetime) -> QuoteDraft:
-        product = get_product(session, body["product"])
+        product = in_currency(get_product(session, body["product"]), body.get("currency"))
         pricing_policies.check_new_request(product, body)
         ensure_multi_user(product, body["seats"])
         ensure_sold_here(product)
@@ -174,7 +180,7 @@ class Upgrade:
             ensure_sold_here(named)
         row = licenses.current_license(ctx, session, body["license_name"],
                                        body["license_key"], product=body.get("product"))
-        product = get_product(session, row.product)
+        product = in_currency(get_product(session, row.product), body.get("currency"))
         ensure_sold_here(product)
         ensure_direct(product, row)
         ensure_multi_user(product, body["seats"])
@@ -253,9 +259,13 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
     code = coupons.code_of(body)
     if code is not None:  # the discount is a line of its own
         coupons.apply_to_draft(session, draft, code, kind=body["kind"], now=now)
+    # Tax comes after every discount: it is on what the buyer pays.
+    stored_tax = tax.assess(ctx, session, draft.total, tax.customer_of(body.get("customer"),
+                            "customer"), now=now, where="customer", required=False)
     row = QuoteRow(
         id="quo_" + uuid.uuid4().hex, kind=body["kind"], product=draft.product,
-        lines=[line.to_json() for line in draft.lines], total_amount=draft.total.amount,
+        lines=[line.to_json() for line in draft.lines], total_amount=tax.total_of(stored_tax),
+        tax=stored_tax,
         currency=draft.currency, license_id=draft.license_id,
         license_version=draft.license_version, seats=draft.seats,
         maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,

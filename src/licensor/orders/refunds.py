@@ -31,6 +31,7 @@ from licensor.core.payment_models import PaymentAttemptRow
 from licensor.orders import coupons
 from licensor.orders.models import OrderRow
 from licensor.orders.paid import credit_of
+from licensor.tax import documents as tax_documents
 
 log = logging.getLogger("licensor.orders")
 
@@ -101,7 +102,9 @@ def _record(ctx: Context, session: Session, order_id: str, refund_id: str | None
     order.status, order.refunded_at = "refunded", now
     session.flush()
     reason, force = request.get("reason"), bool(request.get("force"))
-    audit.record(session, actor=str(request.get("actor") or "reconciliation"),
+    actor = str(request.get("actor") or "reconciliation")
+    tax_documents.issue_credit_note(session, orders.sale_of(order), now=now, actor=actor)
+    audit.record(session, actor=actor,
                  action="order.refunded", entity_type="order", entity_id=order.id,
                  before=before, after={**orders.snapshot(order), "forced": force,
                                        **({"reason": reason} if reason else {})}, now=now)

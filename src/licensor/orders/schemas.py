@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from licensor.core.money import Money
@@ -14,6 +15,9 @@ from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
 from licensor.orders import coupons
 from licensor.orders import service as orders
 from licensor.orders.models import OrderRow, QuoteRow
+from licensor.tax import documents as tax_documents
+from licensor.tax import service as tax
+from licensor.tax.schemas import CreditNote, Tax
 
 
 def quote_view(row: QuoteRow) -> dict[str, Any]:
@@ -21,7 +25,8 @@ def quote_view(row: QuoteRow) -> dict[str, Any]:
             "total": Money(row.total_amount, row.currency).to_json(), "currency": row.currency,
             "expires_at": iso(row.expires_at), "created_at": iso(row.created_at),
             "license_id": row.license_id, "seats": row.seats,
-            "maintenance_until": iso(row.maintenance_until), "coupon": coupons.shown(row)}
+            "maintenance_until": iso(row.maintenance_until), "coupon": coupons.shown(row),
+            **tax.tax_view(row.tax, Money(row.total_amount, row.currency))}
 
 
 def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
@@ -33,7 +38,10 @@ def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
             "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
             "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
             "charge_id": row.charge_id, "refund_id": row.refund_id,
-            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)]}
+            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)],
+            **tax.tax_view(row.tax, Money(row.total_amount, row.currency)),
+            "credit_notes": [tax_documents.credit_note_view(note)
+                             for note in tax_documents.credit_notes_of(session, row.id)]}
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -71,6 +79,8 @@ class Quote(Answer):
     seats: int | None
     maintenance_until: Timestamp | None
     coupon: QuoteCoupon | None = None
+    subtotal: MoneyAnswer | None = None  # after discounts, before tax
+    tax: Tax | None = None  # null: the buyer's country is not known yet
 
     model_config = example(QUOTE_EXAMPLE)
 
@@ -105,6 +115,9 @@ class Order(Answer):
     charge_id: str | None
     refund_id: str | None
     licenses: list[License]
+    subtotal: MoneyAnswer | None = None  # after discounts, before tax
+    tax: Tax | None = None
+    credit_notes: list[CreditNote] = Field(default_factory=list)
 
     model_config = example(ORDER_EXAMPLE)
 

@@ -38,6 +38,8 @@ from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKind, quote_kind
 from licensor.orders.quotes import get_quote
 from licensor.orders.repository import OrderRepository, QuoteRepository
+from licensor.tax import documents as tax_documents
+from licensor.tax import service as tax
 
 
 def format_number(n: int) -> str:
@@ -137,7 +139,7 @@ def ensure_not_expired(quote: QuoteRow, now: datetime) -> None:
 
 def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[str, Any],
                  payment_method: str, license_name: str | None, now: datetime,
-                 actor: str = "public") -> OrderRow:
+                 actor: str = "public", client_address: str | None = None) -> OrderRow:
     quote = get_quote(session, quote_id, for_update=True)
     ensure_not_expired(quote, now)
     existing = OrderRepository(session).by_quote(quote.id)
@@ -147,7 +149,8 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
                             {"order_id": existing.id, "number": existing.number})
     kind_of(quote)
     ensure_fresh(session, quote)
-    total = total_of(quote)
+    buyer, stored_tax = taxed_buyer(ctx, session, quote, buyer, now, client_address)
+    total = Money(tax.total_of(stored_tax), quote.currency)
     minimum = invoice_minimum(ctx.settings, quote.currency)
     if payment_method == "invoice" and total < minimum:
         raise LicensorError("PAYMENT_METHOD_NOT_ALLOWED", "Invoices (check or bank transfer) "
@@ -159,8 +162,8 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
     number = format_number(OrderRepository(session).next_number())
     order = OrderRow(
         id="ord_" + uuid.uuid4().hex, number=number, quote_id=quote.id, kind=quote.kind,
-        product=quote.product, status="awaiting_payment", total_amount=quote.total_amount,
-        currency=quote.currency, payment_method=payment_method,
+        product=quote.product, status="awaiting_payment", total_amount=total.amount,
+        currency=quote.currency, payment_method=payment_method, tax=stored_tax,
         buyer={k: v for k, v in buyer.items() if v is not None}, buyer_email=email,
         license_name=name, created_at=now,
         due_at=now + ctx.settings.invoice_terms if payment_method == "invoice" else None)
@@ -177,6 +180,21 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
     return order
 
 
+def taxed_buyer(ctx: Context, session: Session, quote: QuoteRow, buyer: dict[str, Any],
+                now: datetime, client_address: str | None
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The buyer with their country and VAT ID as checked, and the order's tax: worked out
+    again for the buyer (the quote may have been made for nobody in particular)."""
+    customer = tax.customer_of({"country": buyer.get("country"), "vat_id": buyer.get("vat_id")},
+                               "buyer")
+    assert customer is not None
+    evidence = {"buyer_country": customer.country, "ip_address": client_address}
+    stored = tax.assess(ctx, session, tax.price_of(quote.tax, total_of(quote)), customer,
+                        now=now, where="buyer", evidence=evidence)
+    checked = {**buyer, "country": customer.country, "vat_id": stored["vat_id"]}
+    return checked, stored
+
+
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
                  terms_days: int, link: str | None = None) -> None:
     lines = [{"description": line["description"], "amount": money(line["amount"])}
@@ -184,7 +202,8 @@ def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: dateti
     due = human_date(order.due_at) if order.due_at else ""
     mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
                       greeting_name=buyer_name(order), order_number=order.number, lines=lines,
-                      total=money(total_of(order)), due=due, terms_days=terms_days, link=link)
+                      total=money(total_of(order)), due=due, terms_days=terms_days, link=link,
+                      **tax.mail_fields(order.tax, order.currency))
 
 
 def buyer_name(order: OrderRow) -> str:
@@ -202,6 +221,7 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     order.status = "fulfilled"
     order.paid_at = order.fulfilled_at = now
     session.flush()
+    tax_documents.record_invoice(session, sale_of(order), now=now)
     audit.record(session, actor=actor, action="order.fulfilled", entity_type="order",
                  entity_id=order.id, before=before, after=snapshot(order), now=now)
     product = get_product(session, license_row.product)
@@ -214,9 +234,15 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
                       total=money(total_of(order)), payment_method=order.payment_method,
                       paid_at=now, link=order_link(ctx, order, issue_link(order)),
                       license_information=licenses.license_information_text(license_row,
-                                                                             product.name))
+                                                                             product.name),
+                      **tax.mail_fields(order.tax, order.currency))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
+
+
+def sale_of(order: OrderRow) -> tax_documents.Sale:
+    return tax_documents.Sale(number=order.number, currency=order.currency, tax=order.tax,
+                              total=order.total_amount, order_id=order.id)
 
 
 def fulfilment_what(order: OrderRow, quote: QuoteRow, license_row: LicenseRow,

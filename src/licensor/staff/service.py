@@ -13,13 +13,12 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from licensor.accounts import lockout
-from licensor.core import audit, mail
+from licensor.core import audit, mail, passwords
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import token_hash
 from licensor.core.web.console import ROLES, StaffMember
@@ -30,8 +29,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=5)
 PASSWORD_MIN = 10
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-password")
 
 
 def member(row: StaffRow) -> StaffMember:
@@ -66,7 +63,7 @@ def add_staff(session: Session, *, email: str, password: str, role: str, now: da
     if repo.by_email(email) is not None:
         raise exists
     row = StaffRow(id=str(uuid.uuid4()), email=email, email_key=email.casefold(), role=role,
-                   password_hash=_hasher.hash(password), created_at=now)
+                   password_hash=passwords.hasher().hash(password), created_at=now)
     try:
         with session.begin_nested():
             repo.add(row)
@@ -108,7 +105,8 @@ def log_in(session: Session, *, email: str, password: str, now: datetime,
     lockout.check(session, key, now)
     row = StaffRepository(session).by_email(email)
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        passwords.hasher().verify(row.password_hash if row else passwords.dummy_hash(),
+                                  password)
     except (VerificationError, InvalidHashError):
         holder = None if row is None else lockout.Holder(
             "staff", row.id, row.email, row.email,

@@ -23,6 +23,12 @@
   }
   document.addEventListener("change", function (event) {
     if (event.target && event.target.name === "payment_method") { syncPayment(); }
+    // The checkout's order summary follows the country: ask for the price again (the same
+    // as pressing Show price, which works without this file).
+    var showPrice = document.getElementById("show-price");
+    if (event.target && event.target.id === "country" && showPrice && showPrice.form) {
+      showPrice.form.requestSubmit(showPrice);
+    }
   });
   document.addEventListener("DOMContentLoaded", syncPayment);
 })();

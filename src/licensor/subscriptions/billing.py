@@ -25,6 +25,8 @@ from licensor.subscriptions.models import (
 )
 from licensor.subscriptions.repository import SubscriptionRepository
 from licensor.subscriptions.rules import Line
+from licensor.tax import documents as tax_documents
+from licensor.tax import service as tax
 
 
 def line_json(line: Line) -> dict[str, Any]:
@@ -35,14 +37,19 @@ def line_json(line: Line) -> dict[str, Any]:
 
 def add_invoice(session: Session, sub: SubscriptionRow, *, reason: str, lines: list[Line],
              net: Money, credit_applied: Money, amount_paid: Money, charge_id: str | None,
-             now: datetime) -> InvoiceRow:
+             now: datetime, tax: dict[str, Any] | None = None) -> InvoiceRow:
     number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
     row = InvoiceRow(id=str(uuid.uuid4()), subscription_id=sub.id, number=number, reason=reason,
                      lines=[line_json(x) for x in lines], currency=net.currency,
                      net=net.amount, credit_applied=credit_applied.amount,
-                     amount_paid=amount_paid.amount, charge_id=charge_id, created_at=now)
+                     amount_paid=amount_paid.amount, charge_id=charge_id, created_at=now,
+                     tax=tax)
     session.add(row)
     session.flush()
+    if amount_paid.amount:  # what the tax report counts: the money the card paid
+        tax_documents.record_invoice(session, tax_documents.Sale(
+            number=f"{sub.id}#{number}", currency=row.currency, tax=tax,
+            total=amount_paid.amount, subscription_id=sub.id), now=now)
     # invoice.created(invoice: InvoiceRow)
     events.emit(None, session, now, "invoice.created", invoice=row)
     return row
@@ -64,6 +71,7 @@ class Billed:
     event: str
     subject: str  # of the owner's mail
     body: str
+    tax: dict[str, Any] | None = None  # the invoice's (licensor.tax); amount_paid includes it
 
 
 def record_billing(session: Session, sub: SubscriptionRow, before: dict[str, Any] | None,
@@ -71,11 +79,13 @@ def record_billing(session: Session, sub: SubscriptionRow, before: dict[str, Any
     """The one billing step after the subscription row is updated: invoice, audit, event, mail."""
     add_invoice(session, sub, reason=billed.reason, lines=billed.lines, net=billed.net,
              credit_applied=billed.credit_applied, amount_paid=billed.amount_paid,
-             charge_id=billed.charge_id, now=at)
+             charge_id=billed.charge_id, now=at, tax=billed.tax)
     audit.record(session, actor=billed.actor, action=billed.action, entity_type="subscription",
                  entity_id=sub.id, before=before, after=snapshot(sub), now=at)
     events.emit(None, session, at, billed.event, subscription=sub)
-    mail_owner(session, sub, billed.subject, billed.body, at)
+    breakdown = tax.mail_fields(billed.tax, billed.net.currency).get("tax_lines")
+    taxed = " ".join(f"{x['label']}: {x['amount']}." for x in breakdown) if breakdown else ""
+    mail_owner(session, sub, billed.subject, f"{billed.body} {taxed}".strip(), at)
 
 
 class NothingDue(Exception):

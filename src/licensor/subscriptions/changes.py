@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from licensor.accounts.models import AccountRow
 from licensor.catalog import service as catalog
+from licensor.catalog.price_lists import in_currency, in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
 from licensor.discounts.rules import Coupon
-from licensor.subscriptions import coupons, dunning
+from licensor.subscriptions import coupons, dunning, taxes
 from licensor.subscriptions.access import (
     check_fits,
     mail_owner,
@@ -60,6 +61,9 @@ class SubscribeRequest:
     google_id: str | None = None
     quantity: int | None = None
     coupon: str | None = None
+    # Checked by licensor.tax.billing_details; kept on the subscription when it starts.
+    billing_details: dict[str, Any] | None = None
+    currency: str | None = None  # of the product's price lists; None: its main currency
 
 
 def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeRequest,
@@ -114,7 +118,7 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
         sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
         assert sub is not None
         require_billing(site, sub, account)
-        product = catalog.get_product(session, site.product)
+        product = in_currency(catalog.get_product(session, site.product), req.currency)
         if req.product is not None and req.product != product.code:
             raise LicensorError("INVALID_REQUEST", f"This site is a {product.code} site; leave "
                                 "out product or give the site's.", {"field": "product"},
@@ -130,7 +134,7 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
         plan = plan_of(product, req.plan)
         check_fits(session, site, plan)
         return sub, product, plan
-    product = catalog.get_product(session, req.product or "")
+    product = in_currency(catalog.get_product(session, req.product or ""), req.currency)
     if product.model != "subscription":
         raise LicensorError("INVALID_REQUEST", f"{product.name} is not sold by "
                             "subscription; choose a subscription product.",
@@ -173,13 +177,15 @@ def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: 
     bill = bill_period(plan_label(product, plan, req.interval), price,
                        period(now, req.interval, 0), coupons.terms_of(applied),
                        money(sub.credit_balance, price.currency))
-    return bill, applied
+    return taxes.taxed(session, req.billing_details or sub.billing_details, bill, now), applied
 
 
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
            plan: Plan, req: SubscribeRequest, card: payments.SavedCard, charge_id: str | None,
            now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else snapshot(sub)
+    if req.billing_details is not None:
+        sub.billing_details = req.billing_details
     bill, applied = _first_bill(session, sub, product, plan, req, account.email, now)
     paid, first = bill.settlement, period(now, req.interval, 0)
     sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
@@ -195,7 +201,7 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     # trial turned paid, or a restart: subscription.updated
     record_billing(session, sub, before, Billed(
         reason="subscription_create", lines=list(bill.lines), net=bill.net,
-        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
         charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
@@ -228,7 +234,8 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
                             "confirmation (follow the link we mailed you); change the plan "
                             "after that.", {"status": "awaiting_confirmation"})
     assert sub.plan is not None and sub.interval is not None
-    product = catalog.get_product(session, sub.product)
+    # A subscription keeps its currency through plan changes.
+    product = in_currency_if_offered(catalog.get_product(session, sub.product), sub.currency)
     new_plan = plan_of(product, plan_code or sub.plan)
     new_interval = interval or sub.interval
     if new_plan.code == sub.plan and new_interval == sub.interval:
@@ -255,7 +262,7 @@ def _plan_change(session: Session, sub: SubscriptionRow, site: SiteRow | None,
 
     applied = coupons.pricing(session, sub, code, amount=priced(None).charge.amount,
                               email=email, at=at)
-    return priced(coupons.terms_of(applied)), applied
+    return taxes.taxed(session, sub.billing_details, priced(coupons.terms_of(applied)), at), applied
 
 
 def preview_change(session: Session, account: AccountRow, subscription_id: str, *,
@@ -323,7 +330,7 @@ def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change
     # subscription.updated(subscription: SubscriptionRow)
     record_billing(session, sub, before, Billed(
         reason="plan_change", lines=list(change.lines), net=s.net,
-        credit_applied=s.credit_applied, amount_paid=s.amount_due,
+        credit_applied=s.credit_applied, amount_paid=s.amount_due, tax=s.tax,
         charge_id=made.id if made else None, actor=f"account:{account.id}",
         action="subscription.plan_changed", event="subscription.updated",
         subject=f"Your {product.name} plan changed",

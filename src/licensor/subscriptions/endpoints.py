@@ -18,6 +18,7 @@ from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refus
 from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
+from licensor.subscriptions import taxes
 from licensor.subscriptions.models import (
     ProjectRow,
     SiteMemberRow,
@@ -88,6 +89,7 @@ def change_view(change: PlanChange) -> dict[str, Any]:
                        "period_end": iso(x.period_end)} for x in change.lines],
             "net": s.net.to_json(), "credit_applied": s.credit_applied.to_json(),
             "amount_due": s.amount_due.to_json(),
+            **taxes.preview_tax(s),
             "credit_balance_after": s.credit_balance_after.to_json(),
             "current_period_end_after": iso(change.period_after.end)}
 
@@ -247,6 +249,11 @@ class SubscribeBody(BaseModel):
     # SINGLE_USER_ONLY (a quantity other than 1 is a 409) rather than a range error.
     quantity: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
     coupon: CouponCode = None
+    currency: str | None = Field(default=None, max_length=3, description="A currency of the "
+                                 "product's price lists; default: its main currency")
+    billing_details: dict[str, Any] | None = Field(
+        default=None, description="{name, company?, address?, country, vat_id?}: required when "
+        "the vendor collects tax (unless the site's subscription has them already)")
 
     model_config = {"json_schema_extra": {"examples": [
         {"site_id": "site_1Qa7", "plan": "medium", "interval": "month",
@@ -275,15 +282,16 @@ class ChangeBody(BaseModel):
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
     "CURRENCY_MISMATCH", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS",
-    *COUPON))
+    "CURRENCY_NOT_OFFERED", "COUNTRY_REQUIRED", "INVALID_VAT_ID", "TAX_RATE_MISSING", *COUPON))
 def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
               account: Account) -> dict[str, Any]:
     if body.site_id is None and body.product is None:
         raise LicensorError("INVALID_REQUEST", "Give site_id (for a site) or product and "
                             "google_id (for Balsamiq for Google Drive).", {"field": "product"},
                             status=422)
-    sub = subs.subscribe(ctx, session, account, subs.SubscribeRequest(**body.model_dump()),
-                         now_for(ctx, session))
+    details = taxes.details_for_subscribe(ctx, session, body.billing_details, body.site_id)
+    sub = subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+        **{**body.model_dump(), "billing_details": details}), now_for(ctx, session))
     view = subscription_view(sub)
     return view
 

@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.catalog import service as catalog
+from licensor.catalog.price_lists import in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.subscriptions import coupons, dunning, rules
+from licensor.subscriptions import coupons, dunning, rules, taxes
 from licensor.subscriptions.access import (
     ACTION_GRACE,
     mail_owner,
@@ -76,7 +77,7 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
 def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:
     """What the next period costs: today's list price, or the last one if repriced elsewhere."""
     assert sub.plan is not None and sub.interval is not None
-    product = catalog.get_product(session, sub.product)
+    product = in_currency_if_offered(catalog.get_product(session, sub.product), sub.currency)
     plan = product.plan(sub.plan)
     price = plan.price(sub.interval) if plan else money(sub.basis_amount, sub.currency)
     if price.currency != sub.currency:  # repriced in another currency: keep the last price
@@ -96,7 +97,7 @@ def _renewal_bill(session: Session, sub: SubscriptionRow, due: datetime
     if not listed and coupon is not None and coupon.percent_off is not None:
         coupon = None  # the last price paid (the basis) is the discounted one already
     bill = bill_period(label, price, nxt, coupon, money(sub.credit_balance, sub.currency))
-    return product, label, bill
+    return product, label, taxes.taxed(session, sub.billing_details, bill, due)
 
 
 # A subscription whose renewal is being paid: due now (active), or declined before (past due).
@@ -200,7 +201,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     # subscription.renewed(subscription: SubscriptionRow)
     record_billing(session, sub, before, Billed(
         reason="renewal", lines=list(bill.lines), net=bill.net,
-        credit_applied=paid.credit_applied, amount_paid=paid.amount_due,
+        credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
         charge_id=made.id if made else None, actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
         subject=f"Your {product.name} subscription renewed",

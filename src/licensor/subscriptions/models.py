@@ -84,6 +84,8 @@ class SubscriptionRow(Base):
                                                                      index=True)
     failed_payment_attempts: Mapped[int] = mapped_column(Integer, default=0,
                                                          server_default=text("0"))
+    # Who is invoiced and how taxed (licensor.tax.billing_details); None: untaxed invoices.
+    billing_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     # One live Google Drive subscription per Google ID, also against two requests at once.
     __table_args__ = (Index("uq_subscriptions_live_google_id", "google_id", unique=True,
@@ -103,6 +105,8 @@ class InvoiceRow(Base):
     amount_paid: Mapped[int] = mapped_column(BigInteger)
     charge_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Its tax (licensor.tax); amount_paid includes it. None: untaxed.
+    tax: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (UniqueConstraint("subscription_id", "number",
                                        name="uq_subscription_invoice_number"),)

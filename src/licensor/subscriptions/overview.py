@@ -26,6 +26,7 @@ from licensor.subscriptions.models import (
     SubscriptionRow,
 )
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
+from licensor.tax import service as tax
 
 
 @dataclass
@@ -132,6 +133,9 @@ def invoice_document(settings: Settings, view: SiteView, account_email: str,
         date=row.created_at, seller=seller(settings),
         buyer={"name": view.site.name, "email": account_email},
         lines=[{"description": x["description"], "amount": m(x["amount"])} for x in row.lines],
-        total=m(row.net), credit_applied=m(row.credit_applied), paid=m(row.amount_paid),
+        # Taxed: the tax is on what was left after credit, so the total is what was paid.
+        total=m(row.amount_paid if row.tax else row.net), credit_applied=m(row.credit_applied),
+        paid=m(row.amount_paid),
         product=view.product.name, terms="Paid by card when issued.",
-        how_to_pay="Nothing to pay: charged to the card on file.")
+        how_to_pay="Nothing to pay: charged to the card on file.",
+        **tax.document_fields(row.tax, row.currency))

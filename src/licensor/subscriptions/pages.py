@@ -19,13 +19,14 @@ from licensor.core.documents import document_html, document_pdf
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
-from licensor.subscriptions import coupons, overview
+from licensor.subscriptions import coupons, overview, taxes
 from licensor.subscriptions import service as subs
 
 router = APIRouter(include_in_schema=False)
 
 INTERVALS = [("month", "Monthly"), ("year", "Yearly")]
-PLAN_CODES = {"UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
+PLAN_CODES = {"COUNTRY_REQUIRED": "country", "INVALID_VAT_ID": "vat_id",
+              "TAX_RATE_MISSING": "country", "UNKNOWN_PLAN": "plan", "PLAN_TOO_SMALL": "plan", "NO_CHANGE": "plan",
               "CARD_DECLINED": "card_token", "PAYMENT_FAILED": "card_token",
               "PAYMENT_ACTION_REQUIRED": "card_token", "CURRENCY_MISMATCH": "plan",
               "PROCESSOR_UNAVAILABLE": "card_token", "PAYMENT_UNCONFIRMED": "card_token",
@@ -208,6 +209,7 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
                   preview=preview, notice=notice, sandbox=ctx.settings.sandbox,
                   discount=coupons.summary(session, view.sub, now_for(ctx, session)),
                   past_due=overview.past_due(session, view),
+                  countries=taxes.country_options(ctx.settings),
                   stripe_key=stripe_key(request) if reason is None and view.sub.status in (
                       "trialing", "suspended", "active", "past_due") else None)
 
@@ -253,7 +255,8 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
             subs.subscribe(ctx, session, account, subs.SubscribeRequest(
                 product=None, plan=plan or "", interval=interval or "month",
                 card_token=form.get("card_token", "").strip(), site_id=view.site.id,
-                coupon=coupon), now)
+                coupon=coupon, billing_details=taxes.details_from_form(
+                    ctx, session, form, account.name, view.site.id)), now)
             done = "subscribed"
         elif action == "cancel":
             subs.cancel(session, account, view.sub.id, now)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from licensor.core.money import Money
 from licensor.discounts.rules import Coupon, discount
@@ -44,8 +45,10 @@ class Settlement:
 
     net: Money
     credit_applied: Money
-    amount_due: Money
+    amount_due: Money  # with tax, when the subscription is taxed (`tax`)
     credit_balance_after: Money
+    # The invoice's tax as licensor.tax stores it ({subtotal, amount, rate, ...}); None: untaxed.
+    tax: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from licensor.core.web.views import iso
 from licensor.discounts.models import CouponRow
 from licensor.discounts.service import terms
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
+from licensor.tax import billing_details
+from licensor.tax import service as tax
+from licensor.tax.schemas import Tax
 
 
 def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
@@ -25,7 +28,9 @@ def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
             "site_id": sub.site_id, "google_id": sub.google_id, "discount": discount_view(sub),
             "past_due_since": iso(sub.past_due_since),
             "next_payment_attempt_at": iso(sub.next_payment_attempt_at),
-            "failed_payment_attempts": sub.failed_payment_attempts or 0}
+            "failed_payment_attempts": sub.failed_payment_attempts or 0,
+            "currency": sub.currency,
+            "billing_details": billing_details.details_view(sub.billing_details)}
 
 
 def discount_view(sub: SubscriptionRow) -> dict[str, Any] | None:
@@ -50,7 +55,15 @@ def invoice_view(row: InvoiceRow) -> dict[str, Any]:
                        "period_end": x["period_end"].replace("+00:00", "Z")}
                       for x in row.lines],
             "net": m(row.net), "credit_applied": m(row.credit_applied),
-            "amount_paid": m(row.amount_paid), "charge_id": row.charge_id}
+            "amount_paid": m(row.amount_paid), "charge_id": row.charge_id,
+            **invoice_tax_view(row)}
+
+
+def invoice_tax_view(row: InvoiceRow) -> dict[str, Any]:
+    """subtotal, tax and total of an invoice: what the card (and credit) paid, with its tax.
+    An untaxed invoice's subtotal and total are its amount paid."""
+    view = tax.tax_view(row.tax, Money(row.amount_paid, row.currency))
+    return {**view, "total": Money(row.amount_paid, row.currency).to_json()}
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -94,6 +107,15 @@ INVOICE_EXAMPLE = {
     "amount_paid": {"amount": 4900, "currency": USD}, "charge_id": "ch_sandbox_2"}
 
 
+class BillingDetails(Answer):
+    name: str
+    company: str | None
+    address: str | None
+    country: str
+    vat_id: str | None
+    vat_id_status: Literal["valid", "unverified"] | None
+
+
 class Discount(Answer):
     coupon: str | None = Field(description="The coupon's code")
     description: str | None = Field(description='e.g. "Coupon SPRING10 (10% off)"')
@@ -129,6 +151,9 @@ class Subscription(Answer):
                                                       "again; null unless past_due")
     failed_payment_attempts: int = Field(description="Declined tries of the open renewal "
                                          "payment; 0 when paid")
+    currency: str | None = Field(default=None, description="What it is billed in")
+    billing_details: BillingDetails | None = Field(default=None, description="Who is invoiced "
+                                                   "and where (PUT …/billing-details)")
 
     model_config = example(SUBSCRIPTION_EXAMPLE)
 
@@ -214,6 +239,9 @@ class PlanChangeAnswer(Answer):
     amount_due: MoneyAnswer
     credit_balance_after: MoneyAnswer
     current_period_end_after: Timestamp | None
+    subtotal: MoneyAnswer | None = Field(default=None, description="amount_due before tax "
+                                         "(taxed subscriptions only)")
+    tax: Tax | None = None
 
     model_config = example(CHANGE_EXAMPLE)
 
@@ -229,6 +257,9 @@ class Invoice(Answer):
     credit_applied: MoneyAnswer
     amount_paid: MoneyAnswer
     charge_id: str | None
+    subtotal: MoneyAnswer | None = Field(default=None, description="amount_paid before tax")
+    tax: Tax | None = None
+    total: MoneyAnswer | None = Field(default=None, description="with tax: amount_paid")
 
     model_config = example(INVOICE_EXAMPLE)
 

@@ -1,0 +1,1 @@
+"""Tax: VAT rates, the buyer's country and VAT ID, taxed documents, credit notes, the tax report."""
