@@ -17,6 +17,7 @@ from starlette.requests import Request
 from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.accounts import endpoints as accounts_endpoints
 from licensor.accounts import pages as accounts_pages
+from licensor.accounts import self_pages as accounts_self_pages
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog import pages as catalog_pages
 from licensor.config import Settings
@@ -64,6 +65,7 @@ from licensor.startup import prepare, seed  # noqa: F401  (app.prepare, app.seed
 from licensor.subscriptions import admin_pages as subscriptions_admin_pages
 from licensor.subscriptions import billing_endpoints as subscriptions_billing_endpoints
 from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
+from licensor.subscriptions import drive_pages as subscriptions_drive_pages
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.tax import admin_pages as tax_admin_pages
@@ -108,6 +110,7 @@ def pages() -> list[APIRouter]:
     """The customer portal's pages (HTML), each capability's beside its endpoints."""
     return [
         accounts_pages.router,
+        accounts_self_pages.router,
         catalog_pages.router,
         licenses_pages.router,
         maintenance_pages.router,
@@ -115,6 +118,7 @@ def pages() -> list[APIRouter]:
         orders_pages.router,
         releases_pages.router,
         subscriptions_pages.router,
+        subscriptions_drive_pages.router,
     ]
 
 

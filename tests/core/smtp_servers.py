@@ -8,6 +8,7 @@ import socket
 import threading
 from collections import Counter
 from email import message_from_bytes
+from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -22,6 +23,7 @@ class Recorder:
         self.delay = delay
         self.refuse = refuse  # a recipient answered with 550
         self.message_ids: list[str] = []
+        self.messages: list[Message] = []  # every message accepted, whole
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -37,6 +39,7 @@ class Recorder:
         msg = message_from_bytes(envelope.original_content or envelope.content)
         with self._lock:
             self.message_ids.append(str(msg["Message-ID"]))
+            self.messages.append(msg)
         return "250 Message accepted for delivery"
 
     def counts(self) -> Counter[str]:

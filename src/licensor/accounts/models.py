@@ -43,3 +43,17 @@ class AccountTokenRow(Base):
     # signed out (revoked_at); the row stays so the refusal can say which.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccountLinkRow(Base):
+    """A link mailed to a customer that acts once: a password reset, or the confirmation of a
+    new email address (`new_email`). Only the token's SHA-256 is stored, as for sessions."""
+
+    __tablename__ = "account_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "password" | "email"
+    new_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -20,6 +20,9 @@ router = APIRouter(include_in_schema=False)
 portal.signed_in = page_account  # every page's header shows who is signed in
 
 COOKIE_AGE = int(accounts.SESSION_LIFETIME.total_seconds())
+# Where a mailed link leads back to the login page (/login?reset=1).
+LOGIN_NOTICES = {"reset": "Your new password is set: log in with it.",
+                 "changed": "Your new email address is confirmed: log in with it."}
 
 
 def _next(url: str) -> str:
@@ -69,7 +72,8 @@ def signup(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> Res
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return render(request, "accounts/login.html", form={"next": request.query_params.get(
-        "next", "/sites")}, errors={})
+        "next", "/sites")}, errors={}, notice=LOGIN_NOTICES.get(
+        next((k for k in LOGIN_NOTICES if request.query_params.get(k) == "1"), ""), ""))
 
 
 @router.post("/login")

@@ -62,6 +62,11 @@ class AccountRepository:
     def get(self, account_id: str) -> AccountRow | None:
         return self.session.get(AccountRow, account_id)
 
+    def emails(self, ids: set[str]) -> dict[str, str]:
+        rows = self.session.execute(select(AccountRow.id, AccountRow.email)
+                                    .where(AccountRow.id.in_(sorted(ids)))).all()
+        return {row[0]: row[1] for row in rows}
+
     def by_email(self, email: str) -> AccountRow | None:
         return self.session.scalars(
             select(AccountRow).where(AccountRow.email_key == email.strip().casefold())).first()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from licensor.accounts import lockout
 from licensor.accounts.models import AccountRow, AccountTokenRow
 from licensor.accounts.repository import AccountRepository, AccountSessionRepository
-from licensor.core import audit, passwords
+from licensor.core import audit, events, passwords
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import token_hash
 
@@ -27,6 +29,19 @@ SESSION_LIFETIME = timedelta(days=30)
 # A session's last use is written at most this often: not a write on every call.
 TOUCH_EVERY = timedelta(hours=1)
 
+
+
+def hash_password(password: str) -> str:
+    return passwords.hasher().hash(password)
+
+
+def audit_names(session: Session, entries: Sequence[Any]) -> dict[str, str]:
+    """How the audit log's people read in the console: each `account:<id>` actor and each
+    account entity id named by its email (an account since deleted keeps its id)."""
+    ids = {e.actor.removeprefix("account:") for e in entries if e.actor.startswith("account:")}
+    ids |= {e.entity_id for e in entries if e.entity_type == "account"}
+    found = AccountRepository(session).emails(ids) if ids else {}
+    return {**{f"account:{i}": f"account {email}" for i, email in found.items()}, **found}
 
 
 def get_account(session: Session, account_id: str) -> AccountRow | None:
@@ -70,6 +85,8 @@ def create_account(session: Session, *, email: str, name: str, password: str,
     audit.record(session, actor=f"account:{row.id}", action="account.created",
                  entity_type="account", entity_id=row.id, before=None,
                  after={"email": email, "name": row.name}, now=now)
+    # account.created(account): others react in this transaction (a site invitation joins)
+    events.emit(None, session, now, "account.created", account=row)
     return row, _new_token(session, row, session_now or now)
 
 

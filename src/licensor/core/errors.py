@@ -46,6 +46,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "QUOTE_STALE": 409,
     "QUOTE_ALREADY_ORDERED": 409,
     "ORDER_NOT_FOUND": 404,
+    "ORDER_NOT_CANCELABLE": 409,
     "ORDER_NOT_PAYABLE": 409,
     "ORDER_NOT_REFUNDABLE": 409,
     "PAYMENT_METHOD_NOT_ALLOWED": 409,
@@ -72,6 +73,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "UNKNOWN_PLATFORM": 404,
     "DOWNLOAD_NOT_ALLOWED": 403,
     "DOWNLOAD_LINK_EXPIRED": 410,
+    "LINK_EXPIRED": 410,
     "INVALID_TTL": 422,
     # Accounts, sites, subscriptions
     "EMAIL_TAKEN": 409,
@@ -81,6 +83,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SITE_NOT_FOUND": 404,
     "PROJECT_NOT_FOUND": 404,
     "ACCOUNT_NOT_FOUND": 404,
+    "MEMBER_NOT_FOUND": 404,
     "NOT_STAFF": 409,
     # The admin console's staff
     "STAFF_EXISTS": 409,

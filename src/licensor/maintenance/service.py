@@ -291,9 +291,8 @@ def _reminder_mail(row: LicenseRow, product: Product, kind: str, public_url: str
                  f"months of updates and support, until {new_end:%Y-%m-%d} (a renewal always "
                  "adds one block from the current end date, whenever you buy it)."),
                 ("To renew, enter your License Name and License Key on the renewal page: "
-                 f"{public_url.rstrip('/')}/renew (or ask for a quote: POST /v1/quotes "
-                 "{\"kind\": \"renewal\", \"license_name\": …, \"license_key\": …} and "
-                 "order it)."),
+                 f"{public_url.rstrip('/')}/renew (the page shows the price before anything "
+                 "is paid)."),
                 ("Renewal is optional: without it you keep using every version released on or "
                  f"before {end:%Y-%m-%d}."),
             ]}

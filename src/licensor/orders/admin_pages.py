@@ -1,5 +1,6 @@
 """The console's orders: a list filtered by status (awaiting payment first, overdue marked) and
-an order's page with Mark paid and Refund, through the same services as the API."""
+a search by number, buyer email or company, and an order's page with Mark paid, Refund (a paid
+order) or Cancel order (an unpaid one), through the same services as the API."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/admin/orders")
 def order_list(request: Request, ctx: Ctx, session: ReadSession, _staff: Staff,
-               status: str = "") -> Response:
-    rows = orders.listing(session, status)
+               status: str = "", q: str = "") -> Response:
+    rows = orders.listing(session, status, q=q)
     now = ctx.clock.now(session)
-    return console.render(request, "admin/orders.html", rows=rows, chosen=status,
+    return console.render(request, "admin/orders.html", rows=rows, chosen=status, q=q,
                           statuses=orders.ORDER_STATUSES,
                           overdue={r.id for r in rows if orders.overdue(r, now)})
 
@@ -87,4 +88,28 @@ def refund(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
         return _page(request, ctx, session, order_id, status=exc.status,
                      errors={field: exc.message.replace(" (force: true)", ""),
                              "_code": exc.code})
+    return redirect(request, f"/admin/orders/{order.id}?done={order.status}")
+
+
+@router.post("/admin/orders/{order_id}/cancel")
+def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin, form: Form,
+           order_id: str) -> Response:
+    """An unpaid order is canceled, not refunded: nothing was paid (the service's refund of an
+    unpaid order is its cancel)."""
+    order = orders.get_order(session, order_id)
+    try:
+        if order.status != "awaiting_payment":
+            raise LicensorError("ORDER_NOT_CANCELABLE", f"Order {order.number} is "
+                                f"{order.status.replace('_', ' ')}: only an unpaid order can be "
+                                "canceled; a paid one is refunded.", {"order_id": order.id})
+        order = orders.refund(ctx, session, order_id, now=now_for(ctx, session),
+                              actor=member.actor)
+    except LicensorError as exc:
+        if exc.code == "ORDER_NOT_FOUND":
+            raise
+        session.rollback()
+        # No Cancel order button on a paid order: the refusal is shown at the top instead.
+        field = "cancel" if order.status == "awaiting_payment" else "_form"
+        return _page(request, ctx, session, order_id, status=exc.status,
+                     errors={field: exc.message, "_code": exc.code})
     return redirect(request, f"/admin/orders/{order.id}?done={order.status}")

@@ -157,6 +157,8 @@ def renew_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) ->
 @router.get("/buy/{code}")
 def buy_start(request: Request, code: str, session: ReadSession) -> Response:
     product = catalog.get_product(session, code)
+    if product.model == "subscription":  # nothing to buy once: a page says where to subscribe
+        return render(request, "orders/buy_subscription.html", product=product)
     return render(request, "orders/buy.html", product=product, errors={}, form={},
                   options=seat_options(product, None))
 
@@ -165,6 +167,8 @@ def buy_start(request: Request, code: str, session: ReadSession) -> Response:
 def buy_post(request: Request, code: str, ctx: Ctx, session: WriteSession,
              form: Form) -> Response:
     product = catalog.get_product(session, code)
+    if product.model == "subscription":
+        return redirect(request, f"/buy/{product.code}")
     seats = parse_seats(form.get("seats", ""))
     try:
         if isinstance(seats, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from licensor.orders.models import OrderCounterRow, OrderRow, QuoteRow
@@ -60,13 +60,21 @@ class OrderRepository:
             query = query.where(OrderRow.number > after_number)
         return self.session.scalars(query.limit(limit)).all()
 
-    def listing(self, status: str | None, limit: int) -> Sequence[OrderRow]:
+    def listing(self, status: str | None, limit: int, q: str = "") -> Sequence[OrderRow]:
         """The console's list: orders awaiting payment first (oldest due first), then the
-        rest, newest first."""
+        rest, newest first; `q` keeps those whose number, buyer email or buyer (company, name,
+        PO number: the buyer as stored) contains it, in any case."""
         waiting = case((OrderRow.status == "awaiting_payment", 0), else_=1)
         query = select(OrderRow).order_by(waiting, OrderRow.due_at, OrderRow.created_at.desc())
         if status:
             query = query.where(OrderRow.status == status)
+        if q:
+            like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            query = query.where(or_(
+                func.lower(OrderRow.number).like(like, escape="\\"),
+                func.lower(OrderRow.buyer_email).like(like, escape="\\"),
+                func.lower(cast(OrderRow.buyer, String)).like(like, escape="\\")))
         return self.session.scalars(query.limit(limit)).all()
 
     def next_number(self) -> int:

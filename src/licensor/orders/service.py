@@ -349,13 +349,14 @@ def open_quotes(session: Session, product: str, now: datetime) -> int:
 ORDER_STATUSES = ("awaiting_payment", "fulfilled", "refunded", "canceled")
 
 
-def listing(session: Session, status: str | None, limit: int = 200) -> Sequence[OrderRow]:
-    """Orders for the console, awaiting payment first; 422 INVALID_REQUEST for an unknown
-    status."""
+def listing(session: Session, status: str | None, limit: int = 200,
+            q: str = "") -> Sequence[OrderRow]:
+    """Orders for the console, awaiting payment first, those matching `q` (number, buyer email
+    or company, any case) only when given; 422 INVALID_REQUEST for an unknown status."""
     if status and status not in ORDER_STATUSES:
         raise LicensorError("INVALID_REQUEST", "status must be one of "
                             f"{', '.join(ORDER_STATUSES)}.", {"field": "status"})
-    return OrderRepository(session).listing(status or None, limit)
+    return OrderRepository(session).listing(status or None, limit, q.strip()[:200])
 
 
 def overdue(order: OrderRow, now: datetime) -> bool:

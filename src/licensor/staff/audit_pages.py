@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from licensor.accounts import service as accounts
 from licensor.core import audit
 from licensor.core.web import console
 from licensor.core.web.console import Staff
@@ -25,4 +26,4 @@ def audit_log(request: Request, session: ReadSession, _staff: Staff, entity_type
     return console.render(request, "admin/audit.html", entries=entries,
                           entity_type=entity_type, entity_id=entity_id,
                           types=repo.audit_entity_types(), chain=audit.verify_chain(session),
-                          shown=SHOWN)
+                          shown=SHOWN, names=accounts.audit_names(session, entries))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from licensor.accounts import service as accounts
 from licensor.catalog import service as catalog
 from licensor.core import audit
 from licensor.core.errors import LicensorError
@@ -22,7 +23,17 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/licenses")
-def find(request: Request, session: ReadSession, _staff: Staff, q: str = "") -> Response:
+def find_form(request: Request, _staff: Staff) -> Response:
+    # The search itself is a POST: a pasted License Key never lands in a URL, so never in the
+    # browser's history nor a proxy's or server's access log. A `q` in the URL is ignored.
+    return console.render(request, "admin/licenses.html", q="", results=[], searched=False)
+
+
+@router.post("/admin/licenses")
+def find(request: Request, session: ReadSession, _staff: Staff, form: Form) -> Response:
+    """A search changes nothing, so its answer is the results page itself (no redirect: that
+    would put the query back into a URL)."""
+    q = form.get("q", "")
     rows = search.search(session, q[:5000]) if q.strip() else []
     return console.render(request, "admin/licenses.html", q=q, results=rows,
                           searched=bool(q.strip()))
@@ -35,7 +46,8 @@ def _page(request: Request, session: Session, license_id: str, *, notice: str = 
     return console.render(request, "admin/license.html", status=status, d=found,
                           product=product, notice=notice, errors=errors or {},
                           users=holder.registered_users(session, found.license),
-                          notice_key=request.query_params.get("done", ""))
+                          notice_key=request.query_params.get("done", ""),
+                          names=accounts.audit_names(session, found.audit))
 
 
 @router.get("/admin/licenses/{license_id}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from licensor.accounts import service as accounts
 from licensor.core.web import console
 from licensor.core.web.console import Staff
 from licensor.core.web.deps import ReadSession
@@ -23,5 +24,6 @@ def find(request: Request, session: ReadSession, _staff: Staff, q: str = "") -> 
 @router.get("/admin/subscriptions/{subscription_id}")
 def show(request: Request, session: ReadSession, _staff: Staff,
          subscription_id: str) -> Response:
-    return console.render(request, "admin/subscription.html",
-                          d=subscriptions.dossier(session, subscription_id))
+    found = subscriptions.dossier(session, subscription_id)
+    return console.render(request, "admin/subscription.html", d=found,
+                          names=accounts.audit_names(session, found.audit))

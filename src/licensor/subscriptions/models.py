@@ -110,3 +110,18 @@ class InvoiceRow(Base):
 
     __table_args__ = (UniqueConstraint("subscription_id", "number",
                                        name="uq_subscription_invoice_number"),)
+
+
+class SiteInvitationRow(Base):
+    """Someone without an account asked to join a site: they join as `role` when an account
+    with this email is made (accepted_at), unless the owner removes the invitation first."""
+
+    __tablename__ = "site_invitations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(36), ForeignKey("sites.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), index=True)  # case-folded
+    role: Mapped[str] = mapped_column(String(16))  # staff | member
+    invited_by: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

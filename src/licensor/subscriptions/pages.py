@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from licensor.accounts.deps import page_account
 from licensor.accounts.models import AccountRow
+from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.documents import document_html, document_pdf
 from licensor.core.errors import LicensorError
@@ -132,11 +133,18 @@ def _members_page(request: Request, session: Session, account: AccountRow, site_
     view = overview.site_view(session, account, site_id)
     people = overview.members(session, view.site)
     return render(request, "subscriptions/members.html", status=status, view=view,
-                  members=people,
+                  members=people, invited=subs.pending_invitations(session, view.site.id),
                   staff_options=[("", "Nobody but me (the owner)")]
                   + [(p["account_id"], f"{p['name']} ({p['email']})")
                      for p in people if p["role"] == "staff"],
-                  errors=errors or {}, form=form or {})
+                  errors=errors or {}, form=form or {},
+                  notice=MEMBER_NOTICES.get(request.query_params.get("done", ""), ""))
+
+
+MEMBER_NOTICES = {"added": "Added: they see the site when they sign in.",
+                  "invited": "Invitation sent: they join when they sign up with that address.",
+                  "removed": "Removed from the site.",
+                  "billing_admin": "Billing admin saved."}
 
 
 @router.get("/sites/{site_id}/members")
@@ -153,20 +161,33 @@ def members_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
     account = page_account(request)
     if account is None:
         return _login(request)
-    now = now_for(ctx, session)
+    now, action = now_for(ctx, session), form.get("action")
     try:
-        if form.get("action") == "billing_admin":
-            subs.set_billing_admin(session, account, site_id,
-                                   form.get("billing_admin") or None, now)
-        else:
-            role = form.get("role", "member")
-            subs.add_member(session, account, site_id, email=form.get("email", "").strip(),
-                            role=role if role in ("staff", "member") else "member", now=now)
+        done = _member_action(session, account, site_id, form, now)
     except LicensorError as exc:
-        field = "billing_admin" if form.get("action") == "billing_admin" else "email"
+        field = {"billing_admin": "billing_admin", "remove": "_form"}.get(action or "", "email")
         return _members_page(request, session, account, site_id,
                              errors=_errors(exc, field), status=exc.status, form=form)
-    return redirect(request, f"/sites/{site_id}/members")
+    return redirect(request, f"/sites/{site_id}/members?done={done}")
+
+
+def _member_action(session: Session, account: AccountRow, site_id: str, form: dict[str, str],
+                   now: datetime) -> str:
+    action = form.get("action")
+    if action == "billing_admin":
+        subs.set_billing_admin(session, account, site_id, form.get("billing_admin") or None, now)
+        return "billing_admin"
+    if action == "remove":
+        subs.remove(session, account, site_id, member_id=form.get("member", ""), now=now)
+        return "removed"
+    email = form.get("email", "").strip()
+    if not mail.EMAIL_RE.match(email) or len(email) > mail.EMAIL_MAX_LENGTH:
+        raise LicensorError("INVALID_REQUEST", "Enter an email address such as "
+                            "ana@example.com.", {"field": "email"}, status=422)
+    role = form.get("role", "member")
+    invited = subs.invite(session, account, site_id, email=email,
+                          role=role if role in ("staff", "member") else "member", now=now)
+    return "invited" if invited else "added"
 
 
 # -- billing ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 pages, commands and other capabilities call. The work lives in access (rights, shared helpers),
 sites, billing (the charge and the one billing step), changes (subscribe, change plan, cancel),
 cards (the card renewals are charged to), lifecycle (what falls due with time) and dunning (a
-declined renewal tried again); importing this module registers the lifecycle job
-and the subscription payment fulfiller."""
+declined renewal tried again), invitations (members invited and removed); importing this
+module registers the lifecycle job, the subscription payment fulfiller and the handler that
+lets a new account join the sites it was invited to."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from licensor.subscriptions.changes import (  # noqa: F401
     preview_change,
     subscribe,
 )
+from licensor.subscriptions.invitations import invite, remove  # noqa: F401
+from licensor.subscriptions.invitations import pending as pending_invitations  # noqa: F401
 from licensor.subscriptions.lifecycle import (  # noqa: F401
     advance,
     open_renewal,

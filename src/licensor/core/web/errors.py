@@ -60,6 +60,29 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     return error_response("INVALID_REQUEST", message, 422, details)
 
 
+def http_error(exc: StarletteHTTPException) -> JSONResponse:
+    """The JSON answer to a refusal the router makes (no such address, wrong method, an
+    unreadable body); the portal answers browsers with a page instead (core/web/portal)."""
+    if exc.status_code == 404:
+        return error_response("NOT_FOUND", "There is nothing at this address; see /docs for "
+                              "the API.", 404)
+    if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        methods = [m.strip() for m in allow.split(",") if m.strip()]
+        return error_response("METHOD_NOT_ALLOWED", f"This address takes only "
+                              f"{' or '.join(methods) or 'other methods'}; see /docs.", 405,
+                              {"allowed": methods}, headers=dict(exc.headers or {}))
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        return error_response("INVALID_REQUEST", "The request body's JSON is nested too "
+                              "deeply to read; send a flat JSON object with the documented "
+                              "fields.", 422, {"field": "body"})
+    if exc.status_code == 400:  # e.g. a body that is not UTF-8
+        return error_response("INVALID_REQUEST", "The request body could not be read; send "
+                              "UTF-8 JSON.", 422, {"field": "body"})
+    return error_response("INVALID_REQUEST" if exc.status_code < 500 else "INTERNAL",
+                          str(exc.detail), exc.status_code)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LicensorError)
     async def _licensor(_req: Request, exc: LicensorError) -> JSONResponse:
@@ -80,24 +103,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return error_response("NOT_FOUND", "There is nothing at this address; see /docs for "
-                                  "the API.", 404)
-        if exc.status_code == 405:
-            allow = (exc.headers or {}).get("Allow", "")
-            methods = [m.strip() for m in allow.split(",") if m.strip()]
-            return error_response("METHOD_NOT_ALLOWED", f"This address takes only "
-                                  f"{' or '.join(methods) or 'other methods'}; see /docs.", 405,
-                                  {"allowed": methods}, headers=dict(exc.headers or {}))
-        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
-            return error_response("INVALID_REQUEST", "The request body's JSON is nested too "
-                                  "deeply to read; send a flat JSON object with the documented "
-                                  "fields.", 422, {"field": "body"})
-        if exc.status_code == 400:  # e.g. a body that is not UTF-8
-            return error_response("INVALID_REQUEST", "The request body could not be read; send "
-                                  "UTF-8 JSON.", 422, {"field": "body"})
-        return error_response("INVALID_REQUEST" if exc.status_code < 500 else "INTERNAL",
-                              str(exc.detail), exc.status_code)
+        return http_error(exc)
 
     @app.exception_handler(Exception)
     async def _bug(_req: Request, exc: Exception) -> JSONResponse:

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
+from licensor.core.web.plain_words import plain
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
@@ -83,6 +84,7 @@ def _environment() -> Environment:
     env.filters["money"] = money
     env.filters["date"] = human_date
     env.filters["time"] = human_time
+    env.filters["plain"] = plain  # a refusal in a customer's words (core/web/plain_words)
     return env
 
 
@@ -220,8 +222,9 @@ def install(app: Any) -> None:
     """Static files, the 403 page of a refused form, and refusals on pages as pages (the API's
     addresses under /v1 keep their JSON)."""
     from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from licensor.core.web.errors import error_response
+    from licensor.core.web.errors import error_response, http_error
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
@@ -230,6 +233,17 @@ def install(app: Any) -> None:
         return refusal_page(request, "CSRF_TOKEN_INVALID", "This form expired or did not come "
                             "from this site, so nothing was done. Go back, reload the page and "
                             "send the form again.", 403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # A browser that follows a dead link gets a page with a way home; API clients (and
+        # anything under /v1) keep the JSON answer.
+        if exc.status_code == 404 and is_page(request) and wants_html(request):
+            if request.url.path.startswith("/admin"):
+                return refusal_page(request, "NOT_FOUND", "There is no such page in the "
+                                    "console.", 404)
+            return render(request, "not_found.html", status=404)
+        return http_error(exc)
 
     @app.exception_handler(LicensorError)
     async def _licensor(request: Request, exc: LicensorError) -> Response:
@@ -241,3 +255,7 @@ def install(app: Any) -> None:
 def is_page(request: Request) -> bool:
     path = request.url.path
     return not (path.startswith(("/v1/", "/docs")) or path in ("/healthz", "/openapi.json"))
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
