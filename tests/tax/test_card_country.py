@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from licensor.core.context import Context
+from licensor.core import payments_stripe
 from licensor.core.money import Money
 from licensor.core.payment_processor import PaymentSource
 from licensor.core.payments_sandbox import SandboxProcessor
@@ -73,3 +74,11 @@ def test_the_sandbox_tells_the_country_of_its_test_cards(ctx: Context) -> None:
         assert made.card_country == country, card
         found = processor.find_charge(f"k-{card}")  # reconciliation learns it too
         assert found is not None and found.card_country == country, card
+
+
+def test_stripes_answer_gives_the_country_of_the_latest_charges_card() -> None:
+    expanded = {"id": "pi_1", "latest_charge": {
+        "id": "ch_1", "payment_method_details": {"card": {"country": "de"}}}}
+    assert payments_stripe._card_country(expanded) == "DE"
+    assert payments_stripe._card_country({"id": "pi_1", "latest_charge": "ch_1"}) is None
+    assert payments_stripe._card_country({"id": "pi_1", "latest_charge": None}) is None
