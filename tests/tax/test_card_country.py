@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from licensor.core.context import Context
 from licensor.core import payments_stripe
+from licensor.core.context import Context
 from licensor.core.money import Money
 from licensor.core.payment_processor import PaymentSource
 from licensor.core.payments_sandbox import SandboxProcessor

@@ -22,10 +22,9 @@ ledger but their answers are lost as after a timeout (PAYMENT_UNCONFIRMED), and 
 from __future__ import annotations
 
 import hashlib
-
-import pycountry
 from datetime import UTC, datetime
 
+import pycountry
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
