@@ -13,6 +13,7 @@ from licensor.core.payment_processor import PaymentSource
 from licensor.core.payments_sandbox import SandboxProcessor
 from licensor.tax.models import TaxDocumentRow
 from tests.staff.helpers import log_in
+from tests.subscriptions.conftest import START, Shop
 from tests.tax.helpers import italian_seller, ordered
 
 
@@ -82,3 +83,20 @@ def test_stripes_answer_gives_the_country_of_the_latest_charges_card() -> None:
     assert payments_stripe._card_country(expanded) == "DE"
     assert payments_stripe._card_country({"id": "pi_1", "latest_charge": "ch_1"}) is None
     assert payments_stripe._card_country({"id": "pi_1", "latest_charge": None}) is None
+
+
+def test_a_subscriptions_invoice_keeps_the_card_country(ctx: Context, client: TestClient,
+                                                        admin: dict[str, str]) -> None:
+    italian_seller(ctx)
+    shop = Shop(client, admin)
+    shop.set_clock(START)
+    owner, _ = shop.account()
+    site = shop.site(owner)
+    r = client.post("/v1/subscriptions", headers=owner, json={
+        "plan": "medium", "interval": "month", "card_token": "tok_fr", "site_id": site["id"],
+        "billing_details": {"name": "Jean Dupont", "country": "FR"}})
+    assert r.status_code == 201, r.text
+    with ctx.db.reader() as session:
+        row = session.scalars(select(TaxDocumentRow).where(
+            TaxDocumentRow.subscription_id == r.json()["id"])).one()
+        assert row.evidence == {"buyer_country": "FR", "card_country": "FR"}
