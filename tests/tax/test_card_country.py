@@ -100,3 +100,6 @@ def test_a_subscriptions_invoice_keeps_the_card_country(ctx: Context, client: Te
         row = session.scalars(select(TaxDocumentRow).where(
             TaxDocumentRow.subscription_id == r.json()["id"])).one()
         assert row.evidence == {"buyer_country": "FR", "card_country": "FR"}
+    log_in(client, "support")
+    page = client.get(f"/admin/subscriptions/{r.json()['id']}").text
+    assert "(20%); card's country FR" in page
