@@ -14,6 +14,8 @@ class Charge:
     id: str
     amount: Money
     status: str = "succeeded"  # succeeded | refunded
+    # The card's issuing country (ISO 3166 alpha-2) when the processor tells it: tax evidence.
+    card_country: str | None = None
 
 
 @dataclass(frozen=True)

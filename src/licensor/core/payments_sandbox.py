@@ -8,7 +8,9 @@ processor's are: a charge made just before Licensor's process dies stays charged
 on them declines; Stripe itself refuses them already when saving). A saved card is the test
 PaymentMethod of the same name (`tok_visa` → `pm_card_visa`), which declines when its token
 would; `pm_card_…` ids are taken wherever a token is. `tok_chargeCustomerFail` (or
-`pm_card_chargeCustomerFail`) saves, but every charge on it is declined.
+`pm_card_chargeCustomerFail`) saves, but every charge on it is declined. Stripe's country
+test cards (`tok_de`, `pm_card_fr`, …) are cards issued in that country; its other test
+cards (`tok_visa`, `tok_mastercard`, …) are US cards: each charge tells the card's country.
 
 Its mode (`PUT /v1/sandbox/processor`, kept in the database so that every worker process sees
 it) plays the processor's failures: `down` — every call fails before reaching it
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import pycountry
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -54,6 +57,16 @@ def _card_name(source: PaymentSource) -> str | None:
     if token.startswith("pm_card_"):
         return token.removeprefix("pm_card_") or None
     return token.removeprefix("tok_") if token.startswith("tok_") else None
+
+
+def card_country(label: str) -> str | None:
+    """The country of the test card a charge was made with (its token or PaymentMethod)."""
+    name = _card_name(PaymentSource(card_token=label))
+    if name is None:
+        return None
+    if len(name) == 2 and pycountry.countries.get(alpha_2=name.upper()) is not None:
+        return name.upper()
+    return "US"
 
 
 def _id(prefix: str, key: str) -> str:
@@ -138,7 +151,7 @@ class SandboxProcessor:
                 again = self._find(idempotency_key)
                 assert again is not None
                 return again
-        return Charge(row.id, amount)
+        return Charge(row.id, amount, card_country=card_country(row.payment_method))
 
     def find_charge(self, idempotency_key: str) -> Charge | None:
         if self._reach() == "lost_answers":
@@ -151,7 +164,8 @@ class SandboxProcessor:
                 SandboxChargeRow.idempotency_key == idempotency_key))
             if row is None:
                 return None
-            return Charge(row.id, Money(row.amount, row.currency), row.status)
+            return Charge(row.id, Money(row.amount, row.currency), row.status,
+                          card_country(row.payment_method))
 
     def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:
         lost = self._reach() == "lost_answers"

@@ -124,6 +124,12 @@ def _id(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else _field(value, "id")
 
 
+def _card_country(intent: Any) -> str | None:
+    """The card's issuing country from the PaymentIntent's (expanded) latest charge."""
+    country = _field(intent, "latest_charge", "payment_method_details", "card", "country")
+    return country.upper() if isinstance(country, str) and country else None
+
+
 def card_params(card_token: str) -> dict[str, Any]:
     """The PaymentIntent/SetupIntent parameters for what a card field gave."""
     if card_token.startswith("pm_"):
@@ -215,6 +221,7 @@ class StripeProcessor:
             "amount": amount.amount, "currency": amount.currency.lower(),
             "description": description, "confirm": True, "payment_method_types": ["card"],
             "metadata": {**metadata, "licensor_key": idempotency_key},
+            "expand": ["latest_charge"],  # for the card's country (tax evidence)
         }
         if source.saved is not None:
             params["customer"] = source.saved.customer_id
@@ -240,7 +247,7 @@ class StripeProcessor:
             raise self._action_required(intent, "payment_intent")
         if intent.status != "succeeded":
             raise declined(source.label, reason=intent.status)
-        return Charge(intent.id, amount)
+        return Charge(intent.id, amount, card_country=_card_country(intent))
 
     def _action_required(self, intent: Any, kind: str) -> LicensorError:
         """The bank holds the payment until the customer confirms it (3-D Secure)."""
@@ -264,7 +271,8 @@ class StripeProcessor:
                 continue
             amount = Money(intent.amount, intent.currency.upper())
             refunded = (_field(intent, "latest_charge", "amount_refunded") or 0) >= intent.amount
-            return Charge(intent.id, amount, "refunded" if refunded else "succeeded")
+            return Charge(intent.id, amount, "refunded" if refunded else "succeeded",
+                          _card_country(intent))
         return None
 
     def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:

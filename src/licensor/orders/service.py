@@ -213,8 +213,10 @@ def buyer_name(order: OrderRow) -> str:
 # -- payment and fulfilment -----------------------------------------------------------------
 
 def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, now: datetime,
-            actor: str) -> LicenseRow:
+            actor: str, made: payments.Charge | None = None) -> LicenseRow:
     before = snapshot(order)
+    if made is not None:
+        order.tax = tax.with_card_country(order.tax, made.card_country)
     coupons.redeem(session, order, quote, now)  # refused: this transaction rolls back
     license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
     order.license_id = license_row.id
@@ -317,7 +319,7 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
     ensure_fresh(session, quote)
     payments.settle(ctx, session, attempt, made)
     order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, now, actor)
+    _fulfil(ctx, session, order, quote, now, actor, made)
     return order
 
 
@@ -328,7 +330,7 @@ def _fulfil_after_crash(ctx: Context, session: Session, attempt: PaymentAttemptR
     order, quote = _payable(session, attempt.subject_id, "card")
     ensure_fresh(session, quote)
     order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation")
+    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation", made)
 
 
 def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,

@@ -72,6 +72,7 @@ class Billed:
     subject: str  # of the owner's mail
     body: str
     tax: dict[str, Any] | None = None  # the invoice's (licensor.tax); amount_paid includes it
+    card_country: str | None = None  # the paying card's, as the processor told it (evidence)
 
 
 def record_billing(session: Session, sub: SubscriptionRow, before: dict[str, Any] | None,
@@ -79,7 +80,8 @@ def record_billing(session: Session, sub: SubscriptionRow, before: dict[str, Any
     """The one billing step after the subscription row is updated: invoice, audit, event, mail."""
     add_invoice(session, sub, reason=billed.reason, lines=billed.lines, net=billed.net,
              credit_applied=billed.credit_applied, amount_paid=billed.amount_paid,
-             charge_id=billed.charge_id, now=at, tax=billed.tax)
+             charge_id=billed.charge_id, now=at,
+             tax=tax.with_card_country(billed.tax, billed.card_country))
     audit.record(session, actor=billed.actor, action=billed.action, entity_type="subscription",
                  entity_id=sub.id, before=before, after=snapshot(sub), now=at)
     events.emit(None, session, at, billed.event, subscription=sub)

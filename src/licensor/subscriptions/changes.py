@@ -106,8 +106,7 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
         payments.settle(ctx, session, attempt, made)
     if not saved:
         saved.append(saved_card(ctx, customer, email, req.card_token))
-    return _start(session, account, sub, product, plan, req, saved[0],
-                  made.id if made else None, now)
+    return _start(session, account, sub, product, plan, req, saved[0], made, now)
 
 
 def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
@@ -181,8 +180,8 @@ def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: 
 
 
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
-           plan: Plan, req: SubscribeRequest, card: payments.SavedCard, charge_id: str | None,
-           now: datetime) -> SubscriptionRow:
+           plan: Plan, req: SubscribeRequest, card: payments.SavedCard,
+           made: payments.Charge | None, now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else snapshot(sub)
     if req.billing_details is not None:
         sub.billing_details = req.billing_details
@@ -202,7 +201,8 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     record_billing(session, sub, before, Billed(
         reason="subscription_create", lines=list(bill.lines), net=bill.net,
         credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
-        charge_id=charge_id, actor=f"account:{account.id}", action="subscription.started",
+        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
         body=f"Thank you: {label} runs from {first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. "
@@ -331,8 +331,9 @@ def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change
     record_billing(session, sub, before, Billed(
         reason="plan_change", lines=list(change.lines), net=s.net,
         credit_applied=s.credit_applied, amount_paid=s.amount_due, tax=s.tax,
-        charge_id=made.id if made else None, actor=f"account:{account.id}",
-        action="subscription.plan_changed", event="subscription.updated",
+        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        actor=f"account:{account.id}", action="subscription.plan_changed",
+        event="subscription.updated",
         subject=f"Your {product.name} plan changed",
         body=f"Your plan is now {label}. Net {s.net.display()}; charged to your card "
              f"{s.amount_due.display()}; credit balance {s.credit_balance_after.display()}."),

@@ -202,7 +202,8 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     record_billing(session, sub, before, Billed(
         reason="renewal", lines=list(bill.lines), net=bill.net,
         credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
-        charge_id=made.id if made else None, actor="job:subscriptions",
+        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
         subject=f"Your {product.name} subscription renewed",
         body=f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "

@@ -134,6 +134,15 @@ def assess(ctx: Context, session: Session, price: Money, customer: Customer | No
             "vat_id_status": status.value if status else None, "note": place.note}
 
 
+def with_card_country(stored: dict[str, Any] | None,
+                      country: str | None) -> dict[str, Any] | None:
+    """The stored tax with the paying card's country added to its evidence, when the processor
+    told it (a new dict, so that the JSON column sees the change)."""
+    if stored is None or country is None:
+        return stored
+    return {**stored, "evidence": {**(stored.get("evidence") or {}), "card_country": country}}
+
+
 def price_of(stored: dict[str, Any] | None, total: Money) -> Money:
     """What the document's lines add up to (before any tax was added)."""
     if stored is None:
