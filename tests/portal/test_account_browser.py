@@ -6,6 +6,7 @@ server's outbox; the server, browser and API client are test_browser's."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from tests.portal import test_browser
@@ -19,9 +20,16 @@ LINK = re.compile(r"https?://\S+?(/(?:password-reset|account/email)/[A-Za-z0-9_-
 
 
 def mailed_path(api: Api, to: str, subject: str) -> str:
-    """The path of the link in the newest mail to `to` with `subject`."""
-    sent = [m for m in api.call("GET", f"/v1/sandbox/outbox?to={to}")["data"]
-            if m["subject"] == subject]
+    """The path of the link in the newest mail to `to` with `subject`. The page answers before
+    the look-up and the mail (the same answer for any address), so the mail may come a moment
+    after the page: wait for it, up to 15 s."""
+    deadline = time.monotonic() + 15
+    while True:
+        sent = [m for m in api.call("GET", f"/v1/sandbox/outbox?to={to}")["data"]
+                if m["subject"] == subject]
+        if sent or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert sent, f"no mail {subject!r} to {to}"
     return LINK.search(sent[-1]["body"]).group(1)  # type: ignore[union-attr]
 
