@@ -244,8 +244,8 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
                       what=fulfilment_what(order, quote, license_row, product),
                       total=money(total_of(order)), payment_method=order.payment_method,
                       paid_at=now, link=order_link(ctx, order, issue_link(order)),
-                      license_information=licenses.license_information_text(license_row,
-                                                                             product.name),
+                      license_information=licenses.license_information_text(
+                          license_row, product.name, product.seat_unit or "user"),
                       **tax.mail_fields(order.tax, order.currency))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
