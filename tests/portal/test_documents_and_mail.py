@@ -131,12 +131,17 @@ def test_the_paid_order_mail_carries_the_receipt_and_comes_from_the_brand(
 
 
 def test_the_invoice_mail_carries_the_invoice(ctx: Context, client: TestClient) -> None:
-    checkout(client, "invoice")
+    link, _ = checkout(client, "invoice")
     [invoice] = mails_to(ctx, "ana@acme.test")
     name, pdf = pdf_of(invoice)
     assert re.fullmatch(r"invoice-LIC-\d{6}\.pdf", name) and pdf.startswith(b"%PDF")
     assert "Awaiting payment" in [t for _, t in pdf_lines(pdf)]
     assert "attached as a PDF" in invoice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # Not paid yet: no receipt (said on a page), and the order page offers none.
+    unpaid = client.get(link.replace("?token", "/receipt.pdf?token"),
+                        headers={"Accept": "text/html"})
+    assert unpaid.status_code == 404 and "RECEIPT_NOT_FOUND" in unpaid.text
+    assert "Receipt (PDF)" not in client.get(link).text
 
 
 def test_pages_carry_the_brand_its_logo_and_colour(client: TestClient) -> None:

@@ -77,7 +77,7 @@ def invoice_document(session: Session, settings: Settings, order: OrderRow,
 def receipt_document(session: Session, settings: Settings, order: OrderRow) -> Document:
     """The receipt of a paid order (refused for one not paid: there is nothing to receipt)."""
     if order.paid_at is None:
-        raise LicensorError("ORDER_NOT_PAID", f"Order {order.number} is not paid yet, so it has "
+        raise LicensorError("RECEIPT_NOT_FOUND", f"Order {order.number} is not paid yet, so it has "
                             "no receipt; its invoice is on the order page.", status=404)
     return invoice_document(session, settings, order, get_quote(session, order.quote_id),
                             receipt=True)
