@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import TextStyle
 
 from licensor.config import Settings
 from licensor.core.money import Money
@@ -94,5 +95,8 @@ def document_pdf(doc: Document) -> bytes:
     pdf.set_creation_date(doc.date)  # the same document renders to the same bytes
     pdf.add_page()
     pdf.set_font("Helvetica", size=10)
-    pdf.write_html(_latin1(document_html(doc, pdf=True)))
+    # The title in the brand's accent colour, in the body's typeface.
+    title = TextStyle(font_family="helvetica", font_style="B", font_size_pt=18,
+                      color=doc.seller.get("accent") or "#1d2430", t_margin=4, b_margin=2)
+    pdf.write_html(_latin1(document_html(doc, pdf=True)), tag_styles={"h1": title})
     return bytes(pdf.output())
