@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, human_time, install_filters, money  # noqa: F401
+from licensor.core.web import brand
 from licensor.core.web.plain_words import plain
 
 PACKAGE = Path(__file__).resolve().parents[2]
@@ -213,7 +214,6 @@ def install(app: Any) -> None:
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from licensor.core.web import brand
     from licensor.core.web.errors import error_response, http_error
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
