@@ -69,11 +69,10 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin-tax": ("staff", "/admin/tax"),
     "admin-audit": ("staff", "/admin/audit"),
 }
-# Pages another change makes fit a phone (the quote's table, the License Key block); until it
-# lands they are expected to be wider than 375 px.
+# Pages another change makes fit a phone (the quote's lines and number); until it lands they
+# are expected to be wider than 375 px.
 WIDE_UNTIL_FIXED = {
     "quote": "the quote page is made to fit 375 px by the portal flows change (not merged yet)",
-    "license": "/license is made to fit 375 px by the portal flows change (not merged yet)",
 }
 
 
