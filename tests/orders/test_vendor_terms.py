@@ -28,7 +28,7 @@ def test_the_invoice_minimum_and_net_terms_are_the_configured_ones(ctx: Context,
                                                  "payment_method": "invoice"}),
                  409, "PAYMENT_METHOD_NOT_ALLOWED")
     assert body["details"]["minimum"] == {"amount": 100000, "currency": "USD"}
-    assert "1,000.00 USD" in body["message"]
+    assert "$1,000.00" in body["message"]
 
 
 def test_quote_validity_is_the_configured_one(ctx: Context, client: TestClient) -> None:

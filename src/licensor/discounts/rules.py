@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
-from licensor.core.formats import money
+from licensor.core.formats import human_date, money
 from licensor.core.money import Money
 
 KINDS = ("new", "upgrade", "renewal", "subscription")
@@ -97,7 +97,7 @@ def check(coupon: Coupon, *, product: str, kind: str, amount: Money, now: dateti
     kind, minimum_amount, currency). Once-per-customer is checked where the customer is known."""
     if not coupon.active or (coupon.redeem_by is not None and now >= coupon.redeem_by):
         raise LicensorError("COUPON_EXPIRED", f"The coupon {coupon.code} is no longer valid"
-                            + (f" (it could be used until {coupon.redeem_by:%B %-d, %Y})"
+                            + (f" (it could be used until {human_date(coupon.redeem_by)})"
                                if coupon.redeem_by and coupon.active else "")
                             + "; buy without it or ask for a current one.",
                             {"code": coupon.code,

@@ -20,6 +20,7 @@ from licensor.catalog.rules import Product
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.web.views import iso
@@ -256,10 +257,11 @@ def give_back_renewal(ctx: Context, session: Session, row: LicenseRow, product: 
     mail.enqueue_mail(session, "notice", to=row.email, now=now,
                       subject=f"Your {product.name} maintenance renewal was refunded",
                       paragraphs=[("Your maintenance renewal was refunded, so maintenance now "
-                                  f"ends on {end:%Y-%m-%d}. Here is your License Information "
+                                  f"ends on {human_date(end)}. Here is your License Information "
                                   "with that date; the key you had keeps working for your "
                                   "registered users.")],
-                      license_information=licenses.license_information_text(row, product.name))
+                      license_information=licenses.license_information_text(
+                          row, product.name, product.seat_unit or "user"))
 
 
 # -- reminders ----------------------------------------------------------------------------------
@@ -271,30 +273,31 @@ def _reminder_mail(row: LicenseRow, product: Product, kind: str, public_url: str
     assert end is not None
     price = renewal_price(product, row.seats)
     if kind == "30_days":
-        subject = f"Your {product.name} maintenance ends on {end:%Y-%m-%d}"
+        subject = f"Your {product.name} maintenance ends on {human_date(end)}"
         opening = (f"Maintenance (support and updates) of your {product.name} license ends on "
-                   f"{end:%Y-%m-%d}, in 30 days.")
+                   f"{human_date(end)}, in 30 days.")
     else:
         subject = f"Your {product.name} maintenance ended today"
         opening = (f"Maintenance (support and updates) of your {product.name} license ended "
-                   f"today, {end:%Y-%m-%d}.")
+                   f"today, {human_date(end)}.")
     new_end = rules.renewed_end(end, product.maintenance_months or 12, anchor=row.purchased_at)
     summary = "\n".join([
         f"License Name:  {row.license_name}",
-        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+        f"{(product.seat_unit or 'user').capitalize() + 's:':<15}"
+        + ("unlimited" if row.seats is None else str(row.seats)),
         f"License id:    {row.id}",
     ])
     return {"subject": subject, "license_information": summary, "after_license": "",
             "paragraphs": [
                 opening,
                 (f"Renewing costs {price.display()} for {product.maintenance_months or 12} more "
-                 f"months of updates and support, until {new_end:%Y-%m-%d} (a renewal always "
+                 f"months of updates and support, until {human_date(new_end)} (a renewal always "
                  "adds one block from the current end date, whenever you buy it)."),
                 ("To renew, enter your License Name and License Key on the renewal page: "
                  f"{public_url.rstrip('/')}/renew (the page shows the price before anything "
                  "is paid)."),
                 ("Renewal is optional: without it you keep using every version released on or "
-                 f"before {end:%Y-%m-%d}."),
+                 f"before {human_date(end)}."),
             ]}
 
 

@@ -284,7 +284,7 @@ def payment_return(request: Request, ctx: Ctx, session: ReadSession,
 @router.get("/quotes/{quote_id}.pdf")
 def quote_pdf(quote_id: str, ctx: Ctx, session: ReadSession, request: Request) -> Response:
     doc = documents.quote_document(session, ctx.settings, quotes.get_quote(session, quote_id))
-    return _pdf(request, documents.document_pdf(doc), f"quote-{quote_id}.pdf")
+    return _pdf(request, documents.document_pdf(doc), f"quote-{doc.number}.pdf")
 
 
 @router.get("/quotes/{quote_id}")
@@ -312,6 +312,13 @@ def invoice_pdf(request: Request, order_id: str, ctx: Ctx, session: ReadSession)
     return _pdf(request, documents.document_pdf(doc), f"invoice-{order.number}.pdf")
 
 
+@router.get("/orders/{order_id}/receipt.pdf")
+def receipt_pdf(request: Request, order_id: str, ctx: Ctx, session: ReadSession) -> Response:
+    order, _ = _order_or_404(request, session, order_id)
+    doc = documents.receipt_document(session, ctx.settings, order)
+    return _pdf(request, documents.document_pdf(doc), f"receipt-{order.number}.pdf")
+
+
 @router.get("/orders/{order_id}")
 def order_page(request: Request, order_id: str, ctx: Ctx, session: ReadSession) -> Response:
     order, token = _order_or_404(request, session, order_id)
@@ -332,7 +339,7 @@ def credit_note_pdf(request: Request, order_id: str, credit_note_id: str, ctx: C
     if note.order_id != order.id:
         raise LicensorError("CREDIT_NOTE_NOT_FOUND", "There is no such credit note on this "
                             "order; use the link on your order page.", status=404)
-    doc = credit_note_document(ctx.settings, note)
+    doc = credit_note_document(ctx.settings, note, buyer=order.buyer)
     return _pdf(request, documents.document_pdf(doc), f"credit-note-{note.number}.pdf")
 
 

@@ -174,7 +174,8 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
                  entity_id=order.id, before=None, after=snapshot(order), now=now)
     if payment_method == "invoice":
         mail_invoice(session, order, quote, now, link=link,
-                     terms_days=ctx.settings.invoice_terms_days)
+                     terms_days=ctx.settings.invoice_terms_days,
+                     attachment=order_pdf(ctx, session, order, quote))
     # order.created(order: OrderRow)
     events.emit(ctx, session, now, "order.created", order=order)
     return order
@@ -195,12 +196,19 @@ def taxed_buyer(ctx: Context, session: Session, quote: QuoteRow, buyer: dict[str
     return checked, stored
 
 
+def order_pdf(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow
+              ) -> tuple[str, bytes]:
+    from licensor.orders.documents import order_pdf  # documents reads this module's terms
+    return order_pdf(ctx.settings, session, order, quote)
+
+
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
-                 terms_days: int, link: str | None = None) -> None:
+                 terms_days: int, link: str | None = None,
+                 attachment: tuple[str, bytes] | None = None) -> None:
     lines = [{"description": line["description"], "amount": money(line["amount"])}
              for line in quote.lines]
     due = human_date(order.due_at) if order.due_at else ""
-    mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
+    mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now, attachment=attachment,
                       greeting_name=buyer_name(order), order_number=order.number, lines=lines,
                       total=money(total_of(order)), due=due, terms_days=terms_days, link=link,
                       **tax.mail_fields(order.tax, order.currency))
@@ -230,13 +238,14 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     # The fulfilment mail is the order's receipt too (the amount, how it was paid, when); its
     # subject tells a new license from an upgrade or a renewal.
     mail.enqueue_mail(session, "order_fulfilled", to=order.buyer_email, now=now,
+                      attachment=order_pdf(ctx, session, order, quote),
                       greeting_name=buyer_name(order), kind=order.kind,
                       order_number=order.number,
                       what=fulfilment_what(order, quote, license_row, product),
                       total=money(total_of(order)), payment_method=order.payment_method,
                       paid_at=now, link=order_link(ctx, order, issue_link(order)),
-                      license_information=licenses.license_information_text(license_row,
-                                                                             product.name),
+                      license_information=licenses.license_information_text(
+                          license_row, product.name, product.seat_unit or "user"),
                       **tax.mail_fields(order.tax, order.currency))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
