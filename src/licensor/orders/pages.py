@@ -21,6 +21,7 @@ from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
 from licensor.orders import checkout_tax, coupon_pages, documents, quotes
+from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
@@ -187,14 +188,15 @@ def buy_post(request: Request, code: str, ctx: Ctx, session: WriteSession,
 def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
               errors: dict[str, str], form: dict[str, str], status: int = 200) -> Response:
     quote = quotes.get_quote(session, quote_id)
-    minimum = orders.invoice_minimum(ctx.settings, quote.currency)
+    minimum = order_rules.invoice_minimum(ctx.settings, quote.currency)
     summary, tax_errors = checkout_tax.summary(ctx, session, quote, form,
                                                ctx.clock.now(session))
     return render(request, "orders/checkout.html", status=status, quote=quote,
                   product=catalog.get_product(session, quote.product),
                   errors={**tax_errors, **errors}, form=form, summary=summary,
                   countries=checkout_tax.country_options() if summary["collects"] else [],
-                  invoice_allowed=summary["total"] >= minimum, invoice_minimum=minimum,
+                  invoice_allowed=order_rules.invoice_allowed(ctx.settings, summary["total"]),
+                  invoice_minimum=minimum,
                   sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request),
                   coupon=form.get("coupon", coupon_pages.applied_code(quote)))
 

@@ -32,7 +32,7 @@ from licensor.orders.quote_kinds import (
     register_quote_kind,
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
-from licensor.orders.rules import upgrade_price
+from licensor.orders.rules import quote_expires_at, upgrade_price
 from licensor.tax import service as tax
 
 # -- the refusals shared by every kind ------------------------------------------------------
@@ -269,7 +269,7 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
         currency=draft.currency, license_id=draft.license_id,
         license_version=draft.license_version, seats=draft.seats,
         maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,
-        expires_at=now + ctx.settings.quote_validity)
+        expires_at=quote_expires_at(now, ctx.settings.quote_validity))
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="quote.created", entity_type="quote",

@@ -66,9 +66,11 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
         text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
                 "Subscribe again to edit.")
     else:
+        deleted_on = rules.deletion_at(sub.status, sub.site_id, at, keep)
+        assert deleted_on is not None
         text = ("Your site is suspended: only you, its owner, can sign in, to restart the "
                 "subscription, export or delete the site. It will be deleted on "
-                f"{at + keep:%Y-%m-%d} unless restarted.")
+                f"{deleted_on:%Y-%m-%d} unless restarted.")
     reasons = {"trial_ended": "The trial is over.", "payment_failed": "The renewal payment "
                "failed.", "canceled": "The canceled subscription reached its period end."}
     mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
