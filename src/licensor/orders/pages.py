@@ -117,17 +117,20 @@ def upgrade_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) 
     if form.get("step") != "seats":
         return render(request, "orders/upgrade.html", errors={}, **page)
     seats = parse_seats(form.get("seats", ""))
+    # The key was verified by _license_step: the quote is priced for that license, not checked
+    # again. "Show price" only prices it (nothing is stored); Continue stores the quote.
+    show_only = form.get("action") == "price"
+    body = {"kind": "upgrade", "license_name": name, "license_key": key, "seats": seats}
     try:
         if isinstance(seats, str):
             raise invalid_seats(seats)
-        quote = quotes.create_quote(ctx, session, {"kind": "upgrade", "license_name": name,
-                                                   "license_key": key, "seats": seats},
-                                    now=now_for(ctx, session))
+        price = quotes.price_quote if show_only else quotes.create_quote
+        quote = price(ctx, session, body, now=now_for(ctx, session), verified=row)
     except LicensorError as exc:
         field = "seats" if exc.code in SEATS_CODES else "license_key"
         return render(request, "orders/upgrade.html", status=exc.status,
                       errors=refusal(exc, field), **page)
-    if form.get("action") == "price":  # "Show price": the quote on this step, then Continue
+    if isinstance(quote, quotes.PricedQuote):  # Show price: on this step, then Continue
         return render(request, "orders/upgrade.html", errors={}, quote=quote, **page)
     return redirect(request, f"/checkout/{quote.id}")
 
