@@ -199,10 +199,10 @@ def buyer_name(order: OrderRow) -> str:
 # -- payment and fulfilment -----------------------------------------------------------------
 
 def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, now: datetime,
-            actor: str, made: payments.Charge | None = None) -> LicenseRow:
+            actor: str, charge: payments.Charge | None = None) -> LicenseRow:
     before = snapshot(order)
-    if made is not None:
-        order.tax = tax.with_card_country(order.tax, made.card_country)
+    if charge is not None:
+        order.tax = tax.with_card_country(order.tax, charge.card_country)
     coupons.redeem(session, order, quote, now)  # refused: this transaction rolls back
     license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
     order.license_id = license_row.id
@@ -274,14 +274,14 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
         actor: str = "public") -> OrderRow:
     """Charge the card and fulfil, durably (see `payments`): the attempt is committed before
     the card is charged, and a charge whose fulfilment does not commit is refunded."""
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         order, quote = _payable(session, order_id, "card")
         ensure_not_expired(quote, now)
         ensure_fresh(session, quote)  # under the row lock, before any money moves
         coupons.ensure_usable(session, quote, order.buyer_email)
         if order.total_amount <= 0:
             return None
-        return payments.Intent(
+        return payments.PlannedAttempt(
             purpose="order", subject_id=order.id,
             lock_key=f"license:{quote.license_id}" if quote.license_id else f"order:{order.id}",
             key_stem=f"order:{order.id}:pay", amount=total_of(order),
@@ -300,23 +300,23 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
         return order
     if attempt.status != "pending":  # paid while we waited our turn (a retry after a crash)
         return get_order(session, order_id)
-    made = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
+    charge = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
     order, quote = _payable(session, order_id, "card")
     ensure_fresh(session, quote)
-    payments.settle(ctx, session, attempt, made)
-    order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, now, actor, made)
+    payments.record_paid(ctx, session, attempt, charge)
+    order.charge_id = charge.id
+    _fulfil(ctx, session, order, quote, now, actor, charge)
     return order
 
 
 @payments.fulfiller("order")
 def _fulfil_after_crash(ctx: Context, session: Session, attempt: PaymentAttemptRow,
-                        made: payments.Charge) -> None:
+                        charge: payments.Charge) -> None:
     """A card order whose process died after the charge: fulfil it as of the payment."""
     order, quote = _payable(session, attempt.subject_id, "card")
     ensure_fresh(session, quote)
-    order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation", made)
+    order.charge_id = charge.id
+    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation", charge)
 
 
 def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,
