@@ -3,6 +3,7 @@ the re-issued License Key, refusals, staleness and refunds."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,25 +11,14 @@ from fastapi.testclient import TestClient
 from licensor.core import audit
 from licensor.core.context import Context
 from licensor.licenses.models import LicenseRow
+from tests import builders
+from tests.builders import info, outbox, set_clock
 
 BUYER = {"name": "Jane Buyer", "email": "jane@acme.test", "company": "Acme Inc"}
 HOLDER = "it@acme.test"
 
-
-def set_clock(client: TestClient, admin: dict, now: str) -> None:
-    assert client.put("/v1/sandbox/clock", json={"now": now}, headers=admin).status_code == 200
-
-
-def issue(client: TestClient, admin: dict, **body: Any) -> dict[str, Any]:
-    payload = {"product": "confluence-server", "seats": 25, "license_name": "Acme Inc",
-               "email": HOLDER, **body}
-    r = client.post("/v1/licenses", json=payload, headers=admin)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def info(lic: dict[str, Any]) -> dict[str, str]:
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
+# POST /v1/licenses with this file's defaults
+issue = partial(builders.issue, product="confluence-server", seats=25, email=HOLDER)
 
 
 def renewal_quote(client: TestClient, lic: dict[str, Any]) -> dict[str, Any]:
@@ -57,10 +47,6 @@ def error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def validate(client: TestClient, lic: dict[str, Any]) -> dict[str, Any]:
     return client.post("/v1/licenses/validate", json=info(lic)).json()
-
-
-def outbox(client: TestClient, admin: dict, to: str) -> list[dict[str, Any]]:
-    return client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin).json()["data"]
 
 
 def test_renewal_quote(client: TestClient, admin: dict) -> None:

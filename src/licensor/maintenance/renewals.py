@@ -23,6 +23,7 @@ from licensor.core.formats import human_date
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
+from licensor.maintenance import rules
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
@@ -60,7 +61,7 @@ class Renewal:
         new_end = maintenance.end_after_renewal(product, row)
         pricing_policies.new_licenses_only(body, "renewal")
         priced = pricing_policies.priced_as(product, row, body.get("academic"))
-        price = maintenance.renewal_price(priced, row.seats)
+        price = rules.renewal_price(priced, row.seats)
         line = (f"Maintenance renewal, {product.name}, {seats_text(row.seats, product.seat_unit)}"
                 f"{pricing_policies.academic_note(row)}: {months} months, until {human_date(new_end)}")
         return QuoteDraft(

@@ -20,7 +20,7 @@ from licensor.core.money import Money
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quotes import get_quote
 from licensor.orders.repository import OrderRepository
-from licensor.orders.service import invoice_minimum
+from licensor.orders.rules import invoice_allowed, invoice_minimum
 from licensor.tax import service as tax
 
 
@@ -40,7 +40,7 @@ def quote_document(session: Session, settings: Settings, quote: QuoteRow) -> Doc
     how = (f"Order online at {settings.public_url.rstrip('/')}/checkout/{quote.id}: by card, "
            + (f"or by invoice (Net {settings.invoice_terms_days}; "
               f"{settings.vendor_payment_instructions})"
-              if total >= invoice_from else
+              if invoice_allowed(settings, total) else
               f"(invoices are for orders of {money(invoice_from)} or more)") + ".")
     return Document(
         title="Quote", number=quote.number, date=quote.created_at, seller=seller(settings),

@@ -49,12 +49,12 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
         return _record(ctx, session, order_id, None, now, {"actor": actor, "force": force,
                                                            "reason": reason})
 
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         from licensor.orders import service as orders
 
         order = _refundable(session, order_id, now, force, window)
         _check_refusals(ctx, session, order, now)  # before any money moves
-        return payments.Intent(
+        return payments.PlannedAttempt(
             purpose="refund", subject_id=order.id,
             lock_key=f"license:{order.license_id}" if order.license_id else f"order:{order.id}",
             key_stem=f"order:{order.id}:refund", amount=orders.total_of(order),
