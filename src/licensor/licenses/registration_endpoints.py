@@ -26,7 +26,7 @@ class RegistrationBody(BaseModel):
 _KEY_REFUSALS = ("INVALID_LICENSE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED")
 
 
-@router.post("", status_code=201, response_model=Registration, responses={
+@router.post("", operation_id="register", status_code=201, response_model=Registration, responses={
     200: {"model": Registration, "description": "That user was already registered: the same "
           "seat"}, **refusals(*_KEY_REFUSALS, "SEATS_EXHAUSTED")})
 def register(body: RegistrationBody, response: Response, ctx: Ctx,
@@ -39,7 +39,7 @@ def register(body: RegistrationBody, response: Response, ctx: Ctx,
     return registration_view(reg)
 
 
-@router.post("/unregister", response_model=Unregistered,
+@router.post("/unregister", operation_id="unregister", response_model=Unregistered,
              responses=refusals(*_KEY_REFUSALS, "NOT_REGISTERED"))
 def unregister(body: RegistrationBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     reg = registrations.unregister(

@@ -20,7 +20,7 @@ def key_view(row: SigningKeyRow) -> dict[str, Any]:
             "retired_at": iso(row.retired_at)}
 
 
-@router.get("", response_model=SigningKeyList)
+@router.get("", operation_id="listSigningKeys", response_model=SigningKeyList)
 def list_keys(ctx: Ctx, session: ReadSession, limit: LongLimit = None,
               cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """Every signing key, oldest first (one page unless `limit` is given; `cursor` is a kid)."""
@@ -28,13 +28,13 @@ def list_keys(ctx: Ctx, session: ReadSession, limit: LongLimit = None,
     return {"data": [key_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/rotate", status_code=201, response_model=SigningKey)
+@router.post("/rotate", operation_id="rotateSigningKey", status_code=201, response_model=SigningKey)
 def rotate(ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.rotate(session, now_for(ctx, session), admin)
     return key_view(row)
 
 
-@router.post("/{kid}/retire", response_model=SigningKey,
+@router.post("/{kid}/retire", operation_id="retireSigningKey", response_model=SigningKey,
              responses=refusals("SIGNING_KEY_NOT_FOUND", "SIGNING_KEY_ACTIVE"))
 def retire(kid: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.retire(session, kid, now_for(ctx, session), admin)

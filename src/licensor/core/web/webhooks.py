@@ -33,7 +33,8 @@ STRIPE_REQUEST = {
 }
 
 
-@router.post("/stripe", response_model=WebhookReceived, openapi_extra=STRIPE_REQUEST,
+@router.post("/stripe", operation_id="receiveStripeEvent",
+             response_model=WebhookReceived, openapi_extra=STRIPE_REQUEST,
              responses=refusals("WEBHOOK_SIGNATURE_INVALID"))
 async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
     payload = (await request.body())[:MAX_BODY]
