@@ -25,7 +25,7 @@ from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
+from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, TaxCustomer, register_quote_kind
 from licensor.orders.quotes import not_latest
 
 
@@ -40,6 +40,7 @@ class RenewalBody(BaseModel):
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 def _parse(text: Any) -> datetime | None:

@@ -16,9 +16,9 @@ from licensor.core.web.deps import (
     now_for,
     page_limit,
 )
-from licensor.core.web.openapi import Cursor, Limit, refusals
+from licensor.core.web.openapi import Cursor, Limit, refusals, typed_body
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import pricing_policies, quotes
+from licensor.orders import pricing_policies, quote_kinds, quotes
 from licensor.orders import service as orders
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
@@ -83,8 +83,10 @@ QUOTE_EXAMPLES = [
     "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
     "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE", "INVALID_VAT_ID", "TAX_RATE_MISSING",
     "CURRENCY_NOT_OFFERED"),
-    # Public; a customer's token only for a companion price through their site.
-    openapi_extra={"security": [{}, {"AccountToken": []}]})
+    # Public; a customer's token only for a companion price through their site. The body is
+    # parsed by its kind (quotes.create_quote: a missing or unknown kind is told as such).
+    openapi_extra={"security": [{}, {"AccountToken": []}],
+                   **typed_body("QuoteRequest", quote_kinds.request_type)})
 def create_quote(ctx: Ctx, session: WriteSession, request: Request,
                  body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
                  ) -> dict[str, Any]:

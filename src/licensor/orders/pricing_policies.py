@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.orm import Session
 
 from licensor.catalog.rules import Pricing, Product
@@ -47,7 +48,7 @@ class CompanionBody(BaseModel):
     site_id: str | None = Field(default=None, max_length=64)
     # The request's bearer token, set by the endpoint from the Authorization header (a value
     # sent in the body is replaced); never stored or shown.
-    bearer: str | None = Field(default=None, max_length=1000, repr=False)
+    bearer: SkipJsonSchema[str | None] = Field(default=None, max_length=1000, repr=False)
 
 
 def with_bearer(body: Any, token: str | None) -> Any:

@@ -27,6 +27,7 @@ from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (
     QuoteDraft,
     QuoteLine,
+    TaxCustomer,
     parse_body,
     quote_kind,
     register_quote_kind,
@@ -90,6 +91,7 @@ class NewBody(BaseModel):
         " of a server license, or {site_id} with the site owner's or staff's bearer token")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 class UpgradeBody(BaseModel):
@@ -105,6 +107,7 @@ class UpgradeBody(BaseModel):
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 def buyer_license_name(order: OrderRow) -> str:

@@ -27,7 +27,11 @@ STRIPE_REQUEST = {
     "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True,
                     "schema": {"type": "string"}, "example": "t=1768469400,v1=5257a869..."}],
     "requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"type": "object", "description": "A Stripe event"},
+        "schema": {"type": "object", "title": "StripeEvent", "description": "A Stripe event",
+                   "required": ["id", "type", "data"],
+                   "properties": {"id": {"type": "string"}, "type": {"type": "string"},
+                                  "data": {"type": "object", "properties": {
+                                      "object": {"type": "object"}}}}},
         "example": {"id": "evt_1", "type": "payment_intent.succeeded",
                     "data": {"object": {"id": "pi_1", "metadata": {"licensor_key": "k"}}}}}}},
 }
