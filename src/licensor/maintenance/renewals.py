@@ -24,6 +24,7 @@ from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
+from licensor.orders.enums import QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, TaxCustomer, register_quote_kind
 from licensor.orders.quotes import not_latest
@@ -105,4 +106,4 @@ class Renewal:
             actor=f"order:{order.number}", order_id=order.id)
 
 
-register_quote_kind("renewal", Renewal())
+register_quote_kind(QuoteKind.RENEWAL, Renewal())

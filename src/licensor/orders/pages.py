@@ -22,6 +22,7 @@ from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
 from licensor.orders import checkout_tax, coupon_pages, documents, quotes
 from licensor.orders import service as orders
+from licensor.orders.enums import QuoteKind
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
 from licensor.tax.credit_notes import credit_note_document
@@ -119,7 +120,7 @@ def upgrade_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) 
     try:
         if isinstance(seats, str):
             raise invalid_seats(seats)
-        quote = quotes.create_quote(ctx, session, {"kind": "upgrade", "license_name": name,
+        quote = quotes.create_quote(ctx, session, {"kind": QuoteKind.UPGRADE, "license_name": name,
                                                    "license_key": key, "seats": seats},
                                     now=now_for(ctx, session))
     except LicensorError as exc:
@@ -142,7 +143,7 @@ def renew_start(request: Request) -> Response:
 def renew_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> Response:
     name, key = read_pasted(form.get("license_name", ""), form.get("license_key", ""))
     try:
-        quote = quotes.create_quote(ctx, session, {"kind": "renewal", "license_name": name,
+        quote = quotes.create_quote(ctx, session, {"kind": QuoteKind.RENEWAL, "license_name": name,
                                                    "license_key": key},
                                     now=now_for(ctx, session))
     except LicensorError as exc:

@@ -96,7 +96,7 @@ class QuoteDraft:
         return total
 
 
-class QuoteKind(Protocol):
+class QuoteKindHandler(Protocol):
     @property
     def body_model(self) -> type[BaseModel]:
         """The pydantic model of this kind's request body (a class attribute will do)."""
@@ -112,7 +112,7 @@ class QuoteKind(Protocol):
                now: datetime) -> None: ...
 
 
-_KINDS: dict[str, QuoteKind] = {}
+_KINDS: dict[str, QuoteKindHandler] = {}
 
 # A quote's `customer` (for tax): checked by the tax capability with its own refusals, so a
 # kind's model only names it for the document.
@@ -123,12 +123,12 @@ TaxCustomer = Annotated[Any, WithJsonSchema({
                    "vat_id": {"type": "string", "maxLength": 40}}})]
 
 
-def register_quote_kind(name: str, kind: QuoteKind) -> QuoteKind:
+def register_quote_kind(name: str, kind: QuoteKindHandler) -> QuoteKindHandler:
     _KINDS[name] = kind
     return kind
 
 
-def quote_kind(name: str) -> QuoteKind | None:
+def quote_kind(name: str) -> QuoteKindHandler | None:
     return _KINDS.get(name)
 
 
@@ -139,7 +139,7 @@ def request_type() -> Any:
     return Annotated[reduce(or_, models), Field(discriminator="kind")]  # type: ignore[valid-type]
 
 
-def parse_body(kind: QuoteKind, body: dict[str, Any]) -> dict[str, Any]:
+def parse_body(kind: QuoteKindHandler, body: dict[str, Any]) -> dict[str, Any]:
     """The body validated by the kind's model; 422 INVALID_REQUEST naming the field."""
     try:
         return kind.body_model.model_validate(body).model_dump()

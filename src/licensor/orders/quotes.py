@@ -23,6 +23,7 @@ from licensor.licenses import registrations
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.orders import coupons, pricing_policies
+from licensor.orders.enums import QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (
     QuoteDraft,
@@ -243,8 +244,8 @@ class Upgrade:
                      after={**licenses.snapshot(old), "registrations_moved": moved}, now=now)
 
 
-register_quote_kind("new", NewLicense())
-register_quote_kind("upgrade", Upgrade())
+register_quote_kind(QuoteKind.NEW, NewLicense())
+register_quote_kind(QuoteKind.UPGRADE, Upgrade())
 
 
 # -- the quotes service ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from licensor.core.web.views import iso
 from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
 from licensor.orders import coupons
 from licensor.orders import service as orders
+from licensor.orders.enums import OrderStatus, QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax
@@ -68,7 +69,7 @@ QUOTE_EXAMPLE = {
 
 class Quote(Answer):
     id: str
-    kind: Literal["new", "upgrade", "renewal"]
+    kind: QuoteKind
     product: str
     lines: list[QuoteLine]
     total: MoneyAnswer
@@ -99,7 +100,7 @@ ORDER_EXAMPLE = {
 class Order(Answer):
     id: str
     number: str
-    status: Literal["awaiting_payment", "paid", "fulfilled", "refunded", "canceled"]
+    status: OrderStatus
     kind: str
     product: str
     quote_id: str | None
