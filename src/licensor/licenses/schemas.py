@@ -8,6 +8,7 @@ from pydantic import Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.views import iso
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow, RegistrationRow
 
 
@@ -62,7 +63,7 @@ class License(Answer):
     email: str
     channel: Literal["direct", "marketplace"]
     sen: str | None
-    status: Literal["active", "superseded", "revoked"]
+    status: LicenseStatus
     superseded_by: str | None
     supersedes: str | None
     maintenance_until: Timestamp | None
@@ -104,7 +105,7 @@ class ValidatedLicense(Answer):
     id: str
     product: str
     seats: int | None
-    status: Literal["active", "superseded", "revoked"]
+    status: LicenseStatus
     maintenance_until: Timestamp | None
     major_version: int | None
     superseded_by: str | None

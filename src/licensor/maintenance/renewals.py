@@ -21,6 +21,7 @@ from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
@@ -94,9 +95,9 @@ class Renewal:
                now: datetime) -> None:
         row = licenses.get_license(session, order.license_id or quote.license_id or "",
                                    for_update=True)
-        if row.status == "superseded":
+        if row.status == LicenseStatus.SUPERSEDED:
             raise not_latest(order, row)  # upgraded since: refund the upgrade first
-        if row.status != "active":
+        if row.status != LicenseStatus.ACTIVE:
             return  # revoked: the money goes back, there is no maintenance left to take
         product = get_product(session, row.product)
         details = quote.details or {}

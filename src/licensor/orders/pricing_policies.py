@@ -35,6 +35,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import money
 from licensor.core.money import Money
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 
 MAX_INSTITUTION = 200
@@ -232,7 +233,7 @@ def _license_qualification(ctx: Context, session: Session, product: Product,
         raise not_eligible("That license was bought through the marketplace; the companion "
                            "price is for licenses bought directly.", reason="marketplace",
                            license_id=row.id)
-    if row.status != "active":
+    if row.status != LicenseStatus.ACTIVE:
         raise not_eligible("That license is no longer active.", reason=row.status,
                            license_id=row.id)
     return {"via": "license", "license_id": row.id, "product": row.product}

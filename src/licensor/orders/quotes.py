@@ -21,6 +21,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.orders import coupons, pricing_policies
 from licensor.orders.enums import QuoteKind
@@ -147,10 +148,10 @@ class NewLicense:
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> None:
         row = licenses.get_license(session, order.license_id or "", for_update=True)
-        if row.status == "superseded":
+        if row.status == LicenseStatus.SUPERSEDED:
             raise not_latest(order, row)
         ensure_still_direct(order, row)
-        if row.status == "active":
+        if row.status == LicenseStatus.ACTIVE:
             licenses.revoke(ctx, session, row.id, f"order {order.number} refunded", now=now,
                             actor=f"order:{order.number}")
 
@@ -212,7 +213,7 @@ class Upgrade:
             maintenance_until=licenses.default_maintenance_end(product, now),
             supersedes=old.id, academic=old.academic, institution=old.institution)
         before = licenses.snapshot(old)
-        old.status, old.superseded_by = "superseded", new.id
+        old.status, old.superseded_by = LicenseStatus.SUPERSEDED, new.id
         old.version += 1
         moved = registrations.move_registrations(session, old.id, new.id)
         audit.record(session, actor=actor, action="license.superseded", entity_type="license",
@@ -225,17 +226,17 @@ class Upgrade:
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> None:
         new = licenses.get_license(session, order.license_id or "", for_update=True)
-        if new.status == "superseded" or OrderRepository(session).later_fulfilled_for_license(
-                new.id, order.id):
+        if new.status == LicenseStatus.SUPERSEDED or OrderRepository(
+                session).later_fulfilled_for_license(new.id, order.id):
             raise not_latest(order, new)
         ensure_still_direct(order, new)
         old = licenses.get_license(session, quote.license_id or "", for_update=True)
         actor = f"order:{order.number}"
-        if new.status == "active":
+        if new.status == LicenseStatus.ACTIVE:
             licenses.revoke(ctx, session, new.id, f"upgrade order {order.number} refunded",
                             now=now, actor=actor)
         before = licenses.snapshot(old)
-        old.status, old.superseded_by = "active", None
+        old.status, old.superseded_by = LicenseStatus.ACTIVE, None
         old.version += 1
         # Every user keeps working; newcomers wait until the count is under the old seats.
         moved = registrations.move_registrations(session, new.id, old.id)
