@@ -14,6 +14,7 @@ from licensor.marketplace.models import MigrationRequestRow
 from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
 from licensor.staff.models import StaffRow, StaffSessionRow
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
 
@@ -179,7 +180,7 @@ class DashboardRepository:
         rows = self.session.execute(
             select(SubscriptionRow.currency, SubscriptionRow.interval, func.count(),
                    func.sum(SubscriptionRow.basis_amount))
-            .where(SubscriptionRow.status == "active")
+            .where(SubscriptionRow.status == SubscriptionStatus.ACTIVE)
             .group_by(SubscriptionRow.currency, SubscriptionRow.interval))
         return [(str(c), str(i), int(n), int(t or 0)) for c, i, n, t in rows]
 

@@ -19,6 +19,7 @@ from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
 from licensor.subscriptions import taxes
+from licensor.subscriptions.enums import ProjectStatus
 from licensor.subscriptions.models import (
     ProjectRow,
     SiteMemberRow,
@@ -233,7 +234,7 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
              responses=refusals(*SITE, "PROJECT_NOT_FOUND", "SITE_SUSPENDED"))
 def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                     account: Account) -> dict[str, Any]:
-    return _project_status(site_id, project_id, "archived", ctx, session, account)
+    return _project_status(site_id, project_id, ProjectStatus.ARCHIVED, ctx, session, account)
 
 
 @router.post("/sites/{site_id}/projects/{project_id}/unarchive", operation_id="unarchiveProject",
@@ -242,7 +243,7 @@ def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: Writ
                                 "SITE_SUSPENDED"))
 def unarchive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
-    return _project_status(site_id, project_id, "active", ctx, session, account)
+    return _project_status(site_id, project_id, ProjectStatus.ACTIVE, ctx, session, account)
 
 
 # -- subscriptions ----------------------------------------------------------------------------

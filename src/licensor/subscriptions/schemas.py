@@ -13,6 +13,7 @@ from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
 from licensor.discounts.models import CouponRow
 from licensor.discounts.service import terms
+from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 from licensor.tax import billing_details
 from licensor.tax import service as tax
@@ -133,10 +134,9 @@ class Subscription(Answer):
     product: str
     plan: str | None = Field(description="null during the trial")
     interval: Literal["month", "year"] | None = Field(description="null during the trial")
-    status: Literal["trialing", "active", "past_due", "canceled", "suspended", "deleted",
-                    "view_only"] = Field(description="past_due: the renewal payment was "
-                                         "declined; the site keeps working while the card is "
-                                         "tried again (next_payment_attempt_at)")
+    status: SubscriptionStatus = Field(description="past_due: the renewal payment was "
+                                       "declined; the site keeps working while the card is "
+                                       "tried again (next_payment_attempt_at)")
     current_period_start: Timestamp | None
     current_period_end: Timestamp | None
     cancel_at_period_end: bool
@@ -201,7 +201,7 @@ class Project(Answer):
     id: str
     site_id: str
     name: str
-    status: Literal["active", "archived"]
+    status: ProjectStatus
     created_at: Timestamp | None
 
     model_config = example(PROJECT_EXAMPLE)
