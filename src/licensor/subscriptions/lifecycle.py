@@ -256,8 +256,8 @@ def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> 
                 if not _renew(ctx, session, sub, due, due):
                     return steps
             else:
-                _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled",
-                     keep)
+                _end(session, sub, due, "trial_ended" if sub.status == SubscriptionStatus.TRIALING
+                     else "canceled", keep)
         elif deletion is not None and deletion <= now and sub.site_id is not None:
             site = SiteRepository(session).get(sub.site_id, for_update=True)
             assert site is not None
