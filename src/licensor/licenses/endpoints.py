@@ -30,10 +30,9 @@ from licensor.licenses.schemas import (
     License,
     LicenseList,
     LostKeyAccepted,
+    Registration,
     RegistrationList,
     Validation,
-    license_view,
-    registration_view,
 )
 
 log = logging.getLogger("licensor.api")
@@ -105,7 +104,7 @@ def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
         ctx, session, product=product, seats=body.seats, license_name=body.license_name,
         email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
         now=now, actor=admin, academic=body.academic, institution=body.institution)
-    return license_view(row, [])
+    return License.view(row, registrations=[])
 
 
 @router.get("", operation_id="searchLicenses", response_model=LicenseList)
@@ -116,7 +115,7 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
     rows = LicenseRepository(session).search(email=email, product=product, q=q,
                                              limit=fetch_size(size), after_id=cursor)
     page, next_cursor = keyset_page(rows, size, lambda r: r.id)
-    return {"data": [license_view(r) for r in page], "next_cursor": next_cursor}
+    return {"data": [License.view(r) for r in page], "next_cursor": next_cursor}
 
 
 @router.post("/validate", operation_id="validateLicense", response_class=Response, responses={
@@ -154,7 +153,7 @@ def _send_lost_keys(ctx: Context, email: str) -> None:
 @router.get("/{license_id}", operation_id="getLicense",
             response_model=License, responses=refusals("LICENSE_NOT_FOUND"))
 def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
-    return license_view(licenses.get_license(session, license_id))
+    return License.view(licenses.get_license(session, license_id))
 
 
 @router.get("/{license_id}/registrations", operation_id="listRegistrations",
@@ -166,7 +165,7 @@ def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
     row = licenses.get_license(session, license_id)
     regs = RegistrationRepository(session).for_license(row.id)
     page, next_cursor = page_of(regs, lambda r: r.id, limit, cursor)
-    return {"data": [registration_view(r) for r in page], "next_cursor": next_cursor,
+    return {"data": [Registration.view(r) for r in page], "next_cursor": next_cursor,
             "seats": row.seats, "registered": len(regs)}
 
 
@@ -176,7 +175,7 @@ def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
            admin: Admin) -> dict[str, Any]:
     row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),
                           actor=admin)
-    return license_view(row)
+    return License.view(row)
 
 
 

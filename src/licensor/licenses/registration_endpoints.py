@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from licensor.core.web.deps import Ctx, WriteSession, now_for
 from licensor.core.web.openapi import refusals
 from licensor.licenses import registrations
-from licensor.licenses.schemas import Registration, Unregistered, registration_view
+from licensor.licenses.schemas import Registration, Unregistered
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
 
@@ -36,7 +36,7 @@ def register(body: RegistrationBody, response: Response, ctx: Ctx,
         user=body.user, now=now_for(ctx, session))
     if not created:
         response.status_code = 200
-    return registration_view(reg)
+    return Registration.view(reg)
 
 
 @router.post("/unregister", operation_id="unregister", response_model=Unregistered,

@@ -9,7 +9,7 @@ from pydantic import Field
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.views import iso
 from licensor.licenses.models import LicenseRow
-from licensor.licenses.schemas import License, license_view
+from licensor.licenses.schemas import License
 from licensor.marketplace.models import MigrationRequestRow
 
 
@@ -26,7 +26,7 @@ def migration_view(row: MigrationRequestRow,
         "updated_at": iso(row.updated_at), "closed_at": iso(row.closed_at),
     }
     if lic is not None:
-        view["license"] = license_view(lic, [])
+        view["license"] = License.view(lic, registrations=[])
     return view
 
 

@@ -11,7 +11,7 @@ from licensor.core.money import Money
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
-from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
+from licensor.licenses.schemas import LICENSE_EXAMPLE, License
 from licensor.orders import coupons
 from licensor.orders import service as orders
 from licensor.orders.enums import OrderStatus, QuoteKind
@@ -39,7 +39,7 @@ def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
             "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
             "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
             "charge_id": row.charge_id, "refund_id": row.refund_id,
-            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)],
+            "licenses": [License.view(lic) for lic in orders.order_licenses(session, row)],
             **tax.tax_view(row.tax, Money(row.total_amount, row.currency)),
             "credit_notes": [tax_documents.credit_note_view(note)
                              for note in tax_documents.credit_notes_of(session, row.id)]}

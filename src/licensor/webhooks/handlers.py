@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from licensor.core import events
 from licensor.licenses.models import LicenseRow, RegistrationRow
-from licensor.licenses.schemas import license_view, registration_view
+from licensor.licenses.schemas import License, Registration
 from licensor.marketplace.models import MigrationRequestRow
 from licensor.marketplace.schemas import migration_view
 from licensor.orders.models import OrderRow
@@ -33,7 +33,7 @@ def _license(name: str, event_type: str | None = None, arg: str = "license") -> 
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, **kw: Any) -> None:
         row: LicenseRow = kw[arg]
-        record(session, now, event_type or name, license_view(row))
+        record(session, now, event_type or name, License.view(row))
         _unload(session, [row])
 
 
@@ -86,7 +86,7 @@ def _registration(name: str) -> None:
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, *, registration: RegistrationRow,
           **_: Any) -> None:
-        record(session, now, name, registration_view(registration))
+        record(session, now, name, Registration.view(registration))
 
 
 _registration(EventName.REGISTRATION_CREATED)

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from licensor.core.errors import STATUS_BY_CODE
+from licensor.core.web.views import iso, overlay
 
 ADMIN_SCHEME = HTTPBearer(auto_error=False, scheme_name="AdminToken",
                           description="An administrator's token: LICENSOR_ADMIN_TOKEN or one made "
@@ -39,10 +40,15 @@ ACCOUNT_SCHEME = HTTPBearer(auto_error=False, scheme_name="AccountToken",
 AdminCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(ADMIN_SCHEME)]
 AccountCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(ACCOUNT_SCHEME)]
 
-# A time in an answer: kept as the RFC 3339 text the views build (UTC, with a Z), never parsed
-# again on the way out.
-Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time",
-                                           "example": "2026-01-15T09:30:00Z"})]
+def _utc_text(value: Any) -> Any:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+# A time in an answer: RFC 3339 text in UTC with a Z, written from a row's datetime (or kept as
+# the text a view built), never parsed again on the way out.
+Timestamp = Annotated[str, BeforeValidator(_utc_text),
+                      WithJsonSchema({"type": "string", "format": "date-time",
+                                      "example": "2026-01-15T09:30:00Z"})]
 
 
 def _rfc3339_text(value: Any) -> Any:
@@ -72,8 +78,17 @@ def example(value: Any) -> ConfigDict:
 
 class Answer(BaseModel):
     """Base of every response model. Fields a view adds that a model does not name yet are
-    passed through, never dropped: clients rely on the answers as they are."""
-    model_config = ConfigDict(extra="allow")
+    passed through, never dropped: clients rely on the answers as they are. An answer is built
+    from its row by the model (`Model.model_validate(row)`; `views.overlay` adds what the row
+    does not hold), so its shape is written once."""
+    model_config = ConfigDict(extra="allow", from_attributes=True)
+
+    @classmethod
+    def view(cls, row: Any, **values: Any) -> dict[str, Any]:
+        """The answer of `row` as JSON data, with `values` in place of (or beside) the row's
+        attributes; a field the row does not have is left out, as a hand-built view would."""
+        source = overlay(row, **values) if values else row
+        return cls.model_validate(source).model_dump(mode="json", exclude_unset=True)
 
 
 class Money(Answer):
