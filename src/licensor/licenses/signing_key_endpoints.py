@@ -8,16 +8,13 @@ from licensor.core.models import SigningKeyRow
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.openapi import LongLimit, refusals
 from licensor.core.web.paging import page_of
-from licensor.core.web.views import iso
 from licensor.licenses.schemas import SigningKey, SigningKeyList
 
 router = APIRouter(prefix="/v1/signing-keys", tags=["signing keys"])
 
 
 def key_view(row: SigningKeyRow) -> dict[str, Any]:
-    return {"kid": row.kid, "algorithm": "Ed25519", "public_key": row.public_key,
-            "status": row.status, "created_at": iso(row.created_at),
-            "retired_at": iso(row.retired_at)}
+    return SigningKey.view(row, algorithm="Ed25519")  # the only algorithm: not in the row
 
 
 @router.get("", operation_id="listSigningKeys", response_model=SigningKeyList)

@@ -18,17 +18,16 @@ from licensor.core.web.deps import (
 from licensor.core.web.openapi import Limit, refusals
 from licensor.webhooks import service as webhooks
 from licensor.webhooks.schemas import (
+    Delivery,
     DeliveryList,
     Endpoint,
     EndpointCreate,
     EndpointList,
     EndpointPatch,
+    Event,
     EventList,
     Redelivery,
     Secret,
-    delivery_view,
-    endpoint_view,
-    event_view,
 )
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -49,13 +48,13 @@ def create_endpoint(body: EndpointCreate, ctx: Ctx, session: WriteSession,
     row, secret = webhooks.create_endpoint(ctx, session, url=body.url, events=body.events,
                                            description=body.description,
                                            now=now_for(ctx, session), actor=admin)
-    return endpoint_view(row, secret)
+    return Endpoint.view(row, secret=secret)
 
 
 @router.get("/webhook-endpoints", operation_id="listWebhookEndpoints",
             response_model=EndpointList, response_model_exclude_unset=True)
 def list_endpoints(session: ReadSession, _admin: Admin) -> dict[str, Any]:
-    return {"data": [endpoint_view(r) for r in webhooks.list_endpoints(session)],
+    return {"data": [Endpoint.view(r) for r in webhooks.list_endpoints(session)],
             "next_cursor": None}
 
 
@@ -63,7 +62,7 @@ def list_endpoints(session: ReadSession, _admin: Admin) -> dict[str, Any]:
             response_model=Endpoint,
             response_model_exclude_unset=True, responses=NOT_FOUND)
 def get_endpoint(endpoint_id: PathId, session: ReadSession, _admin: Admin) -> dict[str, Any]:
-    return endpoint_view(webhooks.get_endpoint(session, endpoint_id))
+    return Endpoint.view(webhooks.get_endpoint(session, endpoint_id))
 
 
 @router.patch("/webhook-endpoints/{endpoint_id}", operation_id="updateWebhookEndpoint",
@@ -76,7 +75,7 @@ def update_endpoint(endpoint_id: PathId, body: EndpointPatch, ctx: Ctx, session:
     changes = body.model_dump(exclude_unset=True)
     row = webhooks.update_endpoint(ctx, session, endpoint_id, changes,
                                    now=now_for(ctx, session), actor=admin)
-    return endpoint_view(row)
+    return Endpoint.view(row)
 
 
 @router.delete("/webhook-endpoints/{endpoint_id}", operation_id="deleteWebhookEndpoint",
@@ -105,7 +104,7 @@ def list_deliveries(endpoint_id: PathId, session: ReadSession, _admin: Admin,
     """Every attempt, newest first."""
     rows, next_cursor = webhooks.list_deliveries(session, endpoint_id,
                                                  limit=page_limit(limit), cursor=cursor)
-    return {"data": [delivery_view(r) for r in rows], "next_cursor": next_cursor}
+    return {"data": [Delivery.view(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.get("/events", operation_id="listEvents", response_model=EventList)
@@ -115,7 +114,7 @@ def list_events(session: ReadSession, _admin: Admin,
     """The event log, newest first, kept 90 days."""
     rows, next_cursor = webhooks.list_events(session, type_=type, limit=page_limit(limit),
                                              cursor=cursor)
-    return {"data": [event_view(r) for r in rows], "next_cursor": next_cursor}
+    return {"data": [Event.view(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.post("/events/{event_id}/redeliver", operation_id="redeliverEvent",
@@ -124,4 +123,4 @@ def list_events(session: ReadSession, _admin: Admin,
 def redeliver(event_id: PathId, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     """Send the event again (same webhook-id) to every enabled endpoint subscribed to it."""
     made = webhooks.redeliver(session, event_id, now=now_for(ctx, session), actor=admin)
-    return {"event_id": event_id, "deliveries": [delivery_view(r) for r in made]}
+    return {"event_id": event_id, "deliveries": [Delivery.view(r) for r in made]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import FastAPI, Query, Security
 from fastapi.openapi.utils import get_openapi
@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from licensor.core.errors import STATUS_BY_CODE
-from licensor.core.web.views import iso, overlay
+from licensor.core.web.views import ABSENT, iso, overlay
 
 ADMIN_SCHEME = HTTPBearer(auto_error=False, scheme_name="AdminToken",
                           description="An administrator's token: LICENSOR_ADMIN_TOKEN or one made "
@@ -82,12 +82,15 @@ class Answer(BaseModel):
     from its row by the model (`Model.model_validate(row)`; `views.overlay` adds what the row
     does not hold), so its shape is written once."""
     model_config = ConfigDict(extra="allow", from_attributes=True)
+    # Fields never read from the row, only from `view`'s values (a secret the row keeps).
+    not_from_row: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def view(cls, row: Any, **values: Any) -> dict[str, Any]:
         """The answer of `row` as JSON data, with `values` in place of (or beside) the row's
         attributes; a field the row does not have is left out, as a hand-built view would."""
-        source = overlay(row, **values) if values else row
+        hidden = {name: ABSENT for name in cls.not_from_row if name not in values}
+        source = overlay(row, **hidden, **values) if values or hidden else row
         return cls.model_validate(source).model_dump(mode="json", exclude_unset=True)
 
 

@@ -14,6 +14,10 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+# An attribute `overlay` hides: the answer leaves the field out (as if the row had none).
+ABSENT = object()
+
+
 class overlay:
     """`row` with some attributes replaced or added: what an answer shows that the row does
     not hold as such (a total as Money, the loaded licenses), for `Model.model_validate`."""
@@ -23,4 +27,8 @@ class overlay:
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__["_values"]
-        return values[name] if name in values else getattr(self.__dict__["_row"], name)
+        if name not in values:
+            return getattr(self.__dict__["_row"], name)
+        if values[name] is ABSENT:
+            raise AttributeError(name)
+        return values[name]
