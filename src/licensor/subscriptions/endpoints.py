@@ -21,7 +21,6 @@ from licensor.subscriptions import service as subs
 from licensor.subscriptions import taxes
 from licensor.subscriptions.enums import ProjectStatus
 from licensor.subscriptions.models import (
-    ProjectRow,
     SiteMemberRow,
     SiteRow,
 )
@@ -74,13 +73,8 @@ def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
 
 
 def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, Any]:
-    return {"account_id": member.account_id, "email": account.email if account else None,
-            "role": member.role, "added_at": iso(member.created_at)}
-
-
-def project_view(row: ProjectRow) -> dict[str, Any]:
-    return {"id": row.id, "site_id": row.site_id, "name": row.name, "status": row.status,
-            "created_at": iso(row.created_at)}
+    return Member.view(member, email=account.email if account else None,
+                       added_at=member.created_at)
 
 
 def change_view(change: PlanChange) -> dict[str, Any]:
@@ -158,7 +152,7 @@ def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict
     return {"site": site_view(session, data["site"]),
             "members": [member_view(m, accounts.get_account(session, m.account_id))
                         for m in data["members"]],
-            "projects": [project_view(p) for p in data["projects"]]}
+            "projects": [Project.view(p) for p in data["projects"]]}
 
 
 @router.get("/sites/{site_id}/members", operation_id="listMembers",
@@ -207,7 +201,7 @@ def list_projects(site_id: PathId, session: ReadSession, account: Account,
     site = subs.site_for(session, site_id, account)
     page, next_cursor = page_of(SiteRepository(session).projects(site.id), lambda p: p.id,
                                 limit, cursor)
-    return {"data": [project_view(p) for p in page], "next_cursor": next_cursor}
+    return {"data": [Project.view(p) for p in page], "next_cursor": next_cursor}
 
 
 @router.post("/sites/{site_id}/projects", operation_id="createProject",
@@ -217,7 +211,7 @@ def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteS
                    account: Account) -> dict[str, Any]:
     row = subs.create_project(session, account, site_id, name=body.name,
                               now=now_for(ctx, session))
-    view = project_view(row)
+    view = Project.view(row)
     return view
 
 
@@ -225,7 +219,7 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
                     account: AccountRow) -> dict[str, Any]:
     row = subs.set_project_status(session, account, site_id, project_id, status=status,
                                   now=now_for(ctx, session))
-    view = project_view(row)
+    view = Project.view(row)
     return view
 
 
