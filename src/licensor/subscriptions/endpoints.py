@@ -64,12 +64,9 @@ def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
     sub = SubscriptionRepository(session).for_site(site.id)
     assert sub is not None
     repo = SiteRepository(session)
-    return {"id": site.id, "name": site.name, "product": site.product,
-            "owner_id": site.owner_id, "billing_admin_id": site.billing_admin_id,
-            "subscription": subscription_view(sub),
-            "active_projects": repo.active_projects(site.id),
-            "project_limit": subs.project_limit(session, sub),
-            "created_at": iso(site.created_at)}
+    return Site.view(site, subscription=subscription_view(sub),
+                     active_projects=repo.active_projects(site.id),
+                     project_limit=subs.project_limit(session, sub))
 
 
 def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, Any]:
