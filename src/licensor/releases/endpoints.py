@@ -95,7 +95,7 @@ def _keep(ctx: Context, code: str, version: str, platform: str, filename: str,
     with ctx.db.transaction() as session:
         row, created = releases.keep_artifact(ctx, session, code, version, platform, filename,
                                               spooled, now=ctx.clock.now(session), actor=actor)
-        return releases.artifact_view(row), created
+        return Artifact.view(row), created
 
 
 @router.put("/{code}/releases/{version}/artifacts/{platform}", operation_id="uploadArtifact",
