@@ -27,6 +27,7 @@ from licensor.subscriptions.models import (
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 from licensor.subscriptions.rules import PlanChange
 from licensor.subscriptions.schemas import (
+    ChangeLine,
     InvoiceList,
     Member,
     MemberList,
@@ -75,15 +76,14 @@ def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, 
 
 
 def change_view(change: PlanChange) -> dict[str, Any]:
+    """The PlanChangeAnswer: the settlement's amounts as Money, its lines and tax as shown."""
     s = change.settlement
-    return {"lines": [{"kind": x.kind, "description": x.description,
-                       "amount": x.amount.to_json(), "period_start": iso(x.period_start),
-                       "period_end": iso(x.period_end)} for x in change.lines],
-            "net": s.net.to_json(), "credit_applied": s.credit_applied.to_json(),
-            "amount_due": s.amount_due.to_json(),
-            **taxes.preview_tax(s),
-            "credit_balance_after": s.credit_balance_after.to_json(),
-            "current_period_end_after": iso(change.period_after.end)}
+    return PlanChangeAnswer.view(
+        s, lines=[ChangeLine.view(x, amount=x.amount.to_json()) for x in change.lines],
+        net=s.net.to_json(), credit_applied=s.credit_applied.to_json(),
+        amount_due=s.amount_due.to_json(), **taxes.preview_tax(s),
+        credit_balance_after=s.credit_balance_after.to_json(),
+        current_period_end_after=change.period_after.end)
 
 
 # -- sites ------------------------------------------------------------------------------------
