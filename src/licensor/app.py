@@ -223,7 +223,7 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     errors.install(app)
     _install_middleware(app, ctx)
 
-    @app.get("/healthz", tags=["health"], response_model=Health,
+    @app.get("/healthz", operation_id="getHealth", tags=["health"], response_model=Health,
              responses=refusals("SIGNING_KEY_UNAVAILABLE"))
     def healthz() -> dict[str, Any]:
         # A host that cannot open the active signing key (another key-encryption key) says so

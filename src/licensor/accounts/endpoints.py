@@ -37,7 +37,8 @@ class SessionBody(BaseModel):
         {"email": "ana@acme.example", "password": "correct horse"}]}}
 
 
-@router.post("/accounts", status_code=201, response_model=AccountCreated,
+@router.post("/accounts", operation_id="createAccount",
+             status_code=201, response_model=AccountCreated,
              responses=refusals("EMAIL_TAKEN"))
 def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     row, token = accounts.create_account(session, email=body.email, name=body.name,
@@ -46,7 +47,7 @@ def create_account(body: AccountBody, ctx: Ctx, session: WriteSession) -> dict[s
     return {"id": row.id, "email": row.email, "name": row.name, "token": token}
 
 
-@router.post("/sessions", response_model=SessionToken,
+@router.post("/sessions", operation_id="createSession", response_model=SessionToken,
              responses=refusals("INVALID_CREDENTIALS"))
 def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     try:
@@ -59,7 +60,7 @@ def create_session(body: SessionBody, ctx: Ctx, session: WriteSession) -> dict[s
     return {"token": token}
 
 
-@router.delete("/sessions/current", response_model=SessionsEnded,
+@router.delete("/sessions/current", operation_id="endSession", response_model=SessionsEnded,
                response_model_exclude_unset=True)
 def end_session(request: Request, ctx: Ctx, session: WriteSession,
                 _account: Account) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def end_session(request: Request, ctx: Ctx, session: WriteSession,
     return {"status": "ended"}
 
 
-@router.delete("/sessions", response_model=SessionsEnded)
+@router.delete("/sessions", operation_id="endAllSessions", response_model=SessionsEnded)
 def end_all_sessions(ctx: Ctx, session: WriteSession, account: Account) -> dict[str, Any]:
     """Sign out everywhere (e.g. after a password was seen by someone else)."""
     ended = accounts.end_all_sessions(session, account.id, ctx.clock.real_now())

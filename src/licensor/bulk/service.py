@@ -35,6 +35,7 @@ from licensor.core import audit
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.rules import check_sen
 
 KINDS = ("import", "bulk-issue")
@@ -212,7 +213,8 @@ def _batch(ctx: Context, session: Session, job: ImportJobRow, items: list[CsvLic
         values.append({
             "id": license_id, "product": item.product.code, "seats": item.seats,
             "license_name": item.license_name, "email": item.email, "channel": job.channel,
-            "sen": item.sen, "status": "active", "purchased_at": purchased, "created_at": now,
+            "sen": item.sen, "status": LicenseStatus.ACTIVE, "purchased_at": purchased,
+            "created_at": now,
             "maintenance_until": maintenance, "major_version": item.product.major_version,
             "supersedes": None, "superseded_by": None, "revoked_reason": None, "version": 1,
             "kid": kid, "issued_at": issued,

@@ -25,7 +25,8 @@ class DesktopToPluginBody(BaseModel):
         {"license_name": "Acme Inc", "license_key": "eyJ2IjoxLCJraWQiOiJrMSJ9.c2lnbmF0dXJl"}]}}
 
 
-@router.post("/desktop-to-plugin", status_code=201, response_model=Coupon,
+@router.post("/desktop-to-plugin", operation_id="createDesktopToPluginCredit",
+             status_code=201, response_model=Coupon,
              responses=refusals("INVALID_LICENSE", "LICENSE_REVOKED", "LICENSE_SUPERSEDED",
                                 "NOTHING_TO_CREDIT", "CREDIT_ALREADY_USED"))
 def create_desktop_to_plugin(body: DesktopToPluginBody, ctx: Ctx, session: WriteSession,

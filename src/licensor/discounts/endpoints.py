@@ -26,7 +26,8 @@ Cursor = Annotated[str | None, Query(max_length=64, pattern=NO_NUL,
                                      description="next_cursor of the previous page")]
 
 
-@router.post("", status_code=201, response_model=Coupon, responses=refusals("COUPON_EXISTS"))
+@router.post("", operation_id="createCoupon",
+             status_code=201, response_model=Coupon, responses=refusals("COUPON_EXISTS"))
 def create_coupon(body: CouponCreate, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
     """A new coupon. Its code is case-insensitive: SPRING20 and spring20 are one coupon (409
@@ -35,7 +36,7 @@ def create_coupon(body: CouponCreate, ctx: Ctx, session: WriteSession,
     return discounts.coupon_json(row)
 
 
-@router.get("", response_model=CouponList)
+@router.get("", operation_id="listCoupons", response_model=CouponList)
 def list_coupons(session: ReadSession, _admin: Admin, limit: Limit = None,
                  cursor: Cursor = None) -> dict[str, Any]:
     """Every coupon, newest first."""
@@ -45,12 +46,14 @@ def list_coupons(session: ReadSession, _admin: Admin, limit: Limit = None,
     return {"data": [discounts.coupon_json(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.get("/{code}", response_model=Coupon, responses=refusals("UNKNOWN_COUPON"))
+@router.get("/{code}", operation_id="getCoupon",
+            response_model=Coupon, responses=refusals("UNKNOWN_COUPON"))
 def get_coupon(code: Code, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return discounts.coupon_json(discounts.get_coupon(session, code))
 
 
-@router.patch("/{code}", response_model=Coupon, responses=refusals("UNKNOWN_COUPON"))
+@router.patch("/{code}", operation_id="updateCoupon",
+              response_model=Coupon, responses=refusals("UNKNOWN_COUPON"))
 def update_coupon(code: Code, body: CouponPatch, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
     """`active: false` refuses the coupon from now on (COUPON_EXPIRED); quotes already priced

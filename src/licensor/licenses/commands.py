@@ -24,13 +24,13 @@ def issue(product: str, seats: Annotated[int, typer.Option(min=1)],
     """Issue a license and print its License Information (JSON)."""
     from licensor.catalog import service as catalog
     from licensor.licenses import service as licenses
-    from licensor.licenses.schemas import license_view
+    from licensor.licenses.schemas import License
 
     def work(ctx: Context, session: Any, now: Any) -> dict[str, Any]:
         row = licenses.issue_license(ctx, session, product=catalog.get_product(session, product),
                                      seats=seats, license_name=name, email=email,
                                      channel=channel, sen=sen, now=now, actor="cli")
-        return license_view(row, [])
+        return License.view(row, registrations=[])
 
     print_json(run_command(work))
 
@@ -39,9 +39,9 @@ def issue(product: str, seats: Annotated[int, typer.Option(min=1)],
 def show(license_id: str) -> None:
     """Show a license with its registrations (JSON)."""
     from licensor.licenses import service as licenses
-    from licensor.licenses.schemas import license_view
+    from licensor.licenses.schemas import License
 
-    print_json(run_command(lambda ctx, s, now: license_view(licenses.get_license(s,
+    print_json(run_command(lambda ctx, s, now: License.view(licenses.get_license(s,
                                                                                  license_id))))
 
 
@@ -77,10 +77,10 @@ def revoke(license_id: str, reason: str,
            as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Revoke a license: its key stops validating."""
     from licensor.licenses import service as licenses
-    from licensor.licenses.schemas import license_view
+    from licensor.licenses.schemas import License
 
     def work(ctx: Context, session: Any, now: Any) -> dict[str, Any]:
-        return license_view(licenses.revoke(ctx, session, license_id, reason, now=now,
+        return License.view(licenses.revoke(ctx, session, license_id, reason, now=now,
                                             actor="cli"))
 
     view = run_command(work)

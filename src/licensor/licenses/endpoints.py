@@ -30,10 +30,9 @@ from licensor.licenses.schemas import (
     License,
     LicenseList,
     LostKeyAccepted,
+    Registration,
     RegistrationList,
     Validation,
-    license_view,
-    registration_view,
 )
 
 log = logging.getLogger("licensor.api")
@@ -94,7 +93,7 @@ class LostKeyBody(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"email": "it@acme.example"}]}}
 
 
-@router.post("", status_code=201, response_model=License,
+@router.post("", operation_id="createLicense", status_code=201, response_model=License,
              responses=refusals("UNKNOWN_PRODUCT", "INVALID_SEATS", "INVALID_TIER",
                                 "PRODUCT_NOT_PERPETUAL", "ACADEMIC_NOT_AVAILABLE"))
 def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
@@ -105,10 +104,10 @@ def create_license(body: LicenseCreate, ctx: Ctx, session: WriteSession,
         ctx, session, product=product, seats=body.seats, license_name=body.license_name,
         email=body.email, channel=body.channel, sen=body.sen, purchased_at=body.purchased_at,
         now=now, actor=admin, academic=body.academic, institution=body.institution)
-    return license_view(row, [])
+    return License.view(row, registrations=[])
 
 
-@router.get("", response_model=LicenseList)
+@router.get("", operation_id="searchLicenses", response_model=LicenseList)
 def search_licenses(session: ReadSession, _admin: Admin, email: str | None = None,
                     product: str | None = None, q: str | None = None, limit: Limit = None,
                     cursor: Cursor = None) -> dict[str, Any]:
@@ -116,10 +115,10 @@ def search_licenses(session: ReadSession, _admin: Admin, email: str | None = Non
     rows = LicenseRepository(session).search(email=email, product=product, q=q,
                                              limit=fetch_size(size), after_id=cursor)
     page, next_cursor = keyset_page(rows, size, lambda r: r.id)
-    return {"data": [license_view(r) for r in page], "next_cursor": next_cursor}
+    return {"data": [License.view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/validate", response_class=Response, responses={
+@router.post("/validate", operation_id="validateLicense", response_class=Response, responses={
     200: {"model": Validation, "description": "The verdict; `valid` is false for a key that is "
           "not one (MALFORMED), however long. Signed in the Licensor-Signature header."}})
 def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> Response:
@@ -132,7 +131,8 @@ def validate(body: LicenseInformation, ctx: Ctx, session: ReadSession) -> Respon
                     headers={signed_answers.HEADER: signature})
 
 
-@router.post("/lost-key", status_code=202, response_model=LostKeyAccepted)
+@router.post("/lost-key", operation_id="sendLostKeys",
+             status_code=202, response_model=LostKeyAccepted)
 async def lost_key(body: LostKeyBody, ctx: Ctx, background: BackgroundTasks) -> dict[str, Any]:
     # The answer goes before anything is looked up: the same words in the same time whether or
     # not the address bought anything. The look-up and the mail follow on their own.
@@ -150,12 +150,14 @@ def _send_lost_keys(ctx: Context, email: str) -> None:
         log.exception("lost-key mail failed")
 
 
-@router.get("/{license_id}", response_model=License, responses=refusals("LICENSE_NOT_FOUND"))
+@router.get("/{license_id}", operation_id="getLicense",
+            response_model=License, responses=refusals("LICENSE_NOT_FOUND"))
 def get_license(license_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
-    return license_view(licenses.get_license(session, license_id))
+    return License.view(licenses.get_license(session, license_id))
 
 
-@router.get("/{license_id}/registrations", response_model=RegistrationList,
+@router.get("/{license_id}/registrations", operation_id="listRegistrations",
+            response_model=RegistrationList,
             responses=refusals("LICENSE_NOT_FOUND"))
 def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
                        limit: LongLimit = None,
@@ -163,17 +165,17 @@ def list_registrations(license_id: str, session: ReadSession, _admin: Admin,
     row = licenses.get_license(session, license_id)
     regs = RegistrationRepository(session).for_license(row.id)
     page, next_cursor = page_of(regs, lambda r: r.id, limit, cursor)
-    return {"data": [registration_view(r) for r in page], "next_cursor": next_cursor,
+    return {"data": [Registration.view(r) for r in page], "next_cursor": next_cursor,
             "seats": row.seats, "registered": len(regs)}
 
 
-@router.post("/{license_id}/revoke", response_model=License,
+@router.post("/{license_id}/revoke", operation_id="revokeLicense", response_model=License,
              responses=refusals("LICENSE_NOT_FOUND", "LICENSE_ALREADY_REVOKED"))
 def revoke(license_id: str, body: RevokeBody, ctx: Ctx, session: WriteSession,
            admin: Admin) -> dict[str, Any]:
     row = licenses.revoke(ctx, session, license_id, body.reason, now=now_for(ctx, session),
                           actor=admin)
-    return license_view(row)
+    return License.view(row)
 
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from licensor.core.db import Base, UTCDateTime
+from licensor.licenses.enums import LicenseStatus
 
 
 class LicenseRow(Base):
@@ -20,7 +21,7 @@ class LicenseRow(Base):
     email: Mapped[str] = mapped_column(String(320), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="direct")
     sen: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=LicenseStatus.ACTIVE)
     superseded_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from licensor.core.web.deps import Ctx, WriteSession, now_for
 from licensor.core.web.openapi import refusals
 from licensor.licenses import registrations
-from licensor.licenses.schemas import Registration, Unregistered, registration_view
+from licensor.licenses.schemas import Registration, Unregistered
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
 
@@ -26,7 +26,7 @@ class RegistrationBody(BaseModel):
 _KEY_REFUSALS = ("INVALID_LICENSE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED")
 
 
-@router.post("", status_code=201, response_model=Registration, responses={
+@router.post("", operation_id="register", status_code=201, response_model=Registration, responses={
     200: {"model": Registration, "description": "That user was already registered: the same "
           "seat"}, **refusals(*_KEY_REFUSALS, "SEATS_EXHAUSTED")})
 def register(body: RegistrationBody, response: Response, ctx: Ctx,
@@ -36,10 +36,10 @@ def register(body: RegistrationBody, response: Response, ctx: Ctx,
         user=body.user, now=now_for(ctx, session))
     if not created:
         response.status_code = 200
-    return registration_view(reg)
+    return Registration.view(reg)
 
 
-@router.post("/unregister", response_model=Unregistered,
+@router.post("/unregister", operation_id="unregister", response_model=Unregistered,
              responses=refusals(*_KEY_REFUSALS, "NOT_REGISTERED"))
 def unregister(body: RegistrationBody, ctx: Ctx, session: WriteSession) -> dict[str, Any]:
     reg = registrations.unregister(

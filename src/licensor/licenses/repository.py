@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from licensor.core.models import SigningKeyRow
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import (
     LicenseRow,
     LostKeyMailRow,
@@ -61,7 +62,7 @@ class LicenseRepository:
     def active_by_email(self, email: str) -> Sequence[LicenseRow]:
         return self.session.scalars(
             select(LicenseRow).where(func.lower(LicenseRow.email) == email.lower(),
-                                     LicenseRow.status == "active")
+                                     LicenseRow.status == LicenseStatus.ACTIVE)
             .order_by(LicenseRow.purchased_at)).all()
 
 
@@ -149,5 +150,5 @@ class RevocationListRepository:
 
     def revoked_license_ids(self) -> list[str]:
         return list(self.session.scalars(select(LicenseRow.id)
-                                          .where(LicenseRow.status == "revoked")
+                                          .where(LicenseRow.status == LicenseStatus.REVOKED)
                                           .order_by(LicenseRow.id)))

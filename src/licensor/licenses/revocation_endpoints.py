@@ -19,7 +19,7 @@ _DESCRIPTION = (
     "the signing key `kid` (GET /v1/signing-keys). Save it to a file and it verifies offline.")
 
 
-@router.get("", response_class=Response, responses={200: {
+@router.get("", operation_id="getRevocationList", response_class=Response, responses={200: {
     "description": _DESCRIPTION, "model": RevocationList, "content": {"application/json": {"example": {
         "format": "licensor-revocations-v1", "kid": "1a2b3c4d",
         "payload": "eyJpc3N1ZWRfYXQiOiIyMDI2LTAxLTE1VDA5OjMwOjAwWiIsLi4ufQ",

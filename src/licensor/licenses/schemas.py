@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
-from licensor.core.web.views import iso
-from licensor.licenses.models import LicenseRow, RegistrationRow
-
-
-def registration_view(reg: RegistrationRow) -> dict[str, Any]:
-    return {"id": reg.id, "user": reg.user, "license_id": reg.license_id,
-            "created_at": iso(reg.created_at)}
-
-
-def license_view(row: LicenseRow, registrations: list[RegistrationRow] | None = None
-                 ) -> dict[str, Any]:
-    regs = row.registrations if registrations is None else registrations
-    return {
-        "id": row.id, "product": row.product, "seats": row.seats,
-        "license_name": row.license_name, "license_key": row.license_key, "email": row.email,
-        "channel": row.channel, "sen": row.sen, "status": row.status,
-        "superseded_by": row.superseded_by, "supersedes": row.supersedes,
-        "maintenance_until": iso(row.maintenance_until), "major_version": row.major_version,
-        "purchased_at": iso(row.purchased_at), "issued_at": iso(row.issued_at),
-        "academic": bool(row.academic), "institution": row.institution,
-        "registrations": [registration_view(r) for r in regs],
-    }
-
+from licensor.licenses.enums import LicenseStatus
 
 # -- answers ----------------------------------------------------------------------------------
 
@@ -62,14 +40,15 @@ class License(Answer):
     email: str
     channel: Literal["direct", "marketplace"]
     sen: str | None
-    status: Literal["active", "superseded", "revoked"]
+    status: LicenseStatus
     superseded_by: str | None
     supersedes: str | None
     maintenance_until: Timestamp | None
     major_version: int | None
     purchased_at: Timestamp | None
     issued_at: Timestamp | None
-    academic: bool = Field(description="Sold at academic prices; upgrades and renewals stay so")
+    academic: Annotated[bool, BeforeValidator(bool)] = Field(
+        description="Sold at academic prices; upgrades and renewals stay so")
     institution: str | None = Field(description="The academic institution; null if not academic")
     registrations: list[Registration]
 
@@ -104,7 +83,7 @@ class ValidatedLicense(Answer):
     id: str
     product: str
     seats: int | None
-    status: Literal["active", "superseded", "revoked"]
+    status: LicenseStatus
     maintenance_until: Timestamp | None
     major_version: int | None
     superseded_by: str | None

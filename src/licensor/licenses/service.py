@@ -18,6 +18,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.licenses import revocations
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
 from licensor.licenses.rules import check_key_time, check_sen
@@ -175,8 +176,8 @@ def issue_license(ctx: Context, session: Session, *, product: Product, seats: in
     row = LicenseRow(
         id=new_license_id(), product=product.code, seats=seats,
         license_name=check_license_name(license_name), email=check_email(email),
-        channel=channel, sen=sen, status="active", purchased_at=purchased, created_at=now,
-        maintenance_until=maintenance_end,
+        channel=channel, sen=sen, status=LicenseStatus.ACTIVE, purchased_at=purchased,
+        created_at=now, maintenance_until=maintenance_end,
         major_version=product.major_version, supersedes=supersedes, version=1,
         academic=academic, institution=institution)
     sign_license(ctx, session, row, now)
@@ -211,11 +212,11 @@ def get_license(session: Session, license_id: str, *, for_update: bool = False) 
 def revoke(ctx: Context, session: Session, license_id: str, reason: str, *, now: datetime,
            actor: str) -> LicenseRow:
     row = get_license(session, license_id, for_update=True)
-    if row.status == "revoked":
+    if row.status == LicenseStatus.REVOKED:
         raise LicensorError("LICENSE_ALREADY_REVOKED", "This license is already revoked.",
                             {"license_id": license_id})
     before = snapshot(row)
-    row.status, row.revoked_reason = "revoked", reason
+    row.status, row.revoked_reason = LicenseStatus.REVOKED, reason
     row.version += 1
     revocations.license_status_changed(ctx, session)  # the signed list is re-signed
     audit.record(session, actor=actor, action="license.revoked", entity_type="license",
@@ -270,9 +271,9 @@ def validate(ctx: Context, session: Session | Connection, license_name: str, lic
     if found is None:
         return Validation(False, UNKNOWN_KEY, claims, None)
     lid, prod, seats, status, maint, major, superseded_by, issued_at = found
-    if status == "revoked":
+    if status == LicenseStatus.REVOKED:
         code, valid = "REVOKED", False
-    elif status == "superseded":
+    elif status == LicenseStatus.SUPERSEDED:
         code, valid = "SUPERSEDED", True
     elif int(issued_at.timestamp()) != claims.issued_at:
         # An earlier key of this same license (a renewal re-issued it): superseded in place.
@@ -282,7 +283,7 @@ def validate(ctx: Context, session: Session | Connection, license_name: str, lic
     info = {"id": lid, "product": prod, "seats": seats, "status": status,
             "maintenance_until": maint.isoformat().replace("+00:00", "Z") if maint else None,
             "major_version": major, "superseded_by": superseded_by}
-    current = lid if status != "superseded" else final_successor(session, lid)
+    current = lid if status != LicenseStatus.SUPERSEDED else final_successor(session, lid)
     return Validation(valid, code, claims, info, current)
 
 
@@ -312,7 +313,7 @@ def license_of_key(ctx: Context, session: Session, license_name: str, license_ke
     if not result.valid or result.current_license_id is None:
         raise invalid_license_error(result.code)
     row = get_license(session, result.current_license_id, for_update=for_update)
-    if row.status == "revoked":  # the successor was revoked since the key was replaced
+    if row.status == LicenseStatus.REVOKED:  # the successor was revoked since the key was replaced
         raise revoked_error(row.id)
     return row, result.code == VALID
 

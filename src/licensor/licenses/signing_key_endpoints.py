@@ -8,19 +8,16 @@ from licensor.core.models import SigningKeyRow
 from licensor.core.web.deps import Admin, Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.openapi import LongLimit, refusals
 from licensor.core.web.paging import page_of
-from licensor.core.web.views import iso
 from licensor.licenses.schemas import SigningKey, SigningKeyList
 
 router = APIRouter(prefix="/v1/signing-keys", tags=["signing keys"])
 
 
 def key_view(row: SigningKeyRow) -> dict[str, Any]:
-    return {"kid": row.kid, "algorithm": "Ed25519", "public_key": row.public_key,
-            "status": row.status, "created_at": iso(row.created_at),
-            "retired_at": iso(row.retired_at)}
+    return SigningKey.view(row, algorithm="Ed25519")  # the only algorithm: not in the row
 
 
-@router.get("", response_model=SigningKeyList)
+@router.get("", operation_id="listSigningKeys", response_model=SigningKeyList)
 def list_keys(ctx: Ctx, session: ReadSession, limit: LongLimit = None,
               cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """Every signing key, oldest first (one page unless `limit` is given; `cursor` is a kid)."""
@@ -28,13 +25,13 @@ def list_keys(ctx: Ctx, session: ReadSession, limit: LongLimit = None,
     return {"data": [key_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/rotate", status_code=201, response_model=SigningKey)
+@router.post("/rotate", operation_id="rotateSigningKey", status_code=201, response_model=SigningKey)
 def rotate(ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.rotate(session, now_for(ctx, session), admin)
     return key_view(row)
 
 
-@router.post("/{kid}/retire", response_model=SigningKey,
+@router.post("/{kid}/retire", operation_id="retireSigningKey", response_model=SigningKey,
              responses=refusals("SIGNING_KEY_NOT_FOUND", "SIGNING_KEY_ACTIVE"))
 def retire(kid: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = ctx.keyring.retire(session, kid, now_for(ctx, session), admin)

@@ -31,6 +31,7 @@ def add(product: Annotated[str, typer.Argument(help="Product code, e.g. jira-ser
     """Create or replace a release."""
     from licensor.core.commands import print_json, run_command
     from licensor.maintenance import service as maintenance
+    from licensor.maintenance.schemas import ReleaseEntry
 
     moment = parse_moment(released_at) if released_at else None
 
@@ -38,7 +39,7 @@ def add(product: Annotated[str, typer.Argument(help="Product code, e.g. jira-ser
         row, created = maintenance.put_release(session, product, version, moment or now,
                                                now=now, actor="cli", channel=channel,
                                                notes=notes)
-        return {**maintenance.release_view(row), "created": created}
+        return {**ReleaseEntry.view(row), "created": created}
 
     print_json(run_command(work))
 
@@ -52,9 +53,10 @@ def list_releases(product: Annotated[str, typer.Argument(help="Product code")],
 
     from licensor.core.commands import console, print_json, run_command
     from licensor.maintenance import service as maintenance
+    from licensor.maintenance.schemas import ReleaseEntry
 
     views = run_command(lambda ctx, session, now: [
-        maintenance.release_view(r) for r in maintenance.list_releases(session, product)])
+        ReleaseEntry.view(r) for r in maintenance.list_releases(session, product)])
     if as_json:
         print_json(views)
         return

@@ -22,12 +22,14 @@ from licensor.core.context import Context
 from licensor.core.formats import human_date
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
+from licensor.orders.enums import QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
+from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, TaxCustomer, register_quote_kind
 from licensor.orders.quotes import not_latest
 
 
@@ -42,6 +44,7 @@ class RenewalBody(BaseModel):
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 def _parse(text: Any) -> datetime | None:
@@ -95,9 +98,9 @@ class Renewal:
                now: datetime) -> None:
         row = licenses.get_license(session, order.license_id or quote.license_id or "",
                                    for_update=True)
-        if row.status == "superseded":
+        if row.status == LicenseStatus.SUPERSEDED:
             raise not_latest(order, row)  # upgraded since: refund the upgrade first
-        if row.status != "active":
+        if row.status != LicenseStatus.ACTIVE:
             return  # revoked: the money goes back, there is no maintenance left to take
         product = get_product(session, row.product)
         details = quote.details or {}
@@ -107,4 +110,4 @@ class Renewal:
             actor=f"order:{order.number}", order_id=order.id)
 
 
-register_quote_kind("renewal", Renewal())
+register_quote_kind(QuoteKind.RENEWAL, Renewal())

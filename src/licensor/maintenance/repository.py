@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 
@@ -41,7 +42,7 @@ class ReminderRepository:
             MaintenanceReminderRow.kind == kind_last)
         return self.session.scalars(
             select(LicenseRow).where(
-                LicenseRow.status == "active", LicenseRow.channel == "direct",
+                LicenseRow.status == LicenseStatus.ACTIVE, LicenseRow.channel == "direct",
                 LicenseRow.maintenance_until.is_not(None),
                 LicenseRow.maintenance_until <= horizon,
                 LicenseRow.maintenance_until > LicenseRow.issued_at,

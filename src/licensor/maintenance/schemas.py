@@ -27,3 +27,12 @@ class UpdateCheck(Answer):
          "latest": "4.2.0", "maintenance_until": "2027-01-15T09:30:00Z",
          "license_id": "lic_5fQ1", "product": "desktop", "major_version": 4,
          "issued_at": "2026-01-15T09:30:00Z", "nonce": None})
+
+
+# A release as maintenance keeps it (the releases capability's Release adds its artifacts).
+class ReleaseEntry(Answer):
+    product: str
+    version: str
+    released_at: Timestamp | None
+    channel: Literal["stable", "beta"]
+    notes: str

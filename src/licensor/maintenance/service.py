@@ -28,6 +28,7 @@ from licensor.licenses.models import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 from licensor.maintenance.repository import ReleaseRepository, ReminderRepository
+from licensor.maintenance.schemas import ReleaseEntry
 from licensor.maintenance.versions import parse_version
 
 REMINDER_LEAD = timedelta(days=30)
@@ -60,11 +61,6 @@ def load_default_releases(session: Session, now: datetime) -> int:
             loaded += 1
     session.flush()
     return loaded
-
-
-def release_view(row: ReleaseRow) -> dict[str, Any]:
-    return {"product": row.product, "version": row.version, "released_at": iso(row.released_at),
-            "channel": row.channel, "notes": row.notes}
 
 
 def get_release(session: Session, product_code: str, version_text: str) -> ReleaseRow:
@@ -114,7 +110,7 @@ def put_release(session: Session, product_code: str, version_text: str,
     released_at = released_at.astimezone(UTC)
     repo = ReleaseRepository(session)
     row = repo.get(product.code, str(version))
-    before = release_view(row) if row is not None else None
+    before = ReleaseEntry.view(row) if row is not None else None
     if row is None:
         row = ReleaseRow(product=product.code, version=str(version), major=version.major,
                          released_at=released_at, channel=channel, notes=notes,
@@ -125,7 +121,7 @@ def put_release(session: Session, product_code: str, version_text: str,
         row.channel, row.notes = channel, notes
     session.flush()
     audit.record(session, actor=actor, action="release.put", entity_type="release",
-                 entity_id=f"{product.code}@{version}", before=before, after=release_view(row),
+                 entity_id=f"{product.code}@{version}", before=before, after=ReleaseEntry.view(row),
                  now=now)
     return row, before is None
 

@@ -28,7 +28,7 @@ class UpdateCheckBody(BaseModel):
 PATH = "/v1/updates/check"
 
 
-@router.post("/check", response_class=Response, responses={
+@router.post("/check", operation_id="checkForUpdates", response_class=Response, responses={
     200: {"model": UpdateCheck, "description": "The decision, signed in the Licensor-Signature "
           "header"},
     **refusals("INVALID_LICENSE", "LICENSE_REVOKED", "INVALID_VERSION", "UNKNOWN_PRODUCT")})

@@ -88,7 +88,8 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
     return moment, last_id
 
 
-@router.post("", status_code=201, response_model=Migration, response_model_exclude_unset=True,
+@router.post("", operation_id="requestMigration",
+             status_code=201, response_model=Migration, response_model_exclude_unset=True,
              responses=refusals("CLOUD_NOT_ELIGIBLE", "TIER_MISMATCH", "ALREADY_MARKETPLACE",
                                 "INVALID_LICENSE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
                                 "MIGRATION_ALREADY_OPEN", "INVALID_TIER", "UNKNOWN_PRODUCT"))
@@ -104,7 +105,8 @@ def request_migration(body: MigrationBody, ctx: Ctx, session: WriteSession) -> d
     return migration_view(row)
 
 
-@router.get("", response_model=MigrationList, response_model_exclude_unset=True)
+@router.get("", operation_id="listMigrations",
+            response_model=MigrationList, response_model_exclude_unset=True)
 def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
                     limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
     """Migration requests, oldest first; by default the open ones (pending, awaiting_upgrade)."""
@@ -115,13 +117,14 @@ def list_migrations(session: ReadSession, _admin: Admin, status: str = "open",
     return {"data": [migration_view(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.get("/{migration_id}", response_model=Migration, response_model_exclude_unset=True,
+@router.get("/{migration_id}", operation_id="getMigration",
+            response_model=Migration, response_model_exclude_unset=True,
             responses=refusals("MIGRATION_NOT_FOUND"))
 def get_migration(migration_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return migration_view(marketplace.get_migration(session, migration_id))
 
 
-@router.post("/{migration_id}/complete", response_model=Migration,
+@router.post("/{migration_id}/complete", operation_id="completeMigration", response_model=Migration,
              response_model_exclude_unset=True,
              responses=refusals("MIGRATION_NOT_FOUND", "MIGRATION_NOT_PENDING", "SEN_IN_USE"))
 def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session: WriteSession,
@@ -132,7 +135,7 @@ def complete_migration(migration_id: str, body: CompleteBody, ctx: Ctx, session:
     return migration_view(row, lic)
 
 
-@router.post("/{migration_id}/reject", response_model=Migration,
+@router.post("/{migration_id}/reject", operation_id="rejectMigration", response_model=Migration,
              response_model_exclude_unset=True,
              responses=refusals("MIGRATION_NOT_FOUND", "MIGRATION_NOT_PENDING"))
 def reject_migration(migration_id: str, body: RejectBody, ctx: Ctx, session: WriteSession,

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
-from licensor.core.web.views import iso
 from licensor.licenses.models import LicenseRow
-from licensor.licenses.schemas import License, license_view
+from licensor.licenses.schemas import License
 from licensor.marketplace.models import MigrationRequestRow
 
 
 def migration_view(row: MigrationRequestRow,
                    lic: LicenseRow | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": row.id, "status": row.status, "required_seats": row.required_seats,
-        "license_id": row.license_id, "requested_license_id": row.requested_license_id,
-        "product": row.product, "hosting": row.hosting, "license_seats": row.license_seats,
-        "server_user_tier": row.server_user_tier, "marketplace_email": row.marketplace_email,
-        "holder_first_name": row.holder_first_name, "holder_last_name": row.holder_last_name,
-        "organisation": row.organisation, "address": row.address, "sen": row.sen,
-        "reason": row.reason, "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at), "closed_at": iso(row.closed_at),
-    }
-    if lic is not None:
-        view["license"] = license_view(lic, [])
-    return view
+    """The Migration answer; with the license once completed (`lic`)."""
+    completed = {} if lic is None else {"license": License.view(lic, registrations=[])}
+    return Migration.view(row, **completed)
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -65,6 +54,7 @@ class Migration(Answer):
     closed_at: Timestamp | None
     license: License | None = Field(default=None, description="Present once completed: the "
                                     "license as it now stands")
+    not_from_row: ClassVar[frozenset[str]] = frozenset({"license"})
 
     model_config = example(MIGRATION_EXAMPLE)
 

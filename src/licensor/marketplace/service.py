@@ -14,6 +14,7 @@ from licensor.catalog.service import get_product, list_products
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.rules import check_sen
 from licensor.licenses.service import (
@@ -150,8 +151,8 @@ def complete(ctx: Context, session: Session, migration_id: str, sen: str | None,
                                if row.status == rules.AWAITING_UPGRADE else "."),
                             {"migration_id": row.id, "status": row.status})
     lic = get_license(session, row.license_id, for_update=True)
-    if lic.status != "active":
-        if lic.status == "revoked":
+    if lic.status != LicenseStatus.ACTIVE:
+        if lic.status == LicenseStatus.REVOKED:
             raise revoked_error(lic.id)
         raise LicensorError("LICENSE_SUPERSEDED", "The license of this request was replaced by "
                             "a newer one; reject the request and ask the customer for their "

@@ -15,6 +15,7 @@ from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
 from licensor.orders import service as orders
+from licensor.orders.enums import OrderStatus
 from licensor.orders.quotes import get_quote
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax
@@ -98,7 +99,7 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
     unpaid order is its cancel)."""
     order = orders.get_order(session, order_id)
     try:
-        if order.status != "awaiting_payment":
+        if order.status != OrderStatus.AWAITING_PAYMENT:
             raise LicensorError("ORDER_NOT_CANCELABLE", f"Order {order.number} is "
                                 f"{order.status.replace('_', ' ')}: only an unpaid order can be "
                                 "canceled; a paid one is refunded.", {"order_id": order.id})
@@ -109,7 +110,7 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
             raise
         session.rollback()
         # No Cancel order button on a paid order: the refusal is shown at the top instead.
-        field = "cancel" if order.status == "awaiting_payment" else "_form"
+        field = "cancel" if order.status == OrderStatus.AWAITING_PAYMENT else "_form"
         return _page(request, ctx, session, order_id, status=exc.status,
                      errors={field: exc.message, "_code": exc.code})
     return redirect(request, f"/admin/orders/{order.id}?done={order.status}")

@@ -14,6 +14,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.orders import quotes
 from licensor.orders import service as orders
+from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.tax import service as tax
 from licensor.tax.rates import country_options  # noqa: F401  (the checkout's select)
@@ -52,7 +53,7 @@ def retax(ctx: Context, session: Session, order: OrderRow, buyer: dict[str, Any]
     """An unpaid order kept after a declined card, paid again with another Country or VAT ID:
     its buyer's country, VAT ID, tax and total become the corrected ones."""
     kept = order.buyer or {}
-    if order.status != "awaiting_payment" or (
+    if order.status != OrderStatus.AWAITING_PAYMENT or (
             (buyer.get("country") or None, buyer.get("vat_id") or None)
             == (kept.get("country"), kept.get("vat_id"))):
         return

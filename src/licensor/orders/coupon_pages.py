@@ -18,6 +18,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import service as licenses
 from licensor.orders import coupons, quotes
+from licensor.orders.enums import QuoteKind
 from licensor.orders.models import QuoteRow
 
 FIELD = "coupon"
@@ -38,19 +39,19 @@ def requote_body(session: Session, quote: QuoteRow, code: str) -> dict[str, Any]
     """The quote request that gives `quote` again, with `code` as its coupon (None: none)."""
     body: dict[str, Any] = {"kind": quote.kind, "coupon": code or None}
     details = quote.details or {}
-    if quote.kind == "new":
+    if quote.kind == QuoteKind.NEW:
         body.update(product=quote.product, seats=quote.seats)
         body.update({k: details[k] for k in NEW_EXTRAS if details.get(k) is not None})
         if isinstance(details.get("companion"), dict):
             body["companion"] = _companion(session, details["companion"])
         return body
-    if quote.kind not in ("upgrade", "renewal") or not quote.license_id:
+    if quote.kind not in (QuoteKind.UPGRADE, QuoteKind.RENEWAL) or not quote.license_id:
         raise LicensorError("COUPON_NOT_APPLICABLE", "A discount code cannot be added to this "
                             "quote here; ask for a new quote with the code.",
                             {"reason": "kind", "kind": quote.kind})
     row = licenses.get_license(session, quote.license_id)
     body.update(license_name=row.license_name, license_key=row.license_key)
-    if quote.kind == "upgrade":
+    if quote.kind == QuoteKind.UPGRADE:
         body.update(seats=quote.seats, product=quote.product)
     return body
 

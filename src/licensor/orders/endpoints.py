@@ -16,9 +16,9 @@ from licensor.core.web.deps import (
     now_for,
     page_limit,
 )
-from licensor.core.web.openapi import Cursor, Limit, refusals
+from licensor.core.web.openapi import Cursor, Limit, refusals, typed_body
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import pricing_policies, quotes
+from licensor.orders import pricing_policies, quote_kinds, quotes
 from licensor.orders import service as orders
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
@@ -75,15 +75,18 @@ QUOTE_EXAMPLES = [
      "customer": {"country": "DE", "vat_id": "DE136695976"}}]
 
 
-@router.post("/v1/quotes", status_code=201, response_model=Quote, responses=refusals(
+@router.post("/v1/quotes", operation_id="createQuote",
+             status_code=201, response_model=Quote, responses=refusals(
     "UPGRADE_NOT_LARGER", "UPGRADE_VIA_MARKETPLACE", "SOLD_BY_MARKETPLACE", "SINGLE_USER_ONLY",
     "NOT_UPGRADABLE", "NO_MAINTENANCE", "LICENSE_SUPERSEDED", "LICENSE_REVOKED",
     "INVALID_LICENSE", "INVALID_TIER", "INVALID_SEATS", "UNKNOWN_PRODUCT", "UNKNOWN_COUPON",
     "COUPON_NOT_APPLICABLE", "COUPON_EXPIRED", "COUPON_EXHAUSTED",
     "ACADEMIC_NOT_AVAILABLE", "COMPANION_NOT_ELIGIBLE", "INVALID_VAT_ID", "TAX_RATE_MISSING",
     "CURRENCY_NOT_OFFERED"),
-    # Public; a customer's token only for a companion price through their site.
-    openapi_extra={"security": [{}, {"AccountToken": []}]})
+    # Public; a customer's token only for a companion price through their site. The body is
+    # parsed by its kind (quotes.create_quote: a missing or unknown kind is told as such).
+    openapi_extra={"security": [{}, {"AccountToken": []}],
+                   **typed_body("QuoteRequest", quote_kinds.request_type)})
 def create_quote(ctx: Ctx, session: WriteSession, request: Request,
                  body: Annotated[dict[str, Any], Body(examples=QUOTE_EXAMPLES)]
                  ) -> dict[str, Any]:
@@ -92,12 +95,14 @@ def create_quote(ctx: Ctx, session: WriteSession, request: Request,
     return quote_view(row)
 
 
-@router.get("/v1/quotes/{quote_id}", response_model=Quote, responses=refusals("QUOTE_NOT_FOUND"))
+@router.get("/v1/quotes/{quote_id}", operation_id="getQuote",
+            response_model=Quote, responses=refusals("QUOTE_NOT_FOUND"))
 def get_quote(quote_id: str, session: ReadSession) -> dict[str, Any]:
     return quote_view(quotes.get_quote(session, quote_id))
 
 
-@router.post("/v1/orders", status_code=201, response_model=Order, responses=refusals(
+@router.post("/v1/orders", operation_id="createOrder",
+             status_code=201, response_model=Order, responses=refusals(
     "QUOTE_NOT_FOUND", "QUOTE_EXPIRED", "QUOTE_ALREADY_ORDERED", "PAYMENT_METHOD_NOT_ALLOWED",
     "COUPON_ALREADY_USED", "COUPON_EXHAUSTED", "COUNTRY_REQUIRED", "INVALID_VAT_ID",
     "TAX_RATE_MISSING"))
@@ -111,7 +116,7 @@ def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/v1/orders", response_model=OrderList)
+@router.get("/v1/orders", operation_id="listOrders", response_model=OrderList)
 def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
                 email: str | None = None, limit: Limit = None,
                 cursor: Cursor = None) -> dict[str, Any]:
@@ -122,12 +127,14 @@ def list_orders(session: ReadSession, _admin: Admin, status: str | None = None,
     return {"data": [order_view(session, r) for r in page], "next_cursor": next_cursor}
 
 
-@router.get("/v1/orders/{order_id}", response_model=Order, responses=refusals("ORDER_NOT_FOUND"))
+@router.get("/v1/orders/{order_id}", operation_id="getOrder",
+            response_model=Order, responses=refusals("ORDER_NOT_FOUND"))
 def get_order(order_id: str, session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return order_view(session, orders.get_order(session, order_id))
 
 
-@router.post("/v1/orders/{order_id}/pay", response_model=Order, responses=refusals(
+@router.post("/v1/orders/{order_id}/pay", operation_id="payOrder",
+             response_model=Order, responses=refusals(
     "ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "CARD_DECLINED", "PAYMENT_FAILED",
     "PAYMENT_ACTION_REQUIRED", "PAYMENT_IN_PROGRESS", "PAYMENT_INTERRUPTED", "QUOTE_STALE",
     "COUPON_EXHAUSTED", "COUPON_ALREADY_USED", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED"))
@@ -137,7 +144,7 @@ def pay(order_id: str, body: PayBody, ctx: Ctx, session: WriteSession) -> dict[s
     return view
 
 
-@router.post("/v1/orders/{order_id}/mark-paid", response_model=Order,
+@router.post("/v1/orders/{order_id}/mark-paid", operation_id="markOrderPaid", response_model=Order,
              responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE", "QUOTE_STALE",
                                 "COUPON_EXHAUSTED", "COUPON_ALREADY_USED"))
 def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
@@ -146,7 +153,8 @@ def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> d
     return view
 
 
-@router.post("/v1/orders/{order_id}/refund", response_model=Order, responses=refusals(
+@router.post("/v1/orders/{order_id}/refund", operation_id="refundOrder",
+             response_model=Order, responses=refusals(
     "ORDER_NOT_FOUND", "ORDER_NOT_REFUNDABLE", "REFUND_WINDOW_PASSED", "PAYMENT_FAILED",
     "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS"))
 def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
@@ -157,7 +165,7 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
     return view
 
 
-@router.post("/v1/orders/{order_id}/cancel", response_model=Order,
+@router.post("/v1/orders/{order_id}/cancel", operation_id="cancelOrder", response_model=Order,
              responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE"))
 def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)

@@ -23,6 +23,7 @@ from licensor.licenses.pasted import read_pasted
 from licensor.orders import checkout_tax, coupon_pages, documents, quotes
 from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
+from licensor.orders.enums import QuoteKind
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
 from licensor.tax.credit_notes import credit_note_document
@@ -120,7 +121,7 @@ def upgrade_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) 
     # The key was verified by _license_step: the quote is priced for that license, not checked
     # again. "Show price" only prices it (nothing is stored); Continue stores the quote.
     show_only = form.get("action") == "price"
-    body = {"kind": "upgrade", "license_name": name, "license_key": key, "seats": seats}
+    body = {"kind": QuoteKind.UPGRADE, "license_name": name, "license_key": key, "seats": seats}
     try:
         if isinstance(seats, str):
             raise invalid_seats(seats)
@@ -146,7 +147,7 @@ def renew_start(request: Request) -> Response:
 def renew_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> Response:
     name, key = read_pasted(form.get("license_name", ""), form.get("license_key", ""))
     try:
-        quote = quotes.create_quote(ctx, session, {"kind": "renewal", "license_name": name,
+        quote = quotes.create_quote(ctx, session, {"kind": QuoteKind.RENEWAL, "license_name": name,
                                                    "license_key": key},
                                     now=now_for(ctx, session))
     except LicensorError as exc:

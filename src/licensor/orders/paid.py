@@ -15,6 +15,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts.models import LicenseCreditRow
 from licensor.licenses.models import LicenseRow
+from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
 
 # More links than any real history has: a loop in the data is not followed forever.
@@ -47,7 +48,7 @@ def paid_for_lineage(session: Session, license_id: str) -> Money | None:
     rows = session.execute(
         select(OrderRow.total_amount, OrderRow.currency)
         .where(OrderRow.license_id.in_(lineage(session, license_id)),
-               OrderRow.status == "fulfilled")).all()
+               OrderRow.status == OrderStatus.FULFILLED)).all()
     if not rows:
         return None
     currencies = sorted({currency for _, currency in rows})

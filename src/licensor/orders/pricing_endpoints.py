@@ -17,7 +17,8 @@ from licensor.orders.rules import UpgradePrice, upgrade_table
 router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
 
-@router.get("/{code}/upgrade-prices", response_model=UpgradePriceList,
+@router.get("/{code}/upgrade-prices", operation_id="listUpgradePrices",
+            response_model=UpgradePriceList,
             responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE"))
 def upgrade_prices(code: str, session: ReadSession, limit: LongLimit = None,
                    cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:

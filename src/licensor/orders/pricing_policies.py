@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.orm import Session
 
 from licensor.catalog.rules import Pricing, Product
@@ -34,6 +35,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import money
 from licensor.core.money import Money
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 
 MAX_INSTITUTION = 200
@@ -47,7 +49,7 @@ class CompanionBody(BaseModel):
     site_id: str | None = Field(default=None, max_length=64)
     # The request's bearer token, set by the endpoint from the Authorization header (a value
     # sent in the body is replaced); never stored or shown.
-    bearer: str | None = Field(default=None, max_length=1000, repr=False)
+    bearer: SkipJsonSchema[str | None] = Field(default=None, max_length=1000, repr=False)
 
 
 def with_bearer(body: Any, token: str | None) -> Any:
@@ -231,7 +233,7 @@ def _license_qualification(ctx: Context, session: Session, product: Product,
         raise not_eligible("That license was bought through the marketplace; the companion "
                            "price is for licenses bought directly.", reason="marketplace",
                            license_id=row.id)
-    if row.status != "active":
+    if row.status != LicenseStatus.ACTIVE:
         raise not_eligible("That license is no longer active.", reason=row.status,
                            license_id=row.id)
     return {"via": "license", "license_id": row.id, "product": row.product}

@@ -23,14 +23,15 @@ def create(kind: Annotated[str, typer.Option(help="new, upgrade or renewal")] = 
            key: Annotated[str | None, typer.Option("--key", help="License Key")] = None) -> None:
     from licensor.core.commands import print_json, run_command
     from licensor.orders import quotes
+    from licensor.orders.enums import QuoteKind
     from licensor.orders.schemas import quote_view
 
     body: dict[str, Any] = {"kind": kind}
-    if kind == "new":
+    if kind == QuoteKind.NEW:
         body.update(product=product, seats=seats)
     else:
         body.update(license_name=name or "", license_key=key or "")
-        if kind == "upgrade":
+        if kind == QuoteKind.UPGRADE:
             body["seats"] = seats
     print_json(run_command(lambda ctx, s, now: quote_view(
         quotes.create_quote(ctx, s, body, now=now, actor="cli"))))

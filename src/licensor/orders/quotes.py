@@ -22,12 +22,15 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses import service as licenses
+from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.orders import coupons, pricing_policies
+from licensor.orders.enums import QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (
     QuoteDraft,
     QuoteLine,
+    TaxCustomer,
     parse_body,
     quote_kind,
     register_quote_kind,
@@ -91,6 +94,7 @@ class NewBody(BaseModel):
         " of a server license, or {site_id} with the site owner's or staff's bearer token")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 class UpgradeBody(BaseModel):
@@ -106,6 +110,7 @@ class UpgradeBody(BaseModel):
     companion: dict[str, Any] | None = Field(default=None, description="Refused: new only")
     currency: str | None = Field(default=None, max_length=3, description="A currency of the "
                                  "product's price lists; default: its main currency")
+    customer: TaxCustomer = None
 
 
 def buyer_license_name(order: OrderRow) -> str:
@@ -144,10 +149,10 @@ class NewLicense:
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> None:
         row = licenses.get_license(session, order.license_id or "", for_update=True)
-        if row.status == "superseded":
+        if row.status == LicenseStatus.SUPERSEDED:
             raise not_latest(order, row)
         ensure_still_direct(order, row)
-        if row.status == "active":
+        if row.status == LicenseStatus.ACTIVE:
             licenses.revoke(ctx, session, row.id, f"order {order.number} refunded", now=now,
                             actor=f"order:{order.number}")
 
@@ -214,7 +219,7 @@ class Upgrade:
             maintenance_until=licenses.default_maintenance_end(product, now),
             supersedes=old.id, academic=old.academic, institution=old.institution)
         before = licenses.snapshot(old)
-        old.status, old.superseded_by = "superseded", new.id
+        old.status, old.superseded_by = LicenseStatus.SUPERSEDED, new.id
         old.version += 1
         moved = registrations.move_registrations(session, old.id, new.id)
         audit.record(session, actor=actor, action="license.superseded", entity_type="license",
@@ -227,17 +232,17 @@ class Upgrade:
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,
                now: datetime) -> None:
         new = licenses.get_license(session, order.license_id or "", for_update=True)
-        if new.status == "superseded" or OrderRepository(session).later_fulfilled_for_license(
-                new.id, order.id):
+        if new.status == LicenseStatus.SUPERSEDED or OrderRepository(
+                session).later_fulfilled_for_license(new.id, order.id):
             raise not_latest(order, new)
         ensure_still_direct(order, new)
         old = licenses.get_license(session, quote.license_id or "", for_update=True)
         actor = f"order:{order.number}"
-        if new.status == "active":
+        if new.status == LicenseStatus.ACTIVE:
             licenses.revoke(ctx, session, new.id, f"upgrade order {order.number} refunded",
                             now=now, actor=actor)
         before = licenses.snapshot(old)
-        old.status, old.superseded_by = "active", None
+        old.status, old.superseded_by = LicenseStatus.ACTIVE, None
         old.version += 1
         # Every user keeps working; newcomers wait until the count is under the old seats.
         moved = registrations.move_registrations(session, new.id, old.id)
@@ -246,8 +251,8 @@ class Upgrade:
                      after={**licenses.snapshot(old), "registrations_moved": moved}, now=now)
 
 
-register_quote_kind("new", NewLicense())
-register_quote_kind("upgrade", Upgrade())
+register_quote_kind(QuoteKind.NEW, NewLicense())
+register_quote_kind(QuoteKind.UPGRADE, Upgrade())
 
 
 # -- the quotes service ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.orders import coupons
+from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
 from licensor.orders.paid import credit_of
 from licensor.tax import documents as tax_documents
@@ -43,7 +44,7 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
     unpaid one is canceled."""
     window = ctx.settings.refund_window
     order = _refundable(session, order_id, now, force, window)
-    if order.status == "awaiting_payment":
+    if order.status == OrderStatus.AWAITING_PAYMENT:
         return cancel(ctx, session, order.id, now=now, actor=actor)
     if order.payment_method != "card" or not order.charge_id:
         return _record(ctx, session, order_id, None, now, {"actor": actor, "force": force,
@@ -100,7 +101,7 @@ def _record(ctx: Context, session: Session, order_id: str, refund_id: str | None
                   order.id, exc.code)
     coupons.give_back(session, order, now)  # the coupon can be used again
     order.refund_id = refund_id
-    order.status, order.refunded_at = "refunded", now
+    order.status, order.refunded_at = OrderStatus.REFUNDED, now
     session.flush()
     reason, force = request.get("reason"), bool(request.get("force"))
     actor = str(request.get("actor") or "reconciliation")
@@ -131,7 +132,7 @@ def _settle(ctx: Context, attempt_id: str) -> str:
             return row.status
         from licensor.orders import service as orders
 
-        if orders.get_order(s, row.subject_id, for_update=True).status == "fulfilled":
+        if orders.get_order(s, row.subject_id, for_update=True).status == OrderStatus.FULFILLED:
             _record(ctx, s, row.subject_id, given.id, row.business_time, row.request)
         payments.close(s, attempt_id, "succeeded", refund_id=given.id)
         s.commit()
@@ -144,9 +145,9 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool,
     from licensor.orders import service as orders
 
     order = orders.get_order(session, order_id, for_update=True)
-    if order.status == "awaiting_payment":
+    if order.status == OrderStatus.AWAITING_PAYMENT:
         return order
-    if order.status != "fulfilled":
+    if order.status != OrderStatus.FULFILLED:
         raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
                             "only a fulfilled order can be refunded.",
                             {"order_id": order.id, "status": order.status})
@@ -175,12 +176,12 @@ def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
     from licensor.orders import service as orders
 
     order = orders.get_order(session, order_id, for_update=True)
-    if order.status != "awaiting_payment":
+    if order.status != OrderStatus.AWAITING_PAYMENT:
         raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "
                             "only an order awaiting payment can be canceled (refund a "
                             "fulfilled one).", {"order_id": order.id, "status": order.status})
     before = orders.snapshot(order)
-    order.status, order.canceled_at = "canceled", now
+    order.status, order.canceled_at = OrderStatus.CANCELED, now
     session.flush()
     audit.record(session, actor=actor, action="order.canceled", entity_type="order",
                  entity_id=order.id, before=before, after=orders.snapshot(order), now=now)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderCounterRow, OrderRow, QuoteRow
 
 
@@ -21,7 +22,7 @@ class QuoteRepository:
 
     def count_open(self, product: str, now: datetime) -> int:
         """Quotes of a product still good at `now` and not yet paid: each keeps its price."""
-        paid = select(OrderRow.quote_id).where(OrderRow.status != "awaiting_payment")
+        paid = select(OrderRow.quote_id).where(OrderRow.status != OrderStatus.AWAITING_PAYMENT)
         return int(self.session.scalar(
             select(func.count()).select_from(QuoteRow)
             .where(QuoteRow.product == product, QuoteRow.expires_at > now,
@@ -46,7 +47,7 @@ class OrderRepository:
         """Other fulfilled orders whose result is this license (e.g. a renewal of it)."""
         return self.session.scalars(
             select(OrderRow).where(OrderRow.license_id == license_id,
-                                   OrderRow.status == "fulfilled",
+                                   OrderRow.status == OrderStatus.FULFILLED,
                                    OrderRow.id != order_id)).all()
 
     def search(self, *, status: str | None = None, email: str | None = None,
@@ -64,7 +65,7 @@ class OrderRepository:
         """The console's list: orders awaiting payment first (oldest due first), then the
         rest, newest first; `q` keeps those whose number, buyer email or buyer (company, name,
         PO number: the buyer as stored) contains it, in any case."""
-        waiting = case((OrderRow.status == "awaiting_payment", 0), else_=1)
+        waiting = case((OrderRow.status == OrderStatus.AWAITING_PAYMENT, 0), else_=1)
         query = select(OrderRow).order_by(waiting, OrderRow.due_at, OrderRow.created_at.desc())
         if status:
             query = query.where(OrderRow.status == status)

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from licensor.core.money import Money
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
-from licensor.core.web.views import iso
-from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
+from licensor.licenses.schemas import LICENSE_EXAMPLE, License
 from licensor.orders import coupons
 from licensor.orders import service as orders
+from licensor.orders.enums import OrderStatus, QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax
@@ -21,27 +21,21 @@ from licensor.tax.schemas import CreditNote, Tax
 
 
 def quote_view(row: QuoteRow) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "product": row.product, "lines": row.lines,
-            "total": Money(row.total_amount, row.currency).to_json(), "currency": row.currency,
-            "expires_at": iso(row.expires_at), "created_at": iso(row.created_at),
-            "license_id": row.license_id, "seats": row.seats,
-            "maintenance_until": iso(row.maintenance_until), "coupon": coupons.shown(row),
-            **tax.tax_view(row.tax, Money(row.total_amount, row.currency))}
+    """The Quote answer: the row, with its total as Money, its coupon and tax as shown."""
+    total = Money(row.total_amount, row.currency)
+    return Quote.view(row, total=total.to_json(), coupon=coupons.shown(row),
+                      **tax.tax_view(row.tax, total))
 
 
 def order_view(session: Session, row: OrderRow) -> dict[str, Any]:
-    return {"id": row.id, "number": row.number, "status": row.status, "kind": row.kind,
-            "product": row.product, "quote_id": row.quote_id,
-            "total": Money(row.total_amount, row.currency).to_json(),
-            "payment_method": row.payment_method, "due_at": iso(row.due_at),
-            "created_at": iso(row.created_at), "paid_at": iso(row.paid_at),
-            "fulfilled_at": iso(row.fulfilled_at), "refunded_at": iso(row.refunded_at),
-            "canceled_at": iso(row.canceled_at), "buyer": row.buyer,
-            "charge_id": row.charge_id, "refund_id": row.refund_id,
-            "licenses": [license_view(lic) for lic in orders.order_licenses(session, row)],
-            **tax.tax_view(row.tax, Money(row.total_amount, row.currency)),
-            "credit_notes": [tax_documents.credit_note_view(note)
-                             for note in tax_documents.credit_notes_of(session, row.id)]}
+    """The Order answer: the row, with its total as Money, tax as shown, its licenses and
+    credit notes."""
+    total = Money(row.total_amount, row.currency)
+    return Order.view(
+        row, total=total.to_json(), **tax.tax_view(row.tax, total),
+        licenses=[License.view(lic) for lic in orders.order_licenses(session, row)],
+        credit_notes=[tax_documents.credit_note_view(note)
+                      for note in tax_documents.credit_notes_of(session, row.id)])
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -68,7 +62,7 @@ QUOTE_EXAMPLE = {
 
 class Quote(Answer):
     id: str
-    kind: Literal["new", "upgrade", "renewal"]
+    kind: QuoteKind
     product: str
     lines: list[QuoteLine]
     total: MoneyAnswer
@@ -99,7 +93,7 @@ ORDER_EXAMPLE = {
 class Order(Answer):
     id: str
     number: str
-    status: Literal["awaiting_payment", "paid", "fulfilled", "refunded", "canceled"]
+    status: OrderStatus
     kind: str
     product: str
     quote_id: str | None

@@ -33,8 +33,9 @@ from licensor.core.tokens import token_hash
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.orders import coupons, rules
+from licensor.orders.enums import OrderStatus, QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteKind, quote_kind
+from licensor.orders.quote_kinds import QuoteKindHandler, quote_kind
 from licensor.orders.quotes import get_quote
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.tax import documents as tax_documents
@@ -98,7 +99,7 @@ def get_order(session: Session, order_id: str, *, for_update: bool = False) -> O
     return row
 
 
-def kind_of(quote: QuoteRow) -> QuoteKind:
+def kind_of(quote: QuoteRow) -> QuoteKindHandler:
     kind = quote_kind(quote.kind)
     if kind is None:  # a capability was removed after the quote was made
         raise LicensorError("ORDER_NOT_PAYABLE", f"Quotes of kind {quote.kind!r} cannot be "
@@ -148,7 +149,7 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
     number = format_number(OrderRepository(session).next_number())
     order = OrderRow(
         id="ord_" + uuid.uuid4().hex, number=number, quote_id=quote.id, kind=quote.kind,
-        product=quote.product, status="awaiting_payment", total_amount=total.amount,
+        product=quote.product, status=OrderStatus.AWAITING_PAYMENT, total_amount=total.amount,
         currency=quote.currency, payment_method=payment_method, tax=stored_tax,
         buyer={k: v for k, v in buyer.items() if v is not None}, buyer_email=email,
         license_name=name, created_at=now,
@@ -214,7 +215,7 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     coupons.redeem(session, order, quote, now)  # refused: this transaction rolls back
     license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
     order.license_id = license_row.id
-    order.status = "fulfilled"
+    order.status = OrderStatus.FULFILLED
     order.paid_at = order.fulfilled_at = now
     session.flush()
     tax_documents.record_invoice(session, sale_of(order), now=now)
@@ -249,10 +250,10 @@ def fulfilment_what(order: OrderRow, quote: QuoteRow, license_row: LicenseRow,
     paid = (f"we charged {money(total_of(order))} to your card" if order.payment_method == "card"
             else f"we received your payment of {money(total_of(order))}")
     covers = seats_text(license_row.seats, product.seat_unit)
-    if order.kind == "upgrade":
+    if order.kind == QuoteKind.UPGRADE:
         before = seats_text((quote.details or {}).get("from_seats"), product.seat_unit)
         return f"Your license now covers {covers}, up from {before}; {paid}."
-    if order.kind == "renewal" and license_row.maintenance_until is not None:
+    if order.kind == QuoteKind.RENEWAL and license_row.maintenance_until is not None:
         return (f"Your maintenance now runs until {human_date(license_row.maintenance_until)}; "
                 f"{paid}.")
     return f"Your new license covers {covers}; {paid}."
@@ -260,13 +261,13 @@ def fulfilment_what(order: OrderRow, quote: QuoteRow, license_row: LicenseRow,
 
 def _payable(session: Session, order_id: str, method: str) -> tuple[OrderRow, QuoteRow]:
     order = get_order(session, order_id, for_update=True)
-    if order.status == "fulfilled":  # e.g. a retry of a payment settled after a crash
+    if order.status == OrderStatus.FULFILLED:  # e.g. a retry of a payment settled after a crash
         raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is already paid and "
                             "fulfilled; its License Information was mailed to the buyer. "
                             "Nothing more was charged.",
                             {"order_id": order.id, "status": order.status,
                              "charge_id": order.charge_id})
-    if order.status != "awaiting_payment":
+    if order.status != OrderStatus.AWAITING_PAYMENT:
         raise LicensorError("ORDER_NOT_PAYABLE", f"Order {order.number} is {order.status}; only "
                             "an order awaiting payment can be paid.",
                             {"order_id": order.id, "status": order.status})
@@ -343,7 +344,8 @@ def open_quotes(session: Session, product: str, now: datetime) -> int:
     return QuoteRepository(session).count_open(product, now)
 
 
-ORDER_STATUSES = ("awaiting_payment", "fulfilled", "refunded", "canceled")
+# The statuses an order can be found in (none is only "paid": payment fulfils it).
+ORDER_STATUSES = tuple(s for s in OrderStatus if s != OrderStatus.PAID)
 
 
 def listing(session: Session, status: str | None, limit: int = 200,
@@ -358,13 +360,13 @@ def listing(session: Session, status: str | None, limit: int = 200,
 
 def overdue(order: OrderRow, now: datetime) -> bool:
     """An invoice whose payment terms have run out."""
-    return (order.status == "awaiting_payment" and order.due_at is not None
+    return (order.status == OrderStatus.AWAITING_PAYMENT and order.due_at is not None
             and order.due_at < now)
 
 
 def refund_deadline(settings: Settings, order: OrderRow) -> datetime | None:
     """The last moment a fulfilled order can be refunded without force."""
-    if order.status != "fulfilled":
+    if order.status != OrderStatus.FULFILLED:
         return None
     return (order.paid_at or order.created_at) + settings.refund_window
 

@@ -28,6 +28,7 @@ def _upload_here(product: str, version: str, platform: str, file: Path,
     from licensor.config import Settings
     from licensor.core.commands import run_command
     from licensor.releases import service as releases
+    from licensor.releases.schemas import Artifact
     from licensor.releases.storage import discard
 
     target = releases.store(Settings()).spool()
@@ -43,7 +44,7 @@ def _upload_here(product: str, version: str, platform: str, file: Path,
             ctx, session, product, version, platform, filename, spooled, now=now, actor="cli"))
     finally:
         discard(spooled.path)
-    return {**releases.artifact_view(row), "created": created}
+    return {**Artifact.view(row), "created": created}
 
 
 def _upload_to(server: str, token: str, product: str, version: str, platform: str,

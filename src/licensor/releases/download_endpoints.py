@@ -50,7 +50,7 @@ class ArtifactFile(FileResponse):
             os.close(fd)
 
 
-@router.post("", response_model=DownloadOffer, responses=refusals(
+@router.post("", operation_id="offerDownload", response_model=DownloadOffer, responses=refusals(
     "DOWNLOAD_NOT_ALLOWED", "UNKNOWN_VERSION", "UNKNOWN_PLATFORM", "LICENSE_REVOKED",
     "INVALID_LICENSE", "INVALID_VERSION", "INVALID_REQUEST"))
 def offer(body: DownloadBody, request: Request, ctx: Ctx,
@@ -92,7 +92,8 @@ LINK_REFUSALS = refusals("NOT_FOUND", "DOWNLOAD_LINK_EXPIRED")
 BYTES = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
 
-@router.get("/{product}/{version}/{platform}", response_class=Response, responses={
+@router.get("/{product}/{version}/{platform}", operation_id="downloadArtifact",
+            response_class=Response, responses={
     200: {"description": "The file's bytes (Content-Length, ETag = its SHA-256, Accept-Ranges)",
           "content": BYTES},
     206: {"description": "The byte range asked for", "content": BYTES},

@@ -30,7 +30,8 @@ ARTIFACT_PATH = r"^/v1/products/[^/]+/releases/[^/]+/artifacts/[^/]+$"
 CHUNK = 1024 * 1024  # written to disk in pieces of about this size
 
 
-@router.put("/{code}/releases/{version}", response_model=Release, responses={
+@router.put("/{code}/releases/{version}", operation_id="putRelease",
+            response_model=Release, responses={
     201: {"model": Release, "description": "A new release"},
     **refusals("UNKNOWN_PRODUCT", "PRODUCT_NOT_PERPETUAL", "INVALID_VERSION")})
 def put_release(code: str, version: str, body: ReleaseBody, response: Response, ctx: Ctx,
@@ -44,7 +45,7 @@ def put_release(code: str, version: str, body: ReleaseBody, response: Response, 
     return releases.release_view(session, row)
 
 
-@router.get("/{code}/releases", response_model=ReleaseList,
+@router.get("/{code}/releases", operation_id="listReleases", response_model=ReleaseList,
             responses=refusals("UNKNOWN_PRODUCT"))
 def list_releases(code: str, session: ReadSession, limit: Limit = None,
                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
@@ -94,10 +95,11 @@ def _keep(ctx: Context, code: str, version: str, platform: str, filename: str,
     with ctx.db.transaction() as session:
         row, created = releases.keep_artifact(ctx, session, code, version, platform, filename,
                                               spooled, now=ctx.clock.now(session), actor=actor)
-        return releases.artifact_view(row), created
+        return Artifact.view(row), created
 
 
-@router.put("/{code}/releases/{version}/artifacts/{platform}", response_model=Artifact,
+@router.put("/{code}/releases/{version}/artifacts/{platform}", operation_id="uploadArtifact",
+            response_model=Artifact,
             status_code=201, openapi_extra={"requestBody": {"required": True, "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
             responses={200: {"model": Artifact, "description": "The platform's file, replaced"},

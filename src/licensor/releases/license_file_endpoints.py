@@ -42,7 +42,8 @@ class LicenseFile(Answer):
                             "signature": "yPq2…base64…=="})
 
 
-@router.post("/checkout", response_model=LicenseFile, responses=refusals(
+@router.post("/checkout", operation_id="checkoutLicenseFile",
+             response_model=LicenseFile, responses=refusals(
     "INVALID_TTL", "INVALID_LICENSE", "LICENSE_REVOKED", "LICENSE_SUPERSEDED",
     "INVALID_REQUEST"))
 def checkout(body: CheckoutBody, ctx: Ctx, session: ReadSession) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from licensor.core.web.openapi import Answer, TimeInput, Timestamp, example
+from licensor.maintenance.schemas import ReleaseEntry
 
 ARTIFACT_EXAMPLE = {"product": "desktop", "version": "3.5.0", "platform": "windows-x64",
                     "filename": "Mockups-3.5.0.exe", "size": 73400320,
@@ -32,12 +33,7 @@ class Artifact(Answer):
     model_config = example(ARTIFACT_EXAMPLE)
 
 
-class Release(Answer):
-    product: str
-    version: str
-    released_at: Timestamp | None
-    channel: Literal["stable", "beta"]
-    notes: str
+class Release(ReleaseEntry):
     artifacts: list[Artifact]
 
     model_config = example(RELEASE_EXAMPLE)

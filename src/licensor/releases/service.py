@@ -31,6 +31,7 @@ from licensor.maintenance.versions import parse_version
 from licensor.releases import rules
 from licensor.releases.models import ArtifactRow
 from licensor.releases.repository import ArtifactRepository
+from licensor.releases.schemas import Artifact, DownloadOffer, Release
 from licensor.releases.storage import ArtifactStore, store_for
 
 _stores: dict[tuple[str, str | None], ArtifactStore] = {}
@@ -66,16 +67,10 @@ def check_filename(filename: str) -> str:
 
 # -- views --------------------------------------------------------------------------------------
 
-def artifact_view(row: ArtifactRow) -> dict[str, Any]:
-    return {"product": row.product, "version": row.version, "platform": row.platform,
-            "filename": row.filename, "size": row.size, "sha256": row.sha256,
-            "signature": row.signature, "kid": row.kid}
-
-
 def release_view(session: Session, row: Any) -> dict[str, Any]:
     """A release with its artifacts (`row` is maintenance's release)."""
     artifacts = ArtifactRepository(session).for_release(row.product, row.version)
-    return {**maintenance.release_view(row), "artifacts": [artifact_view(a) for a in artifacts]}
+    return Release.view(row, artifacts=[Artifact.view(a) for a in artifacts])
 
 
 def releases_with_artifacts(session: Session, product_code: str,
@@ -83,9 +78,8 @@ def releases_with_artifacts(session: Session, product_code: str,
     rows = maintenance.list_releases(session, product_code, after=after)
     by_release: dict[str, list[dict[str, Any]]] = {}
     for artifact in ArtifactRepository(session).for_product(product_code):
-        by_release.setdefault(artifact.version, []).append(artifact_view(artifact))
-    return [{**maintenance.release_view(r), "artifacts": by_release.get(r.version, [])}
-            for r in rows]
+        by_release.setdefault(artifact.version, []).append(Artifact.view(artifact))
+    return [Release.view(r, artifacts=by_release.get(r.version, [])) for r in rows]
 
 
 def download_counts(session: Session, product_code: str) -> dict[tuple[str, str], int]:
@@ -127,7 +121,7 @@ def keep_artifact(ctx: Context, session: Session, product_code: str, version_tex
     store(ctx.settings).put(key, spooled.path)
     repo = ArtifactRepository(session)
     row = repo.get(release.product, release.version, platform)
-    before = artifact_view(row) if row is not None else None
+    before = Artifact.view(row) if row is not None else None
     if row is None:
         row = ArtifactRow(product=release.product, version=release.version, platform=platform,
                           downloads=0)
@@ -137,7 +131,7 @@ def keep_artifact(ctx: Context, session: Session, product_code: str, version_tex
     session.flush()
     audit.record(session, actor=actor, action="release.artifact_uploaded",
                  entity_type="release", entity_id=f"{release.product}@{release.version}",
-                 before=before, after=artifact_view(row), now=now)
+                 before=before, after=Artifact.view(row), now=now)
     return row, before is None
 
 
@@ -204,8 +198,7 @@ def link(ctx: Context, row: ArtifactRow, now: datetime) -> tuple[str, datetime]:
 def offer(ctx: Context, session: Session, row: ArtifactRow, base_url: str,
           now: datetime) -> dict[str, Any]:
     path, expires_at = link(ctx, row, now)
-    return {**artifact_view(row), "url": base_url.rstrip("/") + path,
-            "expires_at": iso(expires_at)}
+    return DownloadOffer.view(row, url=base_url.rstrip("/") + path, expires_at=expires_at)
 
 
 def open_link(ctx: Context, session: Session, product: str, version: str, platform: str,

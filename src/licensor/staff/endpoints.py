@@ -14,7 +14,7 @@ from licensor.staff.schemas import StaffBody, StaffList, StaffMemberView
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
 
 
-@router.post("", status_code=201, response_model=StaffMemberView,
+@router.post("", operation_id="addStaff", status_code=201, response_model=StaffMemberView,
              responses=refusals("STAFF_EXISTS", "INVALID_REQUEST"))
 def add_staff(body: StaffBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     """A staff member who can log in to the console at /admin/login."""
@@ -23,12 +23,13 @@ def add_staff(body: StaffBody, ctx: Ctx, session: WriteSession, admin: Admin) ->
     return staff.view(row)
 
 
-@router.get("", response_model=StaffList)
+@router.get("", operation_id="listStaff", response_model=StaffList)
 def list_staff(session: ReadSession, _admin: Admin) -> dict[str, Any]:
     return {"data": [staff.view(r) for r in staff.list_staff(session)]}
 
 
-@router.delete("/{staff_id}", status_code=204, responses=refusals("STAFF_NOT_FOUND"))
+@router.delete("/{staff_id}", operation_id="removeStaff",
+               status_code=204, responses=refusals("STAFF_NOT_FOUND"))
 def remove_staff(staff_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> Response:
     """Remove a staff member; their console sessions end."""
     staff.remove_staff(session, staff_id, now=now_for(ctx, session), actor=admin)

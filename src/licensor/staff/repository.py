@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from licensor.core.models import AuditRow, MailRow
 from licensor.licenses.models import LicenseRow
 from licensor.marketplace.models import MigrationRequestRow
+from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
 from licensor.staff.models import StaffRow, StaffSessionRow
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
 
@@ -153,7 +155,7 @@ class DashboardRepository:
         rows = self.session.execute(
             select(month, OrderRow.kind, OrderRow.currency, func.sum(OrderRow.total_amount),
                    func.count())
-            .where(OrderRow.status == "fulfilled", OrderRow.paid_at >= since)
+            .where(OrderRow.status == OrderStatus.FULFILLED, OrderRow.paid_at >= since)
             .group_by(month, OrderRow.kind, OrderRow.currency))
         return [(_month_key(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
 
@@ -178,7 +180,7 @@ class DashboardRepository:
         rows = self.session.execute(
             select(SubscriptionRow.currency, SubscriptionRow.interval, func.count(),
                    func.sum(SubscriptionRow.basis_amount))
-            .where(SubscriptionRow.status == "active")
+            .where(SubscriptionRow.status == SubscriptionStatus.ACTIVE)
             .group_by(SubscriptionRow.currency, SubscriptionRow.interval))
         return [(str(c), str(i), int(n), int(t or 0)) for c, i, n, t in rows]
 
@@ -187,7 +189,8 @@ class DashboardRepository:
         overdue = func.sum(case((OrderRow.due_at < now, 1), else_=0))
         rows = self.session.execute(
             select(OrderRow.currency, func.count(), func.sum(OrderRow.total_amount), overdue)
-            .where(OrderRow.status == "awaiting_payment", OrderRow.payment_method == "invoice")
+            .where(OrderRow.status == OrderStatus.AWAITING_PAYMENT,
+                   OrderRow.payment_method == "invoice")
             .group_by(OrderRow.currency))
         return [(str(c), int(n), int(t or 0), int(o or 0)) for c, n, t, o in rows]
 

@@ -21,6 +21,7 @@ from licensor.catalog.rules import Plan, Product
 from licensor.core import mail
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import (
     SiteRow,
     SubscriptionRow,
@@ -53,7 +54,7 @@ def site_for(session: Session, site_id: str, account: AccountRow, *,
         raise site_not_found(site_id)
     if site.owner_id != account.id:
         sub = SubscriptionRepository(session).for_site(site.id)
-        if sub is not None and sub.status == "suspended":
+        if sub is not None and sub.status == SubscriptionStatus.SUSPENDED:
             raise LicensorError("SITE_SUSPENDED", "This site is suspended because its "
                                 "subscription ended; only its owner can sign in to restart it.",
                                 {"site_id": site.id})
@@ -104,7 +105,7 @@ def subscription_for(session: Session, subscription_id: str, account: AccountRow
 
 def not_while_suspended(session: Session, site: SiteRow) -> None:
     sub = SubscriptionRepository(session).for_site(site.id)
-    if sub is not None and sub.status == "suspended":
+    if sub is not None and sub.status == SubscriptionStatus.SUSPENDED:
         raise LicensorError("SITE_SUSPENDED", "The site is suspended: restart its subscription "
                             "with POST /v1/subscriptions first (or export or delete it).",
                             {"site_id": site.id})
@@ -126,7 +127,7 @@ def plan_label(product: Product, plan: Plan, interval: str) -> str:
 def project_limit(session: Session, sub: SubscriptionRow) -> int:
     """Active projects allowed: the plan's limit; during the trial the largest plan's."""
     product = catalog.get_product(session, sub.product)
-    if sub.plan is not None and sub.status != "trialing":
+    if sub.plan is not None and sub.status != SubscriptionStatus.TRIALING:
         plan = product.plan(sub.plan)
         if plan is not None:
             return plan.limit

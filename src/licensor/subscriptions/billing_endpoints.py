@@ -31,7 +31,8 @@ class BillingDetailsBody(BaseModel):
          "vat_id": "DE136695976"}]}}
 
 
-@router.put("/subscriptions/{subscription_id}/billing-details", response_model=Subscription,
+@router.put("/subscriptions/{subscription_id}/billing-details", operation_id="putBillingDetails",
+            response_model=Subscription,
             responses=refusals("SUBSCRIPTION_NOT_FOUND", "NOT_BILLING_ADMIN",
                                "COUNTRY_REQUIRED", "INVALID_VAT_ID"))
 def put_billing_details(subscription_id: str, body: BillingDetailsBody, ctx: Ctx,

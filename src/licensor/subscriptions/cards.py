@@ -15,11 +15,12 @@ from licensor.core.errors import LicensorError
 from licensor.subscriptions import dunning
 from licensor.subscriptions.access import require_billing, snapshot, subscription_for
 from licensor.subscriptions.billing import awaiting_confirmation, saved_card
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.lifecycle import pay_open_renewal
 from licensor.subscriptions.models import SubscriptionRow
 
 # A subscription whose renewals are still ahead or open: the only ones a card is for.
-CARD_FOR = ("active", dunning.PAST_DUE)
+CARD_FOR = (SubscriptionStatus.ACTIVE, dunning.PAST_DUE)
 
 
 def _billable(session: Session, account: AccountRow, subscription_id: str, *,
@@ -27,10 +28,13 @@ def _billable(session: Session, account: AccountRow, subscription_id: str, *,
     sub, site = subscription_for(session, subscription_id, account, for_update=for_update)
     require_billing(site, sub, account)
     if sub.status not in CARD_FOR:
-        hint = {"trialing": "subscribe with POST /v1/subscriptions, which takes the card",
-                "canceled": "a canceled subscription is not charged again; subscribe again "
-                            "after its period ends"}.get(
-            sub.status, "subscribe again with POST /v1/subscriptions, which takes the card")
+        hints: dict[str, str] = {
+            SubscriptionStatus.TRIALING: "subscribe with POST /v1/subscriptions, which takes the "
+                                         "card",
+            SubscriptionStatus.CANCELED: "a canceled subscription is not charged again; "
+                                         "subscribe again after its period ends"}
+        hint = hints.get(sub.status,
+                         "subscribe again with POST /v1/subscriptions, which takes the card")
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", f"The subscription is {sub.status}; "
                             f"{hint}.", {"status": sub.status})
     return sub

@@ -39,6 +39,7 @@ from licensor.subscriptions.billing import (
     record_billing,
     saved_card,
 )
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.lifecycle import (
     advance,
 )
@@ -94,7 +95,7 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
 
     attempt, charge = pay(ctx, session, prepare, card, now)
     sub, product, plan = _subscribable(session, account, req, new_id, now)
-    if sub.status == "new":
+    if sub.status == SubscriptionStatus.NEW:
         try:
             with session.begin_nested():  # a twin that got here first fails here
                 session.add(sub)
@@ -126,7 +127,8 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
             raise LicensorError("INVALID_REQUEST", "Site plans are sized by active projects, "
                                 "not quantity; leave out quantity.", {"field": "quantity"},
                                 status=422)
-        if sub.status in ("active", "past_due", "canceled"):
+        if sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE,
+                          SubscriptionStatus.CANCELED):
             raise LicensorError("ALREADY_SUBSCRIBED", "This site already has a paid "
                                 "subscription; change its plan instead.",
                                 {"subscription_id": sub.id})
@@ -158,7 +160,8 @@ def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, 
     plan = plan_of(product, req.plan)
     price = plan.price(req.interval)
     sub = SubscriptionRow(id=new_id, product=product.code, owner_id=account.id,
-                          site_id=None, google_id=req.google_id, status="new", anchor=now,
+                          site_id=None, google_id=req.google_id,
+                          status=SubscriptionStatus.NEW, anchor=now,
                           period_index=0, current_period_start=now,
                           current_period_end=now, cancel_at_period_end=False,
                           currency=price.currency, basis_amount=0, credit_balance=0,
@@ -182,12 +185,12 @@ def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: 
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
            plan: Plan, req: SubscribeRequest, card: payments.SavedCard,
            charge: payments.Charge | None, now: datetime) -> SubscriptionRow:
-    before = None if sub.status == "new" else snapshot(sub)
+    before = None if sub.status == SubscriptionStatus.NEW else snapshot(sub)
     if req.billing_details is not None:
         sub.billing_details = req.billing_details
     bill, applied = _first_bill(session, sub, product, plan, req, account.email, now)
     paid, first = bill.settlement, period(now, req.interval, 0)
-    sub.plan, sub.interval, sub.status = plan.code, req.interval, "active"
+    sub.plan, sub.interval, sub.status = plan.code, req.interval, SubscriptionStatus.ACTIVE
     sub.anchor, sub.period_index = now, 0
     sub.current_period_start, sub.current_period_end = first.start, first.end
     sub.cancel_at_period_end, sub.ended_at = False, None
@@ -213,12 +216,15 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
 
 
 def require_active(sub: SubscriptionRow) -> None:
-    if sub.status != "active":
-        hint = {"trialing": "subscribe first with POST /v1/subscriptions",
-                "canceled": "it ends at the end of the period; subscribe again after that",
-                "past_due": "its renewal payment was declined: update the card first with "
-                            f"PUT /v1/subscriptions/{sub.id}/card (it is charged at once)",
-                }.get(sub.status, "subscribe again with POST /v1/subscriptions")
+    if sub.status != SubscriptionStatus.ACTIVE:
+        hints: dict[str, str] = {
+                SubscriptionStatus.TRIALING: "subscribe first with POST /v1/subscriptions",
+                SubscriptionStatus.CANCELED: "it ends at the end of the period; subscribe again "
+                                             "after that",
+                SubscriptionStatus.PAST_DUE: "its renewal payment was declined: update the card "
+                                             f"first with PUT /v1/subscriptions/{sub.id}/card "
+                                             "(it is charged at once)"}
+        hint = hints.get(sub.status, "subscribe again with POST /v1/subscriptions")
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", f"The subscription is {sub.status}; "
                             f"{hint}.", {"status": sub.status})
 
@@ -348,7 +354,7 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
     require_billing(site, sub, account)
     require_active(sub)
     before = snapshot(sub)
-    sub.status, sub.cancel_at_period_end = "canceled", True
+    sub.status, sub.cancel_at_period_end = SubscriptionStatus.CANCELED, True
     session.flush()
     audit.record(session, actor=f"account:{account.id}", action="subscription.canceled",
                  entity_type="subscription", entity_id=sub.id, before=before,

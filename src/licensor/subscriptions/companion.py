@@ -10,11 +10,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from licensor.accounts import service as accounts
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 
 # A site in its trial or paid for (a canceled subscription runs to its period's end; a past
 # due one keeps working while its card is tried again).
-LIVE = ("trialing", "active", "past_due", "canceled")
+LIVE = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.CANCELED)
 
 
 @dataclass(frozen=True)

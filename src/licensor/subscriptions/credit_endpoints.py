@@ -39,7 +39,8 @@ class DesktopCredit(Answer):
                          "credit_balance": {"amount": 21450, "currency": "USD"}}})
 
 
-@router.post("/sites/{site_id}/desktop-credit", response_model=DesktopCredit,
+@router.post("/sites/{site_id}/desktop-credit", operation_id="createSiteDesktopCredit",
+             response_model=DesktopCredit,
              responses=refusals("SITE_NOT_FOUND", "SITE_SUSPENDED", "NOT_BILLING_ADMIN",
                                 "SUBSCRIPTION_NOT_ACTIVE", "INVALID_LICENSE", "LICENSE_REVOKED",
                                 "LICENSE_SUPERSEDED", "NOTHING_TO_CREDIT",

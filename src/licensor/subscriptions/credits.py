@@ -29,6 +29,7 @@ from licensor.subscriptions.access import (
     site_for,
     snapshot,
 )
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import SubscriptionRow
 from licensor.subscriptions.repository import SubscriptionRepository
 
@@ -43,13 +44,14 @@ class SiteCredit:
 def ensure_paid(sub: SubscriptionRow, now: datetime) -> None:
     """Credit goes to a paid subscription: active, past due (the credit pays first at the
     next try), or canceled and still in its period (the balance then waits for a restart)."""
-    if sub.status in ("active", "past_due") or (sub.status == "canceled"
-                                                and now < sub.current_period_end):
+    if sub.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE) or (
+            sub.status == SubscriptionStatus.CANCELED and now < sub.current_period_end):
         return
-    hint = {"trialing": "subscribe to a plan first (POST /v1/subscriptions), then ask for "
-                        "the credit",
-            }.get(sub.status, "subscribe again with POST /v1/subscriptions, then ask for the "
-                              "credit")
+    hints: dict[str, str] = {SubscriptionStatus.TRIALING: "subscribe to a plan first (POST "
+                                                          "/v1/subscriptions), then ask for the "
+                                                          "credit"}
+    hint = hints.get(sub.status, "subscribe again with POST /v1/subscriptions, then ask for the "
+                                 "credit")
     raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", f"The site's subscription is {sub.status}: "
                         f"credit goes to a paid subscription; {hint}.",
                         {"subscription_id": sub.id, "status": sub.status})

@@ -23,11 +23,12 @@ from licensor.core import audit, events, mail
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.subscriptions.access import owner_of, snapshot
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import SubscriptionRow
 from licensor.subscriptions.repository import SiteRepository
 from licensor.subscriptions.rules import dunning_retry_at
 
-PAST_DUE = "past_due"
+PAST_DUE = SubscriptionStatus.PAST_DUE
 
 
 def is_decline(exc: LicensorError) -> bool:

@@ -19,14 +19,15 @@ from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
 from licensor.subscriptions import service as subs
 from licensor.subscriptions import taxes
+from licensor.subscriptions.enums import ProjectStatus
 from licensor.subscriptions.models import (
-    ProjectRow,
     SiteMemberRow,
     SiteRow,
 )
 from licensor.subscriptions.repository import SiteRepository, SubscriptionRepository
 from licensor.subscriptions.rules import PlanChange
 from licensor.subscriptions.schemas import (
+    ChangeLine,
     InvoiceList,
     Member,
     MemberList,
@@ -64,34 +65,25 @@ def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
     sub = SubscriptionRepository(session).for_site(site.id)
     assert sub is not None
     repo = SiteRepository(session)
-    return {"id": site.id, "name": site.name, "product": site.product,
-            "owner_id": site.owner_id, "billing_admin_id": site.billing_admin_id,
-            "subscription": subscription_view(sub),
-            "active_projects": repo.active_projects(site.id),
-            "project_limit": subs.project_limit(session, sub),
-            "created_at": iso(site.created_at)}
+    return Site.view(site, subscription=subscription_view(sub),
+                     active_projects=repo.active_projects(site.id),
+                     project_limit=subs.project_limit(session, sub))
 
 
 def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, Any]:
-    return {"account_id": member.account_id, "email": account.email if account else None,
-            "role": member.role, "added_at": iso(member.created_at)}
-
-
-def project_view(row: ProjectRow) -> dict[str, Any]:
-    return {"id": row.id, "site_id": row.site_id, "name": row.name, "status": row.status,
-            "created_at": iso(row.created_at)}
+    return Member.view(member, email=account.email if account else None,
+                       added_at=member.created_at)
 
 
 def change_view(change: PlanChange) -> dict[str, Any]:
+    """The PlanChangeAnswer: the settlement's amounts as Money, its lines and tax as shown."""
     s = change.settlement
-    return {"lines": [{"kind": x.kind, "description": x.description,
-                       "amount": x.amount.to_json(), "period_start": iso(x.period_start),
-                       "period_end": iso(x.period_end)} for x in change.lines],
-            "net": s.net.to_json(), "credit_applied": s.credit_applied.to_json(),
-            "amount_due": s.amount_due.to_json(),
-            **taxes.preview_tax(s),
-            "credit_balance_after": s.credit_balance_after.to_json(),
-            "current_period_end_after": iso(change.period_after.end)}
+    return PlanChangeAnswer.view(
+        s, lines=[ChangeLine.view(x, amount=x.amount.to_json()) for x in change.lines],
+        net=s.net.to_json(), credit_applied=s.credit_applied.to_json(),
+        amount_due=s.amount_due.to_json(), **taxes.preview_tax(s),
+        credit_balance_after=s.credit_balance_after.to_json(),
+        current_period_end_after=change.period_after.end)
 
 
 # -- sites ------------------------------------------------------------------------------------
@@ -122,7 +114,7 @@ class ProjectBody(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"name": "Checkout redesign"}]}}
 
 
-@router.post("/sites", status_code=201, response_model=Site,
+@router.post("/sites", operation_id="createSite", status_code=201, response_model=Site,
              responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE"))
 def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
@@ -132,12 +124,14 @@ def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/sites/{site_id}", response_model=Site, responses=refusals(*SITE))
+@router.get("/sites/{site_id}", operation_id="getSite",
+            response_model=Site, responses=refusals(*SITE))
 def get_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     return site_view(session, subs.site_for(session, site_id, account))
 
 
-@router.delete("/sites/{site_id}", response_model=SiteDeleted, responses=refusals(*SITE))
+@router.delete("/sites/{site_id}", operation_id="deleteSite",
+               response_model=SiteDeleted, responses=refusals(*SITE))
 def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     site = subs.delete_site(session, account, site_id, now_for(ctx, session))
@@ -148,16 +142,18 @@ def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/sites/{site_id}/export", response_model=SiteExport, responses=refusals(*SITE))
+@router.get("/sites/{site_id}/export", operation_id="exportSite",
+            response_model=SiteExport, responses=refusals(*SITE))
 def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
     data = subs.export_site(session, account, site_id)
     return {"site": site_view(session, data["site"]),
             "members": [member_view(m, accounts.get_account(session, m.account_id))
                         for m in data["members"]],
-            "projects": [project_view(p) for p in data["projects"]]}
+            "projects": [Project.view(p) for p in data["projects"]]}
 
 
-@router.get("/sites/{site_id}/members", response_model=MemberList, responses=refusals(*SITE))
+@router.get("/sites/{site_id}/members", operation_id="listMembers",
+            response_model=MemberList, responses=refusals(*SITE))
 def list_members(site_id: PathId, session: ReadSession, account: Account,
                  limit: LongLimit = None,
                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
@@ -169,7 +165,8 @@ def list_members(site_id: PathId, session: ReadSession, account: Account,
             "next_cursor": next_cursor}
 
 
-@router.post("/sites/{site_id}/members", status_code=201, response_model=Member, responses={
+@router.post("/sites/{site_id}/members", operation_id="addMember",
+             status_code=201, response_model=Member, responses={
     200: {"model": Member, "description": "Already a member: their role is updated"},
     **refusals(*SITE, "ACCOUNT_NOT_FOUND", "SITE_SUSPENDED")})
 def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSession,
@@ -182,7 +179,7 @@ def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSessio
     return view
 
 
-@router.put("/sites/{site_id}/billing-admin", response_model=Site,
+@router.put("/sites/{site_id}/billing-admin", operation_id="setBillingAdmin", response_model=Site,
             responses=refusals(*SITE, "NOT_STAFF"))
 def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
@@ -192,7 +189,8 @@ def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session
     return view
 
 
-@router.get("/sites/{site_id}/projects", response_model=ProjectList, responses=refusals(*SITE))
+@router.get("/sites/{site_id}/projects", operation_id="listProjects",
+            response_model=ProjectList, responses=refusals(*SITE))
 def list_projects(site_id: PathId, session: ReadSession, account: Account,
                   limit: LongLimit = None,
                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
@@ -200,16 +198,17 @@ def list_projects(site_id: PathId, session: ReadSession, account: Account,
     site = subs.site_for(session, site_id, account)
     page, next_cursor = page_of(SiteRepository(session).projects(site.id), lambda p: p.id,
                                 limit, cursor)
-    return {"data": [project_view(p) for p in page], "next_cursor": next_cursor}
+    return {"data": [Project.view(p) for p in page], "next_cursor": next_cursor}
 
 
-@router.post("/sites/{site_id}/projects", status_code=201, response_model=Project,
+@router.post("/sites/{site_id}/projects", operation_id="createProject",
+             status_code=201, response_model=Project,
              responses=refusals(*SITE, "PLAN_LIMIT_REACHED", "SITE_SUSPENDED"))
 def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteSession,
                    account: Account) -> dict[str, Any]:
     row = subs.create_project(session, account, site_id, name=body.name,
                               now=now_for(ctx, session))
-    view = project_view(row)
+    view = Project.view(row)
     return view
 
 
@@ -217,23 +216,25 @@ def _project_status(site_id: str, project_id: str, status: str, ctx: Any, sessio
                     account: AccountRow) -> dict[str, Any]:
     row = subs.set_project_status(session, account, site_id, project_id, status=status,
                                   now=now_for(ctx, session))
-    view = project_view(row)
+    view = Project.view(row)
     return view
 
 
-@router.post("/sites/{site_id}/projects/{project_id}/archive", response_model=Project,
+@router.post("/sites/{site_id}/projects/{project_id}/archive", operation_id="archiveProject",
+             response_model=Project,
              responses=refusals(*SITE, "PROJECT_NOT_FOUND", "SITE_SUSPENDED"))
 def archive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                     account: Account) -> dict[str, Any]:
-    return _project_status(site_id, project_id, "archived", ctx, session, account)
+    return _project_status(site_id, project_id, ProjectStatus.ARCHIVED, ctx, session, account)
 
 
-@router.post("/sites/{site_id}/projects/{project_id}/unarchive", response_model=Project,
+@router.post("/sites/{site_id}/projects/{project_id}/unarchive", operation_id="unarchiveProject",
+             response_model=Project,
              responses=refusals(*SITE, "PROJECT_NOT_FOUND", "PLAN_LIMIT_REACHED",
                                 "SITE_SUSPENDED"))
 def unarchive_project(site_id: PathId, project_id: PathId, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
-    return _project_status(site_id, project_id, "active", ctx, session, account)
+    return _project_status(site_id, project_id, ProjectStatus.ACTIVE, ctx, session, account)
 
 
 # -- subscriptions ----------------------------------------------------------------------------
@@ -278,7 +279,8 @@ class ChangeBody(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"plan": "large", "interval": "year"}]}}
 
 
-@router.post("/subscriptions", status_code=201, response_model=Subscription, responses=refusals(
+@router.post("/subscriptions", operation_id="createSubscription",
+             status_code=201, response_model=Subscription, responses=refusals(
     "UNKNOWN_PRODUCT", "UNKNOWN_PLAN", "SITE_NOT_FOUND", "NOT_SITE_OWNER", "SINGLE_USER_ONLY",
     "ALREADY_SUBSCRIBED", "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
     "CURRENCY_MISMATCH", "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS",
@@ -296,7 +298,8 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/subscriptions/{subscription_id}", response_model=Subscription,
+@router.get("/subscriptions/{subscription_id}", operation_id="getSubscription",
+            response_model=Subscription,
             responses=refusals(*SUB))
 def get_subscription(subscription_id: PathId, session: ReadSession,
                      account: Account) -> dict[str, Any]:
@@ -304,7 +307,8 @@ def get_subscription(subscription_id: PathId, session: ReadSession,
     return subscription_view(sub)
 
 
-@router.post("/subscriptions/{subscription_id}/change/preview", response_model=PlanChangeAnswer,
+@router.post("/subscriptions/{subscription_id}/change/preview",
+             operation_id="previewSubscriptionChange", response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
                                 "SUBSCRIPTION_NOT_ACTIVE", *COUPON))
 def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session: ReadSession,
@@ -316,7 +320,8 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
                                            interval=body.interval, at=at, coupon=body.coupon))
 
 
-@router.post("/subscriptions/{subscription_id}/change", response_model=PlanChangeAnswer,
+@router.post("/subscriptions/{subscription_id}/change", operation_id="changeSubscription",
+             response_model=PlanChangeAnswer,
              responses=refusals(*SUB, "UNKNOWN_PLAN", "PLAN_TOO_SMALL", "NO_CHANGE",
                                 "SUBSCRIPTION_NOT_ACTIVE", "CARD_DECLINED", "PAYMENT_FAILED",
                                 "PAYMENT_ACTION_REQUIRED", "PROCESSOR_UNAVAILABLE",
@@ -337,7 +342,8 @@ class CardBody(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"card_token": "tok_visa"}]}}
 
 
-@router.put("/subscriptions/{subscription_id}/card", response_model=Subscription,
+@router.put("/subscriptions/{subscription_id}/card", operation_id="updateSubscriptionCard",
+            response_model=Subscription,
             responses=refusals(*SUB, "SITE_SUSPENDED", "SUBSCRIPTION_NOT_ACTIVE",
                                "CARD_DECLINED", "PAYMENT_FAILED", "PAYMENT_ACTION_REQUIRED",
                                "PAYMENT_IN_PROGRESS", "PROCESSOR_UNAVAILABLE",
@@ -353,7 +359,8 @@ def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: Writ
     return view
 
 
-@router.post("/subscriptions/{subscription_id}/cancel", response_model=Subscription,
+@router.post("/subscriptions/{subscription_id}/cancel", operation_id="cancelSubscription",
+             response_model=Subscription,
              responses=refusals(*SUB, "SUBSCRIPTION_NOT_ACTIVE"))
 def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
@@ -362,7 +369,8 @@ def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
     return view
 
 
-@router.get("/subscriptions/{subscription_id}/invoices", response_model=InvoiceList,
+@router.get("/subscriptions/{subscription_id}/invoices", operation_id="listInvoices",
+            response_model=InvoiceList,
             responses=refusals(*SUB))
 def invoices(subscription_id: PathId, session: ReadSession, account: Account,
              limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:

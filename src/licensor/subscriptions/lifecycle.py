@@ -34,6 +34,7 @@ from licensor.subscriptions.billing import (
     planned_attempt,
     record_billing,
 )
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import (
     SubscriptionRow,
 )
@@ -51,7 +52,8 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
          keep: timedelta) -> None:
     """The subscription ends at `at`: a site is suspended, Google Drive turns view-only."""
     before = snapshot(sub)
-    sub.status = "view_only" if sub.site_id is None else "suspended"
+    sub.status = (SubscriptionStatus.VIEW_ONLY if sub.site_id is None
+                  else SubscriptionStatus.SUSPENDED)
     sub.ended_at = at
     dunning.stopped(sub)
     session.flush()
@@ -103,7 +105,7 @@ def _renewal_bill(session: Session, sub: SubscriptionRow, due: datetime
 
 
 # A subscription whose renewal is being paid: due now (active), or declined before (past due).
-RENEWING = ("active", dunning.PAST_DUE)
+RENEWING = (SubscriptionStatus.ACTIVE, dunning.PAST_DUE)
 
 
 def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime, at: datetime, *,
@@ -158,7 +160,7 @@ def _refused(ctx: Any, session: Session, sub_id: str, due: datetime, at: datetim
         return True
     _product, label, bill = _renewal_bill(session, sub, due)
     amount = bill.settlement.amount_due
-    if exc.code == "PAYMENT_ACTION_REQUIRED" and sub.status == "active":
+    if exc.code == "PAYMENT_ACTION_REQUIRED" and sub.status == SubscriptionStatus.ACTIVE:
         mail_owner(session, sub, "Please confirm your subscription payment",
                    f"Your bank asks you to confirm the renewal payment of "
                    f"{amount.display()} for {label}. Confirm it here: "
@@ -193,7 +195,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     product, label, bill = _renewal_bill(session, sub, due)
     paid = bill.settlement
     before = snapshot(sub)
-    sub.status = "active"
+    sub.status = SubscriptionStatus.ACTIVE
     dunning.paid(sub)
     sub.period_index += 1
     assert sub.interval is not None
@@ -242,7 +244,8 @@ def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> 
         due = sub.current_period_end
         deletion = rules.deletion_at(sub.status, sub.site_id, sub.ended_at, keep)
         retry = rules.retry_at(sub.status, sub.next_payment_attempt_at)
-        if sub.status == "active" and due <= now and awaiting_confirmation(session, sub):
+        if (sub.status == SubscriptionStatus.ACTIVE and due <= now
+                and awaiting_confirmation(session, sub)):
             if due + ACTION_GRACE > now:
                 return steps  # the owner may still confirm the renewal's payment
             # subscription.payment_failed(subscription: SubscriptionRow)
@@ -253,12 +256,12 @@ def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> 
             if not _renew(ctx, session, sub, due, retry):
                 return steps
         elif rules.period_end_due(sub.status, due, now):
-            if sub.status == "active":
+            if sub.status == SubscriptionStatus.ACTIVE:
                 if not _renew(ctx, session, sub, due, due):
                     return steps
             else:
-                _end(session, sub, due, "trial_ended" if sub.status == "trialing" else "canceled",
-                     keep)
+                _end(session, sub, due, "trial_ended" if sub.status == SubscriptionStatus.TRIALING
+                     else "canceled", keep)
         elif deletion is not None and deletion <= now and sub.site_id is not None:
             site = SiteRepository(session).get(sub.site_id, for_update=True)
             assert site is not None

@@ -19,6 +19,7 @@ from licensor.core.documents import Document, seller
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.subscriptions import service as subs
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import (
     InvoiceRow,
     ProjectRow,
@@ -94,7 +95,7 @@ class PastDue:
 
 
 def past_due(session: Session, view: SiteView) -> PastDue | None:
-    if view.sub.status != "past_due":
+    if view.sub.status != SubscriptionStatus.PAST_DUE:
         return None
     return PastDue(subs.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
 

@@ -21,6 +21,7 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.subscriptions import coupons, overview, taxes
 from licensor.subscriptions import service as subs
+from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 
 router = APIRouter(include_in_schema=False)
 
@@ -116,7 +117,8 @@ def project_action(request: Request, site_id: str, ctx: Ctx, session: WriteSessi
                                 name=form.get("name", "").strip()[:200], now=now)
         else:
             subs.set_project_status(session, account, site_id, project_id,
-                                    status="archived" if action == "archive" else "active",
+                                    status=ProjectStatus.ARCHIVED if action == "archive"
+                                    else ProjectStatus.ACTIVE,
                                     now=now)
     except LicensorError as exc:
         field = "name" if action == "create" else "projects"
@@ -211,7 +213,8 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
                   past_due=overview.past_due(session, view),
                   countries=taxes.country_options(ctx.settings),
                   stripe_key=stripe_key(request) if reason is None and view.sub.status in (
-                      "trialing", "suspended", "active", "past_due") else None)
+                      SubscriptionStatus.TRIALING, SubscriptionStatus.SUSPENDED,
+                      SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE) else None)
 
 
 @router.get("/sites/{site_id}/billing")
@@ -281,7 +284,7 @@ def _update_card(ctx: Context, session: Session, account: AccountRow, sub_id: st
         raise LicensorError("INVALID_REQUEST", "Enter the card (its token) to save.",
                             {"field": "card_token"}, status=422)
     subs.update_card(ctx, session, account, sub_id, token, now)
-    return "card_paid" if status == "past_due" else "card_saved"
+    return "card_paid" if status == SubscriptionStatus.PAST_DUE else "card_saved"
 
 
 @router.get("/sites/{site_id}/invoices/{invoice_id}.pdf")

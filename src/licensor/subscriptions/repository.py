@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from licensor.accounts.models import AccountRow
 from licensor.subscriptions import rules
+from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import (
     InvoiceRow,
     ProjectRow,
@@ -18,7 +19,7 @@ from licensor.subscriptions.models import (
     SubscriptionRow,
 )
 
-LIVE_GOOGLE = ("active", "past_due", "canceled")
+LIVE_GOOGLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.CANCELED)
 
 
 class SiteRepository:
@@ -46,7 +47,7 @@ class SiteRepository:
 
     def active_projects(self, site_id: str) -> int:
         return self.session.scalar(select(func.count()).select_from(ProjectRow).where(
-            ProjectRow.site_id == site_id, ProjectRow.status == "active")) or 0
+            ProjectRow.site_id == site_id, ProjectRow.status == ProjectStatus.ACTIVE)) or 0
 
     def sites_of(self, account_id: str) -> Sequence[SiteRow]:
         """Live sites the account owns or is a member of (the portal's /sites)."""

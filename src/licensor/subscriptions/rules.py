@@ -25,6 +25,7 @@ from typing import Any
 
 from licensor.core.money import Money
 from licensor.discounts.rules import Coupon, discount
+from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.periods import Period
 
 
@@ -184,13 +185,14 @@ def bill_period(label: str, price: Money, billed: Period, coupon: Coupon | None,
 # constants and `advance` decides with these functions; a test holds the two to agreement.
 
 # A subscription in one of these states acts at its period end (renew, or end).
-ACTS_AT_PERIOD_END = ("trialing", "active", "canceled")
+ACTS_AT_PERIOD_END = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE,
+                      SubscriptionStatus.CANCELED)
 # A site whose subscription ended is suspended, and deleted a while later (site_deletion_days).
-DELETED_AFTER_ENDING = "suspended"
+DELETED_AFTER_ENDING = SubscriptionStatus.SUSPENDED
 
 
 # A past-due subscription's card is tried again at its next payment attempt (dunning).
-RETRIED = "past_due"
+RETRIED = SubscriptionStatus.PAST_DUE
 
 
 def dunning_retry_at(past_due_since: datetime, failures: int,

@@ -13,6 +13,7 @@ from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
 from licensor.discounts.models import CouponRow
 from licensor.discounts.service import terms
+from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 from licensor.tax import billing_details
 from licensor.tax import service as tax
@@ -20,17 +21,12 @@ from licensor.tax.schemas import Tax
 
 
 def subscription_view(sub: SubscriptionRow) -> dict[str, Any]:
-    return {"id": sub.id, "product": sub.product, "plan": sub.plan, "interval": sub.interval,
-            "status": sub.status, "current_period_start": iso(sub.current_period_start),
-            "current_period_end": iso(sub.current_period_end),
-            "cancel_at_period_end": sub.cancel_at_period_end,
-            "credit_balance": Money(sub.credit_balance, sub.currency).to_json(),
-            "site_id": sub.site_id, "google_id": sub.google_id, "discount": discount_view(sub),
-            "past_due_since": iso(sub.past_due_since),
-            "next_payment_attempt_at": iso(sub.next_payment_attempt_at),
-            "failed_payment_attempts": sub.failed_payment_attempts or 0,
-            "currency": sub.currency,
-            "billing_details": billing_details.details_view(sub.billing_details)}
+    """The Subscription answer: the row, with its credit as Money, its coupon and billing
+    details as shown."""
+    return Subscription.view(sub, credit_balance=Money(sub.credit_balance, sub.currency)
+                             .to_json(), discount=discount_view(sub),
+                             failed_payment_attempts=sub.failed_payment_attempts or 0,
+                             billing_details=billing_details.details_view(sub.billing_details))
 
 
 def discount_view(sub: SubscriptionRow) -> dict[str, Any] | None:
@@ -46,17 +42,15 @@ def discount_view(sub: SubscriptionRow) -> dict[str, Any] | None:
 
 
 def invoice_view(row: InvoiceRow) -> dict[str, Any]:
+    """The Invoice answer: the row, with its amounts as Money and its tax as shown."""
     def m(amount: int) -> dict[str, Any]:
         return Money(amount, row.currency).to_json()
-    return {"id": row.id, "number": row.number, "subscription_id": row.subscription_id,
-            "reason": row.reason, "created_at": iso(row.created_at),
-            "lines": [{**x, "amount": m(x["amount"]),
-                       "period_start": x["period_start"].replace("+00:00", "Z"),
-                       "period_end": x["period_end"].replace("+00:00", "Z")}
-                      for x in row.lines],
-            "net": m(row.net), "credit_applied": m(row.credit_applied),
-            "amount_paid": m(row.amount_paid), "charge_id": row.charge_id,
-            **invoice_tax_view(row)}
+    return Invoice.view(row, lines=[{**x, "amount": m(x["amount"]),
+                                     "period_start": x["period_start"].replace("+00:00", "Z"),
+                                     "period_end": x["period_end"].replace("+00:00", "Z")}
+                                    for x in row.lines],
+                        net=m(row.net), credit_applied=m(row.credit_applied),
+                        amount_paid=m(row.amount_paid), **invoice_tax_view(row))
 
 
 def invoice_tax_view(row: InvoiceRow) -> dict[str, Any]:
@@ -133,10 +127,9 @@ class Subscription(Answer):
     product: str
     plan: str | None = Field(description="null during the trial")
     interval: Literal["month", "year"] | None = Field(description="null during the trial")
-    status: Literal["trialing", "active", "past_due", "canceled", "suspended", "deleted",
-                    "view_only"] = Field(description="past_due: the renewal payment was "
-                                         "declined; the site keeps working while the card is "
-                                         "tried again (next_payment_attempt_at)")
+    status: SubscriptionStatus = Field(description="past_due: the renewal payment was "
+                                       "declined; the site keeps working while the card is "
+                                       "tried again (next_payment_attempt_at)")
     current_period_start: Timestamp | None
     current_period_end: Timestamp | None
     cancel_at_period_end: bool
@@ -201,7 +194,7 @@ class Project(Answer):
     id: str
     site_id: str
     name: str
-    status: Literal["active", "archived"]
+    status: ProjectStatus
     created_at: Timestamp | None
 
     model_config = example(PROJECT_EXAMPLE)

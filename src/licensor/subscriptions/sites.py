@@ -21,6 +21,7 @@ from licensor.subscriptions.access import (
     site_for,
     snapshot,
 )
+from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import (
     ProjectRow,
     SiteMemberRow,
@@ -44,7 +45,7 @@ def create_site(session: Session, account: AccountRow, *, name: str, product_cod
     trial_end = now + timedelta(days=product.trial_days)
     sub = SubscriptionRow(id=str(uuid.uuid4()), product=product.code, owner_id=account.id,
                           site_id=site.id, google_id=None, plan=None, interval=None,
-                          status="trialing", anchor=now, period_index=0,
+                          status=SubscriptionStatus.TRIALING, anchor=now, period_index=0,
                           current_period_start=now, current_period_end=trial_end,
                           cancel_at_period_end=False,
                           currency=product.plans[0].monthly_price.currency, basis_amount=0,
@@ -128,8 +129,8 @@ def create_project(session: Session, account: AccountRow, site_id: str, *, name:
     site = site_for(session, site_id, account, for_update=True)
     not_while_suspended(session, site)
     _check_room(session, site)
-    row = ProjectRow(id=str(uuid.uuid4()), site_id=site.id, name=name.strip(), status="active",
-                     created_at=now)
+    row = ProjectRow(id=str(uuid.uuid4()), site_id=site.id, name=name.strip(),
+                     status=ProjectStatus.ACTIVE, created_at=now)
     session.add(row)
     session.flush()
     audit.record(session, actor=f"account:{account.id}", action="project.created",
@@ -149,7 +150,7 @@ def set_project_status(session: Session, account: AccountRow, site_id: str, proj
                             {"project_id": project_id})
     if row.status == status:
         return row
-    if status == "active":
+    if status == ProjectStatus.ACTIVE:
         _check_room(session, site)
     before, row.status = row.status, status
     session.flush()
@@ -178,7 +179,7 @@ def remove_site(session: Session, site: SiteRow, sub: SubscriptionRow, at: datet
     for member in repo.members(site.id):
         session.delete(member)
     site.deleted_at, site.billing_admin_id = at, None
-    sub.status, sub.cancel_at_period_end = "deleted", False
+    sub.status, sub.cancel_at_period_end = SubscriptionStatus.DELETED, False
     sub.ended_at = sub.ended_at or at
     session.flush()
     audit.record(session, actor=actor, action="site.deleted", entity_type="site",

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.core.web.views import iso
 from licensor.tax.models import TaxDocumentRow
 from licensor.tax.repository import TaxRepository
 from licensor.tax.rules import Treatment
+from licensor.tax.schemas import CreditNote
 
 
 def format_credit_note_number(n: int) -> str:
@@ -85,12 +85,11 @@ def issue_credit_note(session: Session, sale: Sale, *, now: datetime,
 
 
 def credit_note_view(row: TaxDocumentRow) -> dict[str, Any]:
-    return {"id": row.id, "number": row.number, "order_id": row.order_id,
-            "subtotal": Money(row.net, row.currency).to_json(),
-            "tax": Money(row.tax, row.currency).to_json(),
-            "total": Money(row.net + row.tax, row.currency).to_json(),
-            "treatment": row.treatment, "country": row.country, "rate": row.rate,
-            "created_at": iso(row.issued_at)}
+    """The CreditNote answer: the row, with its amounts as Money."""
+    return CreditNote.view(row, subtotal=Money(row.net, row.currency).to_json(),
+                           tax=Money(row.tax, row.currency).to_json(),
+                           total=Money(row.net + row.tax, row.currency).to_json(),
+                           created_at=row.issued_at)
 
 
 def credit_notes_of(session: Session, order_id: str) -> Sequence[TaxDocumentRow]:

@@ -27,12 +27,12 @@ class RateBody(BaseModel):
         {"rate": "25.5", "effective_from": "2024-09-01"}]}}
 
 
-@router.get("/v1/tax-rates", response_model=TaxRateList)
+@router.get("/v1/tax-rates", operation_id="listTaxRates", response_model=TaxRateList)
 def list_rates(session: ReadSession) -> dict[str, Any]:
     return {"data": rates.listing(session)}
 
 
-@router.put("/v1/tax-rates/{country}", response_model=TaxRate)
+@router.put("/v1/tax-rates/{country}", operation_id="putTaxRate", response_model=TaxRate)
 def record_rate(country: str, body: RateBody, ctx: Ctx, session: WriteSession,
                 admin: Admin) -> dict[str, Any]:
     entry = rates.record_rate(session, country, body.model_dump(), now=now_for(ctx, session),
@@ -40,7 +40,7 @@ def record_rate(country: str, body: RateBody, ctx: Ctx, session: WriteSession,
     return rates.rate_view(entry)
 
 
-@router.get("/v1/reports/tax", response_model=TaxReport)
+@router.get("/v1/reports/tax", operation_id="getTaxReport", response_model=TaxReport)
 def tax_report(session: ReadSession, _admin: Admin,
                start: str | None = Query(default=None, alias="from", max_length=10,
                                          description="YYYY-MM-DD, included"),
@@ -50,7 +50,8 @@ def tax_report(session: ReadSession, _admin: Admin,
     return {"data": documents.tax_report(session, first, last)}
 
 
-@router.get("/v1/credit-notes/{credit_note_id}/pdf", response_class=Response,
+@router.get("/v1/credit-notes/{credit_note_id}/pdf", operation_id="getCreditNotePdf",
+            response_class=Response,
             responses={200: {"content": {"application/pdf": {"schema": {
                 "type": "string", "format": "binary"}}}}, **refusals(
                 "CREDIT_NOTE_NOT_FOUND")})

@@ -23,11 +23,15 @@ def add(url: str,
     """Add an endpoint and print it with its secret (shown this once)."""
     from licensor.cli import run_command
     from licensor.webhooks import service as webhooks
-    from licensor.webhooks.schemas import endpoint_view
+    from licensor.webhooks.schemas import Endpoint
 
     types = [t.strip() for t in events.split(",") if t.strip()]
-    _print(run_command(lambda ctx, s, now: endpoint_view(*webhooks.create_endpoint(
-        ctx, s, url=url, events=types, description=description, now=now, actor="cli"))))
+
+    def made(ctx: Any, s: Any, now: Any) -> dict[str, Any]:
+        row, secret = webhooks.create_endpoint(ctx, s, url=url, events=types,
+                                               description=description, now=now, actor="cli")
+        return Endpoint.view(row, secret=secret)
+    _print(run_command(made))
 
 
 @app.command("list")
@@ -38,9 +42,9 @@ def list_endpoints(as_json: Annotated[bool, typer.Option("--json", help="Print J
 
     from licensor.cli import console, run_command
     from licensor.webhooks import service as webhooks
-    from licensor.webhooks.schemas import endpoint_view
+    from licensor.webhooks.schemas import Endpoint
 
-    views = run_command(lambda ctx, s, now: [endpoint_view(r)
+    views = run_command(lambda ctx, s, now: [Endpoint.view(r)
                                              for r in webhooks.list_endpoints(s)])
     if as_json:
         _print(views)
@@ -63,9 +67,9 @@ def deliveries(endpoint_id: str,
 
     from licensor.cli import console, run_command
     from licensor.webhooks import service as webhooks
-    from licensor.webhooks.schemas import delivery_view
+    from licensor.webhooks.schemas import Delivery
 
-    views = run_command(lambda ctx, s, now: [delivery_view(r) for r in webhooks.list_deliveries(
+    views = run_command(lambda ctx, s, now: [Delivery.view(r) for r in webhooks.list_deliveries(
         s, endpoint_id, limit=limit, cursor=None)[0]])
     if as_json:
         _print(views)

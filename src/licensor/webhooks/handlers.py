@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from licensor.core import events
 from licensor.licenses.models import LicenseRow, RegistrationRow
-from licensor.licenses.schemas import license_view, registration_view
+from licensor.licenses.schemas import License, Registration
 from licensor.marketplace.models import MigrationRequestRow
 from licensor.marketplace.schemas import migration_view
 from licensor.orders.models import OrderRow
 from licensor.orders.schemas import order_view
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 from licensor.subscriptions.schemas import invoice_view, subscription_view
+from licensor.webhooks.enums import EventName
 from licensor.webhooks.service import record
 
 
@@ -32,7 +33,7 @@ def _license(name: str, event_type: str | None = None, arg: str = "license") -> 
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, **kw: Any) -> None:
         row: LicenseRow = kw[arg]
-        record(session, now, event_type or name, license_view(row))
+        record(session, now, event_type or name, License.view(row))
         _unload(session, [row])
 
 
@@ -60,18 +61,24 @@ def _migration(name: str) -> None:
         record(session, now, name, migration_view(migration))
 
 
-for _name in ("license.created", "license.renewed", "license.revoked",
-              "license.moved_to_marketplace", "maintenance.expiring", "maintenance.expired"):
+# The capabilities' in-process events have the catalog's names, but for "order.fulfilled".
+for _name in (EventName.LICENSE_CREATED, EventName.LICENSE_RENEWED, EventName.LICENSE_REVOKED,
+              EventName.LICENSE_MOVED_TO_MARKETPLACE, EventName.MAINTENANCE_EXPIRING,
+              EventName.MAINTENANCE_EXPIRED):
     _license(_name)
-_license("license.upgraded", arg="new")  # the license for the total, which replaces the old one
-for _name in ("order.created", "order.refunded", "order.canceled"):
+# The license for the total, which replaces the old one.
+_license(EventName.LICENSE_UPGRADED, arg="new")
+for _name in (EventName.ORDER_CREATED, EventName.ORDER_REFUNDED, EventName.ORDER_CANCELED):
     _order(_name)
-_order("order.fulfilled", "order.paid")  # paid and fulfilled are one step: the licenses exist
-for _name in ("subscription.created", "subscription.updated", "subscription.renewed",
-              "subscription.payment_failed", "subscription.suspended", "subscription.canceled",
-              "subscription.deleted"):
+# Paid and fulfilled are one step: the licenses exist.
+_order("order.fulfilled", EventName.ORDER_PAID)
+for _name in (EventName.SUBSCRIPTION_CREATED, EventName.SUBSCRIPTION_UPDATED,
+              EventName.SUBSCRIPTION_RENEWED, EventName.SUBSCRIPTION_PAYMENT_FAILED,
+              EventName.SUBSCRIPTION_SUSPENDED, EventName.SUBSCRIPTION_CANCELED,
+              EventName.SUBSCRIPTION_DELETED):
     _subscription(_name)
-for _name in ("migration.requested", "migration.completed", "migration.rejected"):
+for _name in (EventName.MIGRATION_REQUESTED, EventName.MIGRATION_COMPLETED,
+              EventName.MIGRATION_REJECTED):
     _migration(_name)
 
 
@@ -79,16 +86,16 @@ def _registration(name: str) -> None:
     @events.on(name)
     def _(ctx: Any, session: Session, now: datetime, *, registration: RegistrationRow,
           **_: Any) -> None:
-        record(session, now, name, registration_view(registration))
+        record(session, now, name, Registration.view(registration))
 
 
-_registration("registration.created")
-_registration("registration.deleted")
+_registration(EventName.REGISTRATION_CREATED)
+_registration(EventName.REGISTRATION_DELETED)
 
 
-@events.on("invoice.created")
+@events.on(EventName.INVOICE_CREATED)
 def _invoice(ctx: Any, session: Session, now: datetime, *, invoice: InvoiceRow, **_: Any) -> None:
-    record(session, now, "invoice.created", invoice_view(invoice))
+    record(session, now, EventName.INVOICE_CREATED, invoice_view(invoice))
 
 
 @events.after_commit

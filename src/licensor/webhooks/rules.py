@@ -12,19 +12,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from licensor.webhooks.enums import EventName
+
 # The fixed catalog: names are a contract with the vendor's systems.
-EVENT_TYPES = (
-    "license.created", "license.upgraded", "license.renewed", "license.revoked",
-    "license.moved_to_marketplace",
-    "registration.created", "registration.deleted",
-    "order.created", "order.paid", "order.refunded", "order.canceled",
-    "subscription.created", "subscription.updated", "subscription.renewed",
-    "subscription.payment_failed", "subscription.suspended", "subscription.canceled",
-    "subscription.deleted",
-    "invoice.created",
-    "migration.requested", "migration.completed", "migration.rejected",
-    "maintenance.expiring", "maintenance.expired",
-)
+EVENT_TYPES = tuple(EventName)
 ALL = "*"
 
 SECRET_PREFIX = "whsec_"

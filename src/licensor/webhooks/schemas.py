@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
-from licensor.core.web.views import iso
-from licensor.webhooks.models import WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow
-
-EventName = str
+from licensor.webhooks.enums import EventName
 
 
 class EndpointCreate(BaseModel):
     url: str = Field(max_length=2048, description="https:// in production")
-    events: list[EventName] = Field(max_length=100, description='Event types, or ["*"]')
+    # Text, not EventName: an unknown name is refused with its own code (UNKNOWN_EVENT_TYPE).
+    events: list[str] = Field(max_length=100, description='Event types, or ["*"]')
     description: str | None = Field(default=None, max_length=500)
 
     model_config = example({"url": "https://vendor.example/hooks/licensor",
@@ -24,33 +22,11 @@ class EndpointCreate(BaseModel):
 
 class EndpointPatch(BaseModel):
     url: str | None = Field(default=None, max_length=2048)
-    events: list[EventName] | None = Field(default=None, max_length=100)
+    events: list[str] | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=500)
     status: Literal["enabled", "disabled"] | None = None
 
     model_config = example({"status": "disabled"})
-
-
-def endpoint_view(row: WebhookEndpointRow, secret: str | None = None) -> dict[str, Any]:
-    view = {"id": row.id, "url": row.url, "events": row.events,
-            "description": row.description, "status": row.status,
-            "disabled_reason": row.disabled_reason, "created_at": iso(row.created_at)}
-    if secret is not None:
-        view["secret"] = secret
-    return view
-
-
-def event_view(row: WebhookEventRow) -> dict[str, Any]:
-    return {"id": row.id, "type": row.type, "created_at": iso(row.created_at), "data": row.data}
-
-
-def delivery_view(row: WebhookDeliveryRow) -> dict[str, Any]:
-    return {"id": row.id, "event_id": row.event_id, "event_type": row.event_type,
-            "attempt": row.attempt, "status": row.status,
-            "response_status": row.response_status, "response_body": row.response_body,
-            "error": row.error, "duration_ms": row.duration_ms,
-            "next_attempt_at": iso(row.next_attempt_at), "created_at": iso(row.created_at),
-            "attempted_at": iso(row.attempted_at)}
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -77,6 +53,7 @@ class Endpoint(Answer):
     created_at: Timestamp | None
     secret: str | None = Field(default=None, description="Only when created (and in "
                                "rotate-secret's answer)")
+    not_from_row: ClassVar[frozenset[str]] = frozenset({"secret"})  # shown once, when made
 
     model_config = example({**ENDPOINT_EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZI"})
 
@@ -96,7 +73,7 @@ class Secret(Answer):
 
 class Event(Answer):
     id: str
-    type: str
+    type: EventName
     created_at: Timestamp | None
     data: Any
 
@@ -111,7 +88,7 @@ class EventList(Answer):
 class Delivery(Answer):
     id: str
     event_id: str
-    event_type: str
+    event_type: EventName
     attempt: int
     status: str
     response_status: int | None

@@ -8,15 +8,25 @@ limit, a missing token, an Idempotency-Key in use) are added here once, by `docu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import FastAPI, Query, Security
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+)
 
 from licensor.core.errors import STATUS_BY_CODE
+from licensor.core.web.views import ABSENT, iso, overlay
 
 ADMIN_SCHEME = HTTPBearer(auto_error=False, scheme_name="AdminToken",
                           description="An administrator's token: LICENSOR_ADMIN_TOKEN or one made "
@@ -30,10 +40,15 @@ ACCOUNT_SCHEME = HTTPBearer(auto_error=False, scheme_name="AccountToken",
 AdminCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(ADMIN_SCHEME)]
 AccountCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(ACCOUNT_SCHEME)]
 
-# A time in an answer: kept as the RFC 3339 text the views build (UTC, with a Z), never parsed
-# again on the way out.
-Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time",
-                                           "example": "2026-01-15T09:30:00Z"})]
+def _utc_text(value: Any) -> Any:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+# A time in an answer: RFC 3339 text in UTC with a Z, written from a row's datetime (or kept as
+# the text a view built), never parsed again on the way out.
+Timestamp = Annotated[str, BeforeValidator(_utc_text),
+                      WithJsonSchema({"type": "string", "format": "date-time",
+                                      "example": "2026-01-15T09:30:00Z"})]
 
 
 def _rfc3339_text(value: Any) -> Any:
@@ -63,8 +78,20 @@ def example(value: Any) -> ConfigDict:
 
 class Answer(BaseModel):
     """Base of every response model. Fields a view adds that a model does not name yet are
-    passed through, never dropped: clients rely on the answers as they are."""
-    model_config = ConfigDict(extra="allow")
+    passed through, never dropped: clients rely on the answers as they are. An answer is built
+    from its row by the model (`Model.model_validate(row)`; `views.overlay` adds what the row
+    does not hold), so its shape is written once."""
+    model_config = ConfigDict(extra="allow", from_attributes=True)
+    # Fields never read from the row, only from `view`'s values (a secret the row keeps).
+    not_from_row: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def view(cls, row: Any, **values: Any) -> dict[str, Any]:
+        """The answer of `row` as JSON data, with `values` in place of (or beside) the row's
+        attributes; a field the row does not have is left out, as a hand-built view would."""
+        hidden = {name: ABSENT for name in cls.not_from_row if name not in values}
+        source = overlay(row, **hidden, **values) if values or hidden else row
+        return cls.model_validate(source).model_dump(mode="json", exclude_unset=True)
 
 
 class Money(Answer):
@@ -126,6 +153,20 @@ def _add_codes(operation: dict[str, Any], status: int, *codes: str) -> None:
     entry["description"] = "Codes: " + ", ".join(merged)
 
 
+# Bodies an endpoint reads as a plain dict, to answer its own coded refusals, but that the
+# document still types: the component's name -> what builds its type when the document is built
+# (a quote request is one of the quote kinds registered by then).
+_TYPED_BODIES: dict[str, Callable[[], Any]] = {}
+_TYPED_BODY = "x-typed-body"
+
+
+def typed_body(name: str, build: Callable[[], Any]) -> dict[str, Any]:
+    """The `openapi_extra` of an operation whose body is the type `build()` returns, published
+    as the component `name`."""
+    _TYPED_BODIES[name] = build
+    return {_TYPED_BODY: name}
+
+
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Optional. The same key with the same body answers the first response "
@@ -169,6 +210,8 @@ def _finish_operation(schema: dict[str, Any], path: str, method: str, operation:
                       rate_limited: set[tuple[str, str]]) -> None:
     body = operation.get("requestBody")
     params = operation.get("parameters", [])
+    if body is not None:
+        _type_body(schema, body, operation.pop(_TYPED_BODY, None))
     if body is not None or params:
         _add_codes(operation, 422, "INVALID_REQUEST")
     if body is not None:
@@ -188,6 +231,31 @@ def _finish_operation(schema: dict[str, Any], path: str, method: str, operation:
     for status, response in operation.get("responses", {}).items():
         if status.startswith("2"):
             _copy_example(schema, response)
+
+
+def _type_body(schema: dict[str, Any], body: dict[str, Any], typed: str | None) -> None:
+    """The body's schema as a component a generator makes a class of: the declared type of a
+    body read by hand, the model of an optional body (not "anyOf [model, null]")."""
+    media = body.get("content", {}).get("application/json")
+    if media is None:
+        return
+    inline = media.get("schema", {})
+    if typed is not None:
+        components = schema["components"]["schemas"]
+        built = TypeAdapter(_TYPED_BODIES[typed]()).json_schema(
+            ref_template="#/components/schemas/{model}")
+        for name, definition in built.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault(typed, {"title": typed, **built})
+        if inline.get("examples") and "example" not in media:
+            media["example"] = inline["examples"][0]
+        media["schema"] = {"$ref": f"#/components/schemas/{typed}"}
+        return
+    options = inline.get("anyOf", [])
+    refs = [o for o in options if "$ref" in o]
+    if len(options) == 2 and len(refs) == 1 and {"type": "null"} in options:
+        media["schema"] = refs[0]
+        body["required"] = False
 
 
 def _copy_example(schema: dict[str, Any], holder: dict[str, Any]) -> None:

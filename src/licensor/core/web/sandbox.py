@@ -38,35 +38,35 @@ class ProcessorModeBody(BaseModel):
     model_config = {"json_schema_extra": {"examples": [{"mode": "lost_answers"}]}}
 
 
-@router.get("/processor", response_model=ProcessorMode)
+@router.get("/processor", operation_id="getSandboxProcessor", response_model=ProcessorMode)
 def get_processor(ctx: Ctx) -> dict[str, Any]:
     return {"mode": payments_sandbox.mode(ctx.db)}
 
 
-@router.put("/processor", response_model=ProcessorMode)
+@router.put("/processor", operation_id="setSandboxProcessor", response_model=ProcessorMode)
 def set_processor(body: ProcessorModeBody, ctx: Ctx, admin: Admin) -> dict[str, Any]:
     """How the sandbox card processor answers, for every process of this installation:
     `down` (nothing reaches it), `lost_answers` (it acts, its answers are lost), `normal`."""
     return {"mode": payments_sandbox.set_mode(ctx.db, body.mode)}
 
 
-@router.get("/clock", response_model=Clock)
+@router.get("/clock", operation_id="getSandboxClock", response_model=Clock)
 def get_clock(ctx: Ctx, session: ReadSession) -> dict[str, Any]:
     return {"now": iso(now_for(ctx, session))}
 
 
-@router.put("/clock", response_model=Clock)
+@router.put("/clock", operation_id="setSandboxClock", response_model=Clock)
 def set_clock(body: ClockBody, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
     return sandbox_clock.set_time(ctx, session, body.now, actor=admin)
 
 
-@router.post("/clock/advance", response_model=ClockAdvanced)
+@router.post("/clock/advance", operation_id="advanceSandboxClock", response_model=ClockAdvanced)
 def advance_clock(body: AdvanceBody, ctx: Ctx, session: WriteSession,
                   admin: Admin) -> dict[str, Any]:
     return sandbox_clock.advance(ctx, session, body.seconds)
 
 
-@router.get("/outbox", response_model=Outbox)
+@router.get("/outbox", operation_id="listSandboxOutbox", response_model=Outbox)
 def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
            to: str | None = Query(default=None, max_length=320), limit: LongLimit = None,
            cursor: Cursor = None) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def outbox(ctx: Ctx, session: ReadSession, _admin: Admin,
             "next_cursor": page[-1].id if len(rows) > size else None}
 
 
-@router.get("/charges", response_model=ChargeList)
+@router.get("/charges", operation_id="listSandboxCharges", response_model=ChargeList)
 def charges(ctx: Ctx, _admin: Admin, limit: LongLimit = None,
             cursor: Cursor = None) -> dict[str, Any]:
     """The sandbox card processor's own records, oldest first, to reconcile orders and invoices

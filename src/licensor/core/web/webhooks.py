@@ -27,13 +27,18 @@ STRIPE_REQUEST = {
     "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True,
                     "schema": {"type": "string"}, "example": "t=1768469400,v1=5257a869..."}],
     "requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"type": "object", "description": "A Stripe event"},
+        "schema": {"type": "object", "title": "StripeEvent", "description": "A Stripe event",
+                   "required": ["id", "type", "data"],
+                   "properties": {"id": {"type": "string"}, "type": {"type": "string"},
+                                  "data": {"type": "object", "properties": {
+                                      "object": {"type": "object"}}}}},
         "example": {"id": "evt_1", "type": "payment_intent.succeeded",
                     "data": {"object": {"id": "pi_1", "metadata": {"licensor_key": "k"}}}}}}},
 }
 
 
-@router.post("/stripe", response_model=WebhookReceived, openapi_extra=STRIPE_REQUEST,
+@router.post("/stripe", operation_id="receiveStripeEvent",
+             response_model=WebhookReceived, openapi_extra=STRIPE_REQUEST,
              responses=refusals("WEBHOOK_SIGNATURE_INVALID"))
 async def stripe_webhook(request: Request, ctx: Ctx) -> dict[str, Any]:
     payload = (await request.body())[:MAX_BODY]
