@@ -109,12 +109,21 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
     return _start(session, account, sub, product, plan, req, saved[0], made, now)
 
 
+def preview_subscribe(session: Session, account: AccountRow, req: SubscribeRequest,
+                      now: datetime) -> tuple[PeriodBill, Period]:
+    """What Subscribe would charge now and the first period it pays (the bill `subscribe`
+    makes, with the same refusals); nothing is stored or charged."""
+    sub, product, plan = _subscribable(session, account, req, "preview", now, lock=False)
+    bill = _first_bill(session, sub, product, plan, req, account.email, now)[0]
+    return bill, period(now, req.interval, 0)
+
+
 def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
-                  now: datetime) -> tuple[SubscriptionRow, Product, Plan]:
+                  now: datetime, *, lock: bool = True) -> tuple[SubscriptionRow, Product, Plan]:
     """The subscription to start (locked; a new, unsaved one for Google Drive), or a refusal."""
     if req.site_id is not None:
-        site = site_for(session, req.site_id, account, for_update=True)
-        sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
+        site = site_for(session, req.site_id, account, for_update=lock)
+        sub = SubscriptionRepository(session).for_site(site.id, for_update=lock)
         assert sub is not None
         require_billing(site, sub, account)
         product = in_currency(catalog.get_product(session, site.product), req.currency)

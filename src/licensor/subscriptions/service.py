@@ -21,6 +21,7 @@ from licensor.subscriptions.changes import (  # noqa: F401
     apply_change,
     cancel,
     preview_change,
+    preview_subscribe,
     subscribe,
 )
 from licensor.subscriptions.invitations import invite, remove  # noqa: F401
