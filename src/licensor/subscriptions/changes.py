@@ -353,11 +353,27 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
            now: datetime) -> SubscriptionRow:
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
+    return _cancel(session, sub, f"account:{account.id}", now)
+
+
+def cancel_by_staff(session: Session, subscription_id: str, actor: str,
+                    now: datetime) -> SubscriptionRow:
+    """The console's Cancel subscription: as the owner's own cancel (access to the period's
+    end, no further charge, the owner mailed), the staff member named in the audit log."""
+    sub = SubscriptionRepository(session).get(subscription_id, for_update=True)
+    if sub is None:
+        raise LicensorError("SUBSCRIPTION_NOT_FOUND", f"No subscription {subscription_id[:60]}.",
+                            {"subscription_id": subscription_id[:60]})
+    return _cancel(session, sub, actor, now)
+
+
+def _cancel(session: Session, sub: SubscriptionRow, actor: str,
+            now: datetime) -> SubscriptionRow:
     require_active(sub)
     before = snapshot(sub)
     sub.status, sub.cancel_at_period_end = "canceled", True
     session.flush()
-    audit.record(session, actor=f"account:{account.id}", action="subscription.canceled",
+    audit.record(session, actor=actor, action="subscription.canceled",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=snapshot(sub), now=now)
     # subscription.canceled(subscription: SubscriptionRow)

@@ -20,6 +20,7 @@ from licensor.subscriptions.changes import (  # noqa: F401
     SubscribeRequest,
     apply_change,
     cancel,
+    cancel_by_staff,
     preview_change,
     preview_subscribe,
     subscribe,
