@@ -68,6 +68,7 @@ from licensor.subscriptions import credit_endpoints as subscriptions_credit_endp
 from licensor.subscriptions import drive_pages as subscriptions_drive_pages
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
+from licensor.subscriptions import site_data_pages as subscriptions_site_data_pages
 from licensor.tax import admin_pages as tax_admin_pages
 from licensor.tax import endpoints as tax_endpoints
 from licensor.webhooks import delivery as webhooks_delivery
@@ -119,6 +120,7 @@ def pages() -> list[APIRouter]:
         releases_pages.router,
         subscriptions_pages.router,
         subscriptions_drive_pages.router,
+        subscriptions_site_data_pages.router,
     ]
 
 

@@ -4,6 +4,8 @@ form."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
@@ -40,7 +42,7 @@ def test_with_stripe_update_card_takes_the_card_element(ctx: Context,
     assert_stripe_page(page)
     form = page.text.split('id="card-form"')[1].split("</form>")[0]
     assert 'id="card-element"' in form
-    assert '<button type="submit" name="action" value="card">Update card</button>' in form
+    assert re.search(r'<button type="submit" name="action" value="card"[^>]*>Update card</button>', form)
 
 
 def test_someone_who_may_not_bill_sees_the_banner_without_the_form(

@@ -49,6 +49,10 @@ def test_admin_finds_a_license_by_pasted_key_and_revokes_it(page: Any, api: Api)
     assert page.get_by_label("Reason").get_attribute("required") is not None
     page.get_by_label("Reason").fill("chargeback")
     page.get_by_role("button", name="Revoke").click()
+    # Access is taken away only after a confirmation step (a page: it works without scripts).
+    assert "Reason kept in the audit log: chargeback" in page.locator("#confirm").inner_text()
+    assert api.call("GET", f"/v1/licenses/{lic['id']}")["status"] == "active"
+    page.get_by_role("button", name="Revoke").click()
     assert "The license is revoked" in page.locator("main").inner_text()
     assert api.call("GET", f"/v1/licenses/{lic['id']}")["status"] == "revoked"
     assert f"staff:{email}" in page.locator("table.audit").inner_text()
@@ -62,6 +66,9 @@ def test_admin_marks_an_invoice_order_paid(page: Any, api: Api) -> None:
         "buyer": {"name": "Jo", "email": "jo@acme.test", "company": "Acme"}})
     log_in(page, staff(api, "admin"), "/admin/orders")
     page.get_by_role("link", name=order["number"]).click()
+    page.get_by_role("button", name="Mark paid").click()
+    assert "jo@acme.test" in page.locator("#confirm").inner_text()  # asked first
+    assert api.call("GET", f"/v1/orders/{order['id']}")["status"] == "awaiting_payment"
     page.get_by_role("button", name="Mark paid").click()
     assert "Marked paid" in page.locator("main").inner_text()
     done = api.call("GET", f"/v1/orders/{order['id']}")

@@ -65,12 +65,12 @@ def test_admin_revokes_with_a_reason_named_in_the_audit_log(client: TestClient) 
     path = f"/admin/licenses/{lic['id']}"
     empty = console_post(client, path + "/revoke", {"reason": "  "}, path)
     assert empty.status_code == 422 and "reason" in (field_error(empty.text, "reason") or "")
-    done = console_post(client, path + "/revoke", {"reason": "chargeback"}, path)
+    done = console_post(client, path + "/revoke", {"confirmed": "yes", "reason": "chargeback"}, path)
     assert done.status_code == 303
     assert client.get(f"/v1/licenses/{lic['id']}", headers=ADMIN).json()["status"] == "revoked"
     page = client.get(path).text
     assert "chargeback" in page and f"staff:{member['email']}" in page
-    again = console_post(client, path + "/revoke", {"reason": "again"}, path + "?x=1")
+    again = console_post(client, path + "/revoke", {"confirmed": "yes", "reason": "again"}, path + "?x=1")
     assert again.status_code == 409
 
 
@@ -96,7 +96,7 @@ def test_support_sees_no_mark_paid_or_refund_and_is_refused(client: TestClient) 
               method="invoice")
     page = client.get(f"/admin/orders/{o['id']}").text
     assert ">Mark paid</button>" not in page and ">Refund</button>" not in page
-    r = console_post(client, f"/admin/orders/{o['id']}/mark-paid", {},
+    r = console_post(client, f"/admin/orders/{o['id']}/mark-paid", {"confirmed": "yes"},
                      f"/admin/orders/{o['id']}")
     assert r.status_code == 403 and "FORBIDDEN" in r.text
     assert client.get(f"/v1/orders/{o['id']}", headers=ADMIN).json()["status"] == \
@@ -109,7 +109,7 @@ def test_admin_marks_an_invoice_paid_and_the_license_is_issued(client: TestClien
               method="invoice")
     path = f"/admin/orders/{o['id']}"
     assert ">Mark paid</button>" in client.get(path).text
-    r = console_post(client, path + "/mark-paid", {}, path)
+    r = console_post(client, path + "/mark-paid", {"confirmed": "yes"}, path)
     assert r.status_code == 303
     after = client.get(f"/v1/orders/{o['id']}", headers=ADMIN).json()
     assert after["status"] == "fulfilled" and after["licenses"]
@@ -124,7 +124,7 @@ def test_refund_inside_the_window_then_forced_with_a_reason(client: TestClient) 
     late = buy(client, kind="new", product="desktop", seats=1)
     path = f"/admin/orders/{inside['id']}"
     assert "Refundable until April 30, 2026 (60 days after payment)" in client.get(path).text
-    assert console_post(client, path + "/refund", {}, path).status_code == 303
+    assert console_post(client, path + "/refund", {"confirmed": "yes"}, path).status_code == 303
     assert client.get(f"/v1/orders/{inside['id']}", headers=ADMIN).json()["status"] == "refunded"
     _clock(client, "2026-06-01T09:00:00Z")
     path = f"/admin/orders/{late['id']}"
@@ -132,10 +132,10 @@ def test_refund_inside_the_window_then_forced_with_a_reason(client: TestClient) 
     assert "the refund window ended April 30, 2026" in page
     no_reason = console_post(client, path + "/refund", {"force": "yes"}, path)
     assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
-    unforced = console_post(client, path + "/refund", {}, path)
+    unforced = console_post(client, path + "/refund", {"confirmed": "yes"}, path)
     assert unforced.status_code == 409
     assert "more than 60 days ago" in (field_error(unforced.text, "reason") or "")
-    forced = console_post(client, path + "/refund", {"force": "yes",
+    forced = console_post(client, path + "/refund", {"confirmed": "yes", "force": "yes",
                                                      "reason": "goodwill"}, path)
     assert forced.status_code == 303
     assert "goodwill" in client.get(f"/admin/audit?entity_id={late['id']}").text

@@ -48,7 +48,7 @@ def test_an_unpaid_order_is_canceled_not_refunded(client: TestClient) -> None:
     path = f"/admin/orders/{o['id']}"
     page = client.get(path).text
     assert ">Cancel order</button>" in page and ">Refund</button>" not in page
-    r = console_post(client, path + "/cancel", {}, path)
+    r = console_post(client, path + "/cancel", {"confirmed": "yes"}, path)
     assert (r.status_code, r.headers["location"]) == (303, path + "?done=canceled")
     assert client.get(f"/v1/orders/{o['id']}", headers=ADMIN).json()["status"] == "canceled"
     assert "The unpaid order is canceled" in client.get(path + "?done=canceled").text

@@ -113,7 +113,7 @@ def test_support_may_resend_but_not_revoke(client: TestClient, ctx: Context) -> 
     page = client.get(f"/admin/licenses/{lic['id']}")
     assert ">Resend License Information</button>" in page.text
     assert ">Revoke</button>" not in page.text
-    r = console_post(client, f"/admin/licenses/{lic['id']}/revoke", {"reason": "fraud"},
+    r = console_post(client, f"/admin/licenses/{lic['id']}/revoke", {"confirmed": "yes", "reason": "fraud"},
                      f"/admin/licenses/{lic['id']}")
     assert r.status_code == 403 and "FORBIDDEN" in r.text
     sent = console_post(client, f"/admin/licenses/{lic['id']}/resend", {},

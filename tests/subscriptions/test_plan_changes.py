@@ -228,5 +228,5 @@ def test_changes_are_audited_and_mailed(shop: Shop, client: TestClient, ctx: Any
                            "subscription.canceled"]
         assert verify_chain(session).ok
     mails = sorted(m["subject"] for m in shop.outbox(f"user{shop.count}@example.test"))
-    assert mails == ["Your myBalsamiq plan changed", "Your myBalsamiq subscription",
-                     "Your subscription is canceled"]
+    assert mails == ["Your myBalsamiq plan changed: Acme", "Your myBalsamiq subscription: Acme",
+                     "Your subscription is canceled: Acme"]  # each names the site

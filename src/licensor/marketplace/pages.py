@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from licensor.core.errors import LicensorError
-from licensor.core.web.deps import Ctx, WriteSession, now_for
-from licensor.core.web.portal import Form, render
+from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
+from licensor.core.web.portal import Form, redirect, render, sign
 from licensor.licenses.pasted import read_pasted
 from licensor.marketplace import service as marketplace
 
@@ -53,4 +55,17 @@ def migrate_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) 
     except LicensorError as exc:
         return render(request, "marketplace/migrate.html", status=exc.status, form=values,
                       errors={_field_of(exc): exc.message, "_code": exc.code}, migration=None)
+    # Redirected (reloading sends no second request) to the request's page, whose address is
+    # signed: nobody else can read it by guessing ids.
+    return redirect(request, f"/migrate/requests/{row.id}?sig={sign(ctx, 'migration', row.id)}")
+
+
+@router.get("/migrate/requests/{migration_id}")
+def migrate_received(request: Request, migration_id: str, ctx: Ctx,
+                     session: ReadSession) -> Response:
+    signature = request.query_params.get("sig", "")
+    if not hmac.compare_digest(sign(ctx, "migration", migration_id[:64]), signature[:128]):
+        raise LicensorError("MIGRATION_NOT_FOUND", "There is no request at this address; use "
+                            "the address your browser showed after sending it.", status=404)
+    row = marketplace.get_migration(session, migration_id)
     return render(request, "marketplace/migrate.html", form={}, errors={}, migration=row)

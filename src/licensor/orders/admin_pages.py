@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import money
 from licensor.core.web import console
+from licensor.core.web.confirm import confirm_page, confirmed
 from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
@@ -57,6 +59,14 @@ def order_page(request: Request, ctx: Ctx, session: ReadSession, _staff: Staff,
 @router.post("/admin/orders/{order_id}/mark-paid")
 def mark_paid(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin,
               form: Form, order_id: str) -> Response:
+    if not confirmed(form):
+        order = orders.get_order(session, order_id)
+        return confirm_page(request, form, title=f"Mark order {order.number} paid",
+                            what=[(f"The invoice's money ({money(orders.total_of(order))}) "
+                                  "arrived: the order is fulfilled and its License Information "
+                                  f"mailed to {order.buyer_email}."), ("This cannot be undone "
+                                  "(a refund gives the money back later).")],
+                            button="Mark paid", back=f"/admin/orders/{order.id}", danger=False)
     try:
         order = orders.mark_paid(ctx, session, order_id, now=now_for(ctx, session),
                                  actor=member.actor)
@@ -78,6 +88,14 @@ def refund(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
         return _page(request, ctx, session, order_id, status=422,
                      errors={"reason": "A refund after the refund window needs a reason: it "
                                        "is kept in the audit log."})
+    if not confirmed(form):
+        order = orders.get_order(session, order_id)
+        return confirm_page(request, form, title=f"Refund order {order.number}",
+                            what=[(f"{money(orders.total_of(order))} goes back to the buyer "
+                                  f"({order.buyer_email}) and the order's license is taken "
+                                  "back (an upgrade's previous license is restored)."),
+                                  "This cannot be undone."],
+                            button="Refund", back=f"/admin/orders/{order.id}")
     try:
         order = orders.refund(ctx, session, order_id, now=now_for(ctx, session),
                               actor=member.actor, force=force, reason=reason[:2000] or None)
@@ -103,6 +121,12 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
             raise LicensorError("ORDER_NOT_CANCELABLE", f"Order {order.number} is "
                                 f"{order.status.replace('_', ' ')}: only an unpaid order can be "
                                 "canceled; a paid one is refunded.", {"order_id": order.id})
+        if not confirmed(form):
+            return confirm_page(request, form, title=f"Cancel order {order.number}",
+                                what=[(f"The unpaid order ({money(orders.total_of(order))}, "
+                                      f"{order.buyer_email}) is canceled: its invoice can no "
+                                      "longer be paid and no license is issued.")],
+                                button="Cancel order", back=f"/admin/orders/{order.id}")
         order = orders.refund(ctx, session, order_id, now=now_for(ctx, session),
                               actor=member.actor)
     except LicensorError as exc:

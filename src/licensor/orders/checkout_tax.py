@@ -12,10 +12,7 @@ from sqlalchemy.orm import Session
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.orders import quotes
-from licensor.orders import service as orders
-from licensor.orders.enums import OrderStatus
-from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.models import QuoteRow
 from licensor.tax import service as tax
 from licensor.tax.rates import country_options  # noqa: F401  (the checkout's select)
 
@@ -47,19 +44,3 @@ def summary(ctx: Context, session: Session, quote: QuoteRow, form: dict[str, str
     return {**found, **tax.document_fields(stored, quote.currency),
             "total": Money(tax.total_of(stored), quote.currency)}, {}
 
-
-def retax(ctx: Context, session: Session, order: OrderRow, buyer: dict[str, Any],
-          now: datetime, client_address: str | None) -> None:
-    """An unpaid order kept after a declined card, paid again with another Country or VAT ID:
-    its buyer's country, VAT ID, tax and total become the corrected ones."""
-    kept = order.buyer or {}
-    if order.status != OrderStatus.AWAITING_PAYMENT or (
-            (buyer.get("country") or None, buyer.get("vat_id") or None)
-            == (kept.get("country"), kept.get("vat_id"))):
-        return
-    quote = quotes.get_quote(session, order.quote_id)
-    checked, stored = orders.taxed_buyer(ctx, session, quote, {**kept, **{
-        k: buyer.get(k) for k in ("country", "vat_id")}}, now, client_address)
-    order.buyer = {k: v for k, v in checked.items() if v is not None}
-    order.tax, order.total_amount = stored, tax.total_of(stored)
-    session.flush()

@@ -66,6 +66,16 @@ class OrderRow(Base):
     tax: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class OrderLinkRow(Base):
+    """An order link replaced by a newer one (e.g. the invoice mail's, once the order is paid):
+    it keeps opening the order page and its documents until the order is refunded or a year
+    after the order (`orders.service.order_by_link`)."""
+
+    __tablename__ = "order_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(40), ForeignKey("orders.id"), index=True)
+
+
 class OrderCounterRow(Base):
     """One row; locking it hands out order numbers one after another, also on PostgreSQL."""
 

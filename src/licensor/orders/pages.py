@@ -20,7 +20,7 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
-from licensor.orders import checkout_tax, coupon_pages, documents, quotes
+from licensor.orders import checkout_tax, corrections, coupon_pages, documents, quotes
 from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
 from licensor.orders.enums import QuoteKind
@@ -239,9 +239,9 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
             if order.quote_id != quote_id:
                 raise LicensorError("ORDER_NOT_FOUND", "This order is not of this quote.",
                                     status=404)
-            # A corrected Country or VAT ID is what the order uses: taxed again, unpaid.
-            checkout_tax.retax(ctx, session, order, buyer, now,
-                               request.client.host if request.client else None)
+            # What is typed now is what the order uses (a corrected Email, Company, Country).
+            corrections.correct_buyer(ctx, session, order, buyer, now,
+                                      request.client.host if request.client else None)
         else:
             order = orders.create_order(ctx, session, quote_id=quote_id, buyer=buyer,
                                         payment_method=method, license_name=None, now=now,
@@ -303,7 +303,8 @@ def quote_page(request: Request, quote_id: str, ctx: Ctx, session: ReadSession) 
 
 def _order_or_404(request: Request, session: Session, order_id: str) -> Any:
     token = request.query_params.get("token", "")
-    order = orders.order_by_link(session, order_id, token)
+    ctx: Context = request.app.state.ctx
+    order = orders.order_by_link(session, order_id, token, ctx.clock.now(session))
     if order is None:
         raise LicensorError("ORDER_NOT_FOUND", "There is no order at this link; use the link "
                             "of the latest mail about your order, exactly as sent.", status=404)
@@ -331,8 +332,11 @@ def order_page(request: Request, order_id: str, ctx: Ctx, session: ReadSession) 
     quote = quotes.get_quote(session, order.quote_id)
     issued = orders.order_licenses(session, order)
     doc = documents.invoice_document(session, ctx.settings, order, quote)
+    # An older link (the invoice mail's, once paid) shows the order and its documents; the
+    # License Information only at the newest one, mailed with it.
+    latest = orders.is_latest_link(order, token)
     return render(request, "orders/order.html", order=order, quote=quote, token=token,
-                  licenses=issued, product=catalog.get_product(session, order.product),
+                  licenses=issued if latest else [], latest=latest, product=catalog.get_product(session, order.product),
                   document=documents.document_html(doc),
                   credit_notes=tax_documents.credit_notes_of(session, order.id))
 

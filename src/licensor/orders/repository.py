@@ -9,7 +9,7 @@ from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from licensor.orders.enums import OrderStatus
-from licensor.orders.models import OrderCounterRow, OrderRow, QuoteRow
+from licensor.orders.models import OrderCounterRow, OrderLinkRow, OrderRow, QuoteRow
 
 
 class QuoteRepository:
@@ -36,6 +36,15 @@ class OrderRepository:
     def get(self, order_id: str, *, for_update: bool = False) -> OrderRow | None:
         return self.session.get(OrderRow, order_id, with_for_update=for_update,
                                 populate_existing=for_update)
+
+    def keep_old_link(self, order: OrderRow) -> None:
+        """The order's current link hash joins its older links (a newer one replaces it)."""
+        if order.link_token_hash is not None:
+            self.session.add(OrderLinkRow(token_hash=order.link_token_hash, order_id=order.id))
+
+    def has_old_link(self, order_id: str, token_hash: str) -> bool:
+        row = self.session.get(OrderLinkRow, token_hash)
+        return row is not None and row.order_id == order_id
 
     def by_quote(self, quote_id: str) -> OrderRow | None:
         return self.session.scalars(select(OrderRow).where(OrderRow.quote_id == quote_id)).first()

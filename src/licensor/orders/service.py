@@ -11,8 +11,6 @@ commit), the charge is refunded at once. A quote's coupon is redeemed by fulfilm
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -29,11 +27,18 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.core.tokens import token_hash
 from licensor.licenses import service as licenses
 from licensor.licenses.models import LicenseRow
 from licensor.orders import coupons, rules
 from licensor.orders.enums import OrderStatus, QuoteKind
+from licensor.orders.links import (  # noqa: F401  (the order's links, used by pages too)
+    OLD_LINKS_LAST,
+    is_latest_link,
+    issue_link,
+    link_token,
+    order_by_link,
+    order_link,
+)
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKindHandler, quote_kind
 from licensor.orders.quotes import get_quote
@@ -55,35 +60,6 @@ def snapshot(order: OrderRow) -> dict[str, Any]:
             "total": order.total_amount, "currency": order.currency,
             "payment_method": order.payment_method, "license_id": order.license_id,
             "charge_id": order.charge_id, "refund_id": order.refund_id}
-
-
-def issue_link(order: OrderRow) -> str:
-    """A new secret for the buyer's link to their order page: only its hash is stored, and the
-    latest mail about the order carries the one link that works. The token stays on the row
-    object for the rest of this request (`link_token`), for the page that answers it."""
-    token = secrets.token_urlsafe(24)
-    order.link_token_hash = token_hash(token)
-    order.__dict__["_link_token"] = token  # not a column: lives as long as this object
-    return token
-
-
-def link_token(order: OrderRow) -> str | None:
-    token = order.__dict__.get("_link_token")
-    return token if isinstance(token, str) else None
-
-
-def order_link(ctx: Context, order: OrderRow, token: str) -> str:
-    return f"{ctx.settings.public_url.rstrip('/')}/orders/{order.id}?token={token}"
-
-
-def order_by_link(session: Session, order_id: str, token: str) -> OrderRow | None:
-    """The order of a secret link, or None for any wrong id or token (the page says 404)."""
-    row = OrderRepository(session).get(order_id[:64])
-    if row is None or row.link_token_hash is None or not token:
-        return None
-    if not hmac.compare_digest(row.link_token_hash, token_hash(token[:200])):
-        return None
-    return row
 
 
 def get_order(session: Session, order_id: str, *, for_update: bool = False) -> OrderRow:

@@ -12,6 +12,7 @@ from licensor.catalog import service as catalog
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.core.web import console
+from licensor.core.web.confirm import confirm_page, confirmed
 from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
@@ -79,6 +80,13 @@ def revoke(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
         return _page(request, session, license_id, status=422,
                      errors={"reason": "Give the reason for revoking (up to 2,000 characters): "
                                        "it is kept in the audit log."})
+    if not confirmed(form):
+        row = licenses.get_license(session, license_id)
+        return confirm_page(request, form, title=f"Revoke the license of {row.license_name}",
+                            what=[("Its License Key stops validating at once: every registered "
+                                  "user loses access, and offline verifiers learn it from the "
+                                  "revocation list."), f"Reason kept in the audit log: {reason}"],
+                            button="Revoke", back=f"/admin/licenses/{license_id}")
     try:
         licenses.revoke(ctx, session, license_id, reason, now=now_for(ctx, session),
                         actor=member.actor)

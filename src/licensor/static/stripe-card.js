@@ -53,6 +53,9 @@
         carry.value = pressed.value;
         form.appendChild(carry);
       }
+      if (pressed && window.licensorBusy && pressed.hasAttribute("data-busy")) {
+        window.licensorBusy(pressed, true);
+      }
       form.submit();
     });
   });

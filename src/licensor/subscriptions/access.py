@@ -9,6 +9,7 @@ for everyone else), who may restart the subscription, export or delete the site.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -173,7 +174,13 @@ def snapshot(sub: SubscriptionRow) -> dict[str, Any]:
 
 
 def mail_owner(session: Session, sub: SubscriptionRow, subject: str, body: str,
-                now: datetime) -> None:
+                now: datetime, links: Sequence[tuple[str, str]] = ()) -> None:
+    """A notice to the subscription's owner; a site's names the site in its subject (an owner
+    may have several). `links`: (label, path on the portal) lines at the end."""
     owner = owner_of(session, sub)
+    site = SiteRepository(session).get(sub.site_id) if sub.site_id else None
+    if site is not None and site.name not in subject:
+        subject = f"{subject}: {site.name}"
     mail.enqueue_mail(session, "notice", to=owner.email, now=now, subject=subject,
-                      greeting_name=owner.name, paragraphs=body.strip().split("\n\n"))
+                      greeting_name=owner.name, paragraphs=body.strip().split("\n\n"),
+                      links=list(links))

@@ -110,12 +110,21 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
     return _start(session, account, sub, product, plan, req, saved[0], charge, now)
 
 
+def preview_subscribe(session: Session, account: AccountRow, req: SubscribeRequest,
+                      now: datetime) -> tuple[PeriodBill, Period]:
+    """What Subscribe would charge now and the first period it pays (the bill `subscribe`
+    makes, with the same refusals); nothing is stored or charged."""
+    sub, product, plan = _subscribable(session, account, req, "preview", now, lock=False)
+    bill = _first_bill(session, sub, product, plan, req, account.email, now)[0]
+    return bill, period(now, req.interval, 0)
+
+
 def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
-                  now: datetime) -> tuple[SubscriptionRow, Product, Plan]:
+                  now: datetime, *, lock: bool = True) -> tuple[SubscriptionRow, Product, Plan]:
     """The subscription to start (locked; a new, unsaved one for Google Drive), or a refusal."""
     if req.site_id is not None:
-        site = site_for(session, req.site_id, account, for_update=True)
-        sub = SubscriptionRepository(session).for_site(site.id, for_update=True)
+        site = site_for(session, req.site_id, account, for_update=lock)
+        sub = SubscriptionRepository(session).for_site(site.id, for_update=lock)
         assert sub is not None
         require_billing(site, sub, account)
         product = in_currency(catalog.get_product(session, site.product), req.currency)
@@ -352,11 +361,27 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
            now: datetime) -> SubscriptionRow:
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
+    return _cancel(session, sub, f"account:{account.id}", now)
+
+
+def cancel_by_staff(session: Session, subscription_id: str, actor: str,
+                    now: datetime) -> SubscriptionRow:
+    """The console's Cancel subscription: as the owner's own cancel (access to the period's
+    end, no further charge, the owner mailed), the staff member named in the audit log."""
+    sub = SubscriptionRepository(session).get(subscription_id, for_update=True)
+    if sub is None:
+        raise LicensorError("SUBSCRIPTION_NOT_FOUND", f"No subscription {subscription_id[:60]}.",
+                            {"subscription_id": subscription_id[:60]})
+    return _cancel(session, sub, actor, now)
+
+
+def _cancel(session: Session, sub: SubscriptionRow, actor: str,
+            now: datetime) -> SubscriptionRow:
     require_active(sub)
     before = snapshot(sub)
     sub.status, sub.cancel_at_period_end = SubscriptionStatus.CANCELED, True
     session.flush()
-    audit.record(session, actor=f"account:{account.id}", action="subscription.canceled",
+    audit.record(session, actor=actor, action="subscription.canceled",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=snapshot(sub), now=now)
     # subscription.canceled(subscription: SubscriptionRow)

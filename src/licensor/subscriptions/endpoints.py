@@ -89,7 +89,7 @@ def change_view(change: PlanChange) -> dict[str, Any]:
 # -- sites ------------------------------------------------------------------------------------
 
 class SiteBody(BaseModel):
-    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    name: str = Field(max_length=200, pattern=NO_NUL)  # blank: 422 SITE_NAME_REQUIRED
     product: str = Field(default="mybalsamiq", max_length=64, pattern=NO_NUL)
 
     model_config = {"json_schema_extra": {"examples": [{"name": "Acme", "product": "mybalsamiq"}]}}
@@ -115,7 +115,7 @@ class ProjectBody(BaseModel):
 
 
 @router.post("/sites", operation_id="createSite", status_code=201, response_model=Site,
-             responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE"))
+             responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE", "SITE_NAME_REQUIRED"))
 def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
     site, _ = subs.create_site(session, account, name=body.name, product_code=body.product,

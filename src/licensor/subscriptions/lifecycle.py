@@ -14,6 +14,7 @@ from licensor.catalog.price_lists import in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
@@ -64,18 +65,24 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
     # view_only: also `suspended`, its status tells which. An unpaid one's last
     # subscription.payment_failed comes just before.
     events.emit(None, session, at, "subscription.suspended", subscription=sub)
+    links: list[tuple[str, str]] = []
     if sub.site_id is None:
         text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
                 "Subscribe again to edit.")
     else:
         deleted_on = rules.deletion_at(sub.status, sub.site_id, at, keep)
         assert deleted_on is not None
-        text = ("Your site is suspended: only you, its owner, can sign in, to restart the "
-                "subscription, export or delete the site. It will be deleted on "
-                f"{deleted_on:%Y-%m-%d} unless restarted.")
+        site = SiteRepository(session).get(sub.site_id)
+        text = (f"Your site {site.name if site else ''} is suspended: only you, its owner, can "
+                "sign in, to restart the subscription, export or delete the site. It will be "
+                f"deleted on {human_date(deleted_on)} unless restarted.")
+        links = [(label, f"/sites/{sub.site_id}{path}") for label, path in (
+            ("Restart the subscription", "/billing"), ("Export the site's data", "/export"),
+            ("Delete the site", "/delete"))]
     reasons = {"trial_ended": "The trial is over.", "payment_failed": "The renewal payment "
                "failed.", "canceled": "The canceled subscription reached its period end."}
-    mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
+    mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at,
+               links)
 
 
 def _price_now(session: Session, sub: SubscriptionRow) -> tuple[Product, Plan | None, Money, str]:

@@ -19,6 +19,7 @@ from licensor.core.documents import Document, seller
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.subscriptions import service as subs
+from licensor.subscriptions import taxes
 from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import (
     InvoiceRow,
@@ -140,3 +141,26 @@ def invoice_document(settings: Settings, view: SiteView, account_email: str,
         product=view.product.name, terms="Paid by card when issued.",
         how_to_pay="Nothing to pay: charged to the card on file.",
         **tax.document_fields(row.tax, row.currency))
+
+
+def subscribe_preview(ctx: Any, session: Session, account: AccountRow, view: SiteView,
+                      form: dict[str, str], now: datetime) -> dict[str, Any]:
+    """What the Subscribe form would charge, before it is sent: the plan, its price, discount,
+    credit, tax, the amount charged today, the first period's end; and, during a trial, that
+    subscribing ends it now. Raises the refusal Subscribe would give (e.g. COUNTRY_REQUIRED)."""
+    plans = view.product.plans or ()
+    plan = form.get("plan") or (plans[0].code if plans else "")
+    interval = "year" if form.get("interval") == "year" else "month"
+    details = taxes.details_from_form(ctx, session, form, account.name, view.site.id)
+    bill, first = subs.preview_subscribe(session, account, subs.SubscribeRequest(
+        product=None, plan=plan, interval=interval, card_token="", site_id=view.site.id,
+        coupon=(form.get("coupon") or "").strip() or None, billing_details=details), now)
+    s = bill.settlement
+    return {"label": bill.lines[0].description, "price": bill.lines[0].amount,
+            "discount": bill.discount if bill.discount.amount else None,
+            "credit_applied": s.credit_applied if s.credit_applied.amount else None,
+            "tax_line": tax.tax_line(s.tax),
+            "tax_amount": Money(int(s.tax["amount"]), s.amount_due.currency) if s.tax else None,
+            "due_today": s.amount_due, "period_end": first.end, "renewal_price": bill.basis,
+            "interval": interval,
+            "trial_end": view.sub.current_period_end if view.sub.status == SubscriptionStatus.TRIALING else None}

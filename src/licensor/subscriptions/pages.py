@@ -17,6 +17,7 @@ from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.documents import document_html, document_pdf
 from licensor.core.errors import LicensorError
+from licensor.core.formats import money
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.subscriptions import coupons, overview, taxes
@@ -194,16 +195,28 @@ def _member_action(session: Session, account: AccountRow, site_id: str, form: di
 
 # -- billing ----------------------------------------------------------------------------------
 
+def _plan_options(view: overview.SiteView) -> list[tuple[str, str]]:
+    """The Plan select: each plan with its size and price."""
+    return [(p.code, (f"{p.name} (up to {p.limit} projects): {money(p.monthly_price)}/month "
+                      f"or {money(p.yearly_price)}/year")) for p in view.product.plans or ()]
+
+
 def _billing_page(request: Request, ctx: Context, session: Session, account: AccountRow,
                   site_id: str, *, errors: dict[str, str] | None = None, status: int = 200,
                   form: dict[str, str] | None = None, preview: Any = None,
                   notice: str = "") -> Response:
     view = overview.site_view(session, account, site_id)
     reason = overview.billing_reason(view)
+    price = None
+    if reason is None and view.sub.status in (SubscriptionStatus.TRIALING, SubscriptionStatus.SUSPENDED):
+        try:  # the price before Subscribe is pressed (a refusal is shown when it is pressed)
+            price = overview.subscribe_preview(ctx, session, account, view, form or {},
+                                               now_for(ctx, session))
+        except LicensorError:
+            price = None
     return render(request, "subscriptions/billing.html", status=status, view=view,
-                  reason=reason, intervals=INTERVALS, errors=errors or {},
-                  plan_options=[(p.code, f"{p.name} (up to {p.limit} projects)")
-                                for p in view.product.plans or ()],
+                  reason=reason, intervals=INTERVALS, errors=errors or {}, price=price,
+                  plan_options=_plan_options(view),
                   form=form or {"plan": view.sub.plan or "", "interval": view.sub.interval
                                 or "month", "card_token": "tok_visa" if ctx.settings.sandbox
                                 else ""},
@@ -250,6 +263,9 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
                                          interval=interval, at=now, coupon=coupon)
             return _billing_page(request, ctx, session, account, site_id, form=form,
                                  preview=change)
+        if action == "subscribe_preview":  # Show price: the Subscribe form, priced
+            overview.subscribe_preview(ctx, session, account, view, form, now)
+            return _billing_page(request, ctx, session, account, site_id, form=form)
         if action == "confirm":
             subs.apply_change(ctx, session, account, view.sub.id, plan=plan,
                               interval=interval, card_token=None, now=now, coupon=coupon)

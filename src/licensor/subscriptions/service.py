@@ -20,7 +20,9 @@ from licensor.subscriptions.changes import (  # noqa: F401
     SubscribeRequest,
     apply_change,
     cancel,
+    cancel_by_staff,
     preview_change,
+    preview_subscribe,
     subscribe,
 )
 from licensor.subscriptions.invitations import invite, remove  # noqa: F401

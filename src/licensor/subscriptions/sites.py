@@ -38,7 +38,12 @@ def create_site(session: Session, account: AccountRow, *, name: str, product_cod
         raise LicensorError("INVALID_REQUEST", f"{product.name} has no sites; sites are for "
                             "multi-user subscription products such as mybalsamiq.",
                             {"field": "product"}, status=422)
-    site = SiteRow(id=str(uuid.uuid4()), name=name.strip(), product=product.code,
+    name = " ".join(name.split())  # what people read: no blank name, no stray spaces
+    if not name:
+        raise LicensorError("SITE_NAME_REQUIRED", "Give the site a name (for example your "
+                            "team's or company's): its members and its mails are about it.",
+                            {"field": "name"})
+    site = SiteRow(id=str(uuid.uuid4()), name=name, product=product.code,
                    owner_id=account.id, billing_admin_id=None, created_at=now)
     session.add(site)
     session.flush()

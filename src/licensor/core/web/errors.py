@@ -107,6 +107,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(_req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response("INTERNAL", "Something went wrong on our side; nothing was "
-                              "changed. Try again, and report it if it persists.", 500)
+        return bug_response(exc)
+
+
+def bug_response(exc: Exception) -> JSONResponse:
+    """A fault of ours (a bug, a dependency down): logged with its trace, answered 500."""
+    log.exception("unhandled error", exc_info=exc)
+    return error_response("INTERNAL", "Something went wrong on our side; nothing was "
+                          "changed. Try again, and report it if it persists.", 500)

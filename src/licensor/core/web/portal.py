@@ -181,7 +181,29 @@ def refusal_page(request: Request, code: str, message: str, status: int) -> Resp
     if request.url.path.startswith("/admin"):  # the console's own look, its member named
         return render(request, "admin/error.html", status=status, code=code, message=message,
                       staff=request.state.__dict__.get("staff"))
-    return render(request, "error.html", status=status, code=code, message=message)
+    # A refusal for who is asking (not signed in, not the owner): a page saying so, with the
+    # way to sign in (as someone else).
+    template = "forbidden.html" if status == 403 else "error.html"
+    return render(request, template, status=status, code=code, message=message)
+
+
+def server_error_page(request: Request) -> Response:
+    """The 500 page for browsers. Drawn without the database (it may be what failed): no
+    account in the header, no CSRF token; plain text if even the template fails."""
+    ctx: Context | None = getattr(request.app.state, "ctx", None)
+    vendor = ctx.settings.vendor_name if ctx is not None else "Licensor"
+    try:
+        html = templates.get_template("server_error.html").render(
+            request=request, csrf_token="", vendor_name=vendor,
+            settings=ctx.settings if ctx is not None else None, account=None)
+    except Exception:  # noqa: BLE001 — the last resort must not fail
+        html = ("<!doctype html><title>Something went wrong</title><h1>Something went wrong "
+                'on our side</h1><p><a href="/">Go to the home page</a></p>')
+    response = HTMLResponse(html, status_code=500)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- forms --------------------------------------------------------------------------------------
@@ -214,7 +236,7 @@ def install(app: Any) -> None:
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from licensor.core.web.errors import error_response, http_error
+    from licensor.core.web.errors import bug_response, error_response, http_error
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     brand.install(app)  # /style.css (portal.css in the brand's colours) and /brand/logo
@@ -235,6 +257,13 @@ def install(app: Any) -> None:
                                     "console.", 404)
             return render(request, "not_found.html", status=404)
         return http_error(exc)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        answer = bug_response(exc)  # logged either way; API clients keep the JSON
+        if is_page(request) and wants_html(request):
+            return server_error_page(request)
+        return answer
 
     @app.exception_handler(LicensorError)
     async def _licensor(request: Request, exc: LicensorError) -> Response:
