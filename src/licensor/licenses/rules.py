@@ -35,3 +35,12 @@ def check_key_time(moment: datetime, *, field: str, what: str, remedy: str) -> N
         raise LicensorError("INVALID_REQUEST", f"{what} would be {moment:%Y-%m-%d}, outside the "
                             f"dates a License Key can carry ({first:%Y-%m-%d} to "
                             f"{last:%Y-%m-%d}); {remedy}", {"field": field})
+
+
+def check_seat_free(seats: int | None, taken: int) -> None:
+    """The seat cap: a license with every seat taken refuses a new user (SEATS_EXHAUSTED);
+    None seats is unlimited. The same user again is the same seat (checked before this)."""
+    if seats is not None and taken >= seats:
+        raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({seats}) is taken. "
+                            "Unregister a user who no longer needs it, or upgrade to more users.",
+                            {"seats": seats, "registered": taken})

@@ -15,6 +15,7 @@ from licensor.catalog.rules import MAX_SEATS, Product
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
@@ -344,16 +345,18 @@ def final_successor(session: Session | Connection, license_id: str) -> str:
 
 # -- mail --------------------------------------------------------------------------------------
 
-def license_information_text(row: LicenseRow, product_name: str) -> str:
+def license_information_text(row: LicenseRow, product_name: str, unit: str = "user") -> str:
+    """The License Information block, its count named as the catalog's unit (Users:)."""
+    label = f"{unit.replace('_', ' ').capitalize()}s:"
     lines = [
         f"Product:       {product_name}",
         f"License Name:  {row.license_name}",
         "License Key:",
         row.license_key,
-        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+        f"{label:<15}{'unlimited' if row.seats is None else row.seats}",
     ]
     if row.maintenance_until is not None:
-        lines.append(f"Maintenance:   until {row.maintenance_until:%Y-%m-%d}")
+        lines.append(f"Maintenance:   until {human_date(row.maintenance_until)}")
     if row.major_version is not None:
         lines.append(f"Covers:        every {row.major_version}.x release")
     if row.academic:
@@ -383,7 +386,8 @@ def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) ->
     rows = LicenseRepository(session).active_by_email(email)
     if not rows:
         return 0
-    blocks = [license_information_text(r, get_product(session, r.product).name) for r in rows]
+    blocks = [license_information_text(r, (p := get_product(session, r.product)).name,
+                                       p.seat_unit or "user") for r in rows]
     mail.enqueue_mail(session, "lost_key", to=rows[0].email, now=now, count=len(rows),
                       license_information="\n\n".join(blocks))
     sent.add(email_key, now)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
 from licensor.discounts.models import CouponRow, RedemptionRow
@@ -116,5 +117,4 @@ def summary(session: Session, sub: SubscriptionRow, at: datetime) -> str | None:
         return None
     if own.ends_at is None:
         return f"{own.coupon.describe()}, on every invoice"
-    return f"{own.coupon.describe()}, on invoices until {own.ends_at:%B} {own.ends_at.day}, " \
-           f"{own.ends_at.year}"
+    return f"{own.coupon.describe()}, on invoices until {human_date(own.ends_at)}"
