@@ -10,9 +10,9 @@ rate limiter does not count it again, core/web/rate_limit.py).
 
 It answers only a well-formed request: JSON content type, a body that `LicenseInformation`
 accepts, no Idempotency-Key header. Anything else is handed, body and all, to the regular
-FastAPI route in licenses/endpoints.py, so every refusal is the one the API has always given; so is a
-validation that raises (the route tries again, and answers, or fails with the API's 500). The
-answer is signed here too (core/signed_answers.py: ~20 µs of Ed25519).
+FastAPI route in licenses/endpoints.py, so every refusal is the one the API has always given;
+so is a validation that raises (the route tries again, and answers, or fails with the API's
+500). The answer is signed here too (core/signed_answers.py: ~20 µs of Ed25519).
 """
 
 from __future__ import annotations
