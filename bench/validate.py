@@ -17,6 +17,7 @@ The servers run alternately, `--runs` times each; the figures are the medians.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -50,6 +51,12 @@ def describe(name: str, loads: list[Load]) -> str:
             + (f"  ERRORS {sum(l.errors for l in loads)}" if any(l.errors for l in loads) else ""))
 
 
+def per_request_us(before: dict[int, int], after: dict[int, int], load: Load) -> float:
+    """The server's CPU (user + system, all its processes) per request answered, in µs."""
+    ticks = sum(after.values()) - sum(before.get(pid, 0) for pid in after)
+    return ticks / os.sysconf("SC_CLK_TCK") * 1e6 / max(load.requests, 1)
+
+
 def limits_env(mode: str) -> dict[str, str]:
     if mode == "off":
         return {"LICENSOR_RATE_LIMITS": "off"}
@@ -80,13 +87,17 @@ def main() -> int:
         _, forwarded = write_bodies(bodies, home, args.addresses)
         ceiling: list[Load] = []
         served: dict[str, list[Load]] = {mode: [] for mode in modes}
+        cpu: dict[str, list[float]] = {mode: [] for mode in ["ceiling", *modes]}
         for run in range(args.runs):
             port = free_port()
-            with ceiling_server(bodies_file, port, home, url):
+            with ceiling_server(bodies_file, port, home, url) as proc:
                 check_answers(port, bodies)
                 wrk(port, plain, 2, args.connections)  # warm up
+                before = cpu_ticks(proc.pid)
                 ceiling.append(wrk(port, plain, args.seconds, args.connections))
-            line = f"run {run + 1}: ceiling {ceiling[-1].rps:.0f} req/s"
+                cpu["ceiling"].append(per_request_us(before, cpu_ticks(proc.pid), ceiling[-1]))
+            line = (f"run {run + 1}: ceiling {ceiling[-1].rps:.0f} req/s "
+                    f"({cpu['ceiling'][-1]:.0f} µs CPU/req)")
             for mode in modes:
                 script = plain if mode == "off" else forwarded
                 port = free_port()
@@ -96,10 +107,12 @@ def main() -> int:
                     wrk(port, script, 2, args.connections)
                     before = cpu_ticks(proc.pid)
                     served[mode].append(wrk(port, script, args.seconds, args.connections))
-                    split = cpu_split(before, cpu_ticks(proc.pid))
+                    after = cpu_ticks(proc.pid)
+                    split = cpu_split(before, after)
+                    cpu[mode].append(per_request_us(before, after, served[mode][-1]))
                 line += (f", limits {mode} {served[mode][-1].rps:.0f} req/s "
-                         f"(CPU ticks {split})")
-            print(line, flush=True)
+                         f"({cpu[mode][-1]:.0f} µs CPU/req; CPU ticks {split})")
+            print(f"{line}, load average {os.getloadavg()[0]:.1f}", flush=True)
 
     print(f"{args.licenses:,} licenses on SQLite, wrk -t1 -c{args.connections} "
           f"-d{args.seconds}s, random valid keys, {args.workers} worker(s), "
@@ -113,6 +126,11 @@ def main() -> int:
         p99 = (statistics.median(s.p99_ms for s in served[mode])
                / statistics.median(c.p99_ms for c in ceiling))
         ok = ratio >= TARGET and p99 <= P99_TARGET
+        print(f"limits {mode}: server CPU per request, medians: ceiling "
+              f"{statistics.median(cpu['ceiling']):.0f} µs, licensor "
+              f"{statistics.median(cpu[mode]):.0f} µs: ratio "
+              f"{statistics.median(cpu['ceiling']) / statistics.median(cpu[mode]):.2f} "
+              "(what the req/s ratio is on a machine with a core to spare for each)")
         met = met and ok
         print(f"limits {mode}: ratio licensor/ceiling {ratio:.2f} (target >= {TARGET}), p99 "
               f"{p99:.2f} x the ceiling's (target <= {P99_TARGET}) "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from licensor.discounts import endpoints as discounts_endpoints
 from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import pages as licenses_pages
 from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
+from licensor.licenses.hot_path import PATH as VALIDATE_PATH
 from licensor.licenses.hot_path import ValidateHotPath
 from licensor.maintenance import pages as maintenance_pages
 from licensor.maintenance import update_endpoints
@@ -176,13 +178,32 @@ def _reconcile_at_start(ctx: Context, stop: threading.Event) -> None:
             log.exception("reconciling payments at start-up failed")
 
 
-def _install_middleware(app: FastAPI, ctx: Context) -> None:
+class _App(FastAPI):
+    """Hands `POST /v1/licenses/validate` to its hot path before the middleware stack runs
+    (licenses/hot_path.py makes the body-limit and rate-limit checks itself)."""
+
+    validate_front: ValidateHotPath | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.validate_front is not None and scope["type"] == "http" \
+                and scope["path"] == VALIDATE_PATH:
+            scope["app"] = self
+            await self.validate_front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _install_middleware(app: _App, ctx: Context) -> None:
     app.add_middleware(RequestBoundary)
-    app.add_middleware(ValidateHotPath)  # validation skips the stack
     limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
-    if limiter is not None:  # outermost: counted before anything else runs, validation too
-        app.add_middleware(RateLimitMiddleware, limiter=limiter,
-                           trusted=trusted_networks(ctx.settings.trusted_proxies))
+    limits = None
+    if limiter is not None:  # outermost: counted before anything else runs
+        trusted = trusted_networks(ctx.settings.trusted_proxies)
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, trusted=trusted)
+        limits = RateLimitMiddleware(app, limiter, trusted)  # the hot path's, same counts
+    # Validation skips the stack; what it does not answer goes through all of it.
+    app.validate_front = ValidateHotPath(functools.partial(FastAPI.__call__, app),
+                                         max_bytes=ctx.settings.max_body_bytes, limits=limits)
     # Outermost of all: an oversized body is refused before anything reads or parses it.
     # The artifact upload streams its own body, up to its own limit.
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes,
@@ -221,6 +242,8 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
     app = FastAPIOffline(title="Licensor", version=__version__, lifespan=lifespan,
                          description=DESCRIPTION, static_url="/docs-assets",
                          dependencies=[Depends(refuse_nul)])
+    app.__class__ = _App  # FastAPIOffline makes a FastAPI: this one hands validation over first
+    assert isinstance(app, _App)
     app.state.ctx = ctx
     errors.install(app)
     _install_middleware(app, ctx)

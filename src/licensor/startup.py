@@ -9,17 +9,12 @@ a command such as `licensor keys list` would otherwise spend before doing anythi
 
 from __future__ import annotations
 
-import functools
-import re
-
 from sqlalchemy.exc import DBAPIError
 
 from licensor.core.context import Context
-from licensor.core.migrate import MIGRATIONS
+from licensor.core.quick_read import READY_CHECKS, migration_heads
 
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.*)$", re.MULTILINE)
-_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
+__all__ = ["migration_heads", "prepare", "ready", "seed"]
 
 
 def prepare(ctx: Context, *, registries: bool = True) -> None:
@@ -50,23 +45,6 @@ def seed(ctx: Context) -> None:
         ctx.keyring.ensure_active(session, now)
 
 
-@functools.cache
-def migration_heads() -> frozenset[str]:
-    """The heads of the migrations, read from their files (Alembic's ScriptDirectory loads
-    every script; tests/test_cli_imports.py checks both agree)."""
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text()
-        found = _REVISION.search(text)
-        if found is None:
-            continue
-        revisions.add(found.group(1))
-        down = _DOWN.search(text)
-        if down is not None:
-            parents.update(_QUOTED.findall(down.group(1)))
-    return frozenset(revisions - parents)
-
-
 def ready(ctx: Context) -> bool:
     """Whether `prepare` would change nothing: the database at the migrations' heads, with a
     catalog, a release history and an active signing key (seed fills each only when absent)."""
@@ -76,8 +54,6 @@ def ready(ctx: Context) -> bool:
                 "SELECT version_num FROM alembic_version")}
             if applied != migration_heads():
                 return False
-            return all(conn.exec_driver_sql(sql).first() is not None for sql in (
-                "SELECT 1 FROM products LIMIT 1", "SELECT 1 FROM releases LIMIT 1",
-                "SELECT 1 FROM signing_keys WHERE status = 'active' LIMIT 1"))
+            return all(conn.exec_driver_sql(sql).first() is not None for sql in READY_CHECKS)
     except DBAPIError:  # no tables yet: a new database
         return False

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from licensor.config import Settings
-from licensor.core import secret_commands
+from licensor.core import quick_read, secret_commands
 from licensor.core.commands import (
     JSON_OPTION,
     console,
@@ -21,8 +20,10 @@ from licensor.core.commands import (
     print_json,
     run_command,
 )
-from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+
+if TYPE_CHECKING:
+    from licensor.core.context import Context
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
@@ -68,6 +69,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations."""
+    from licensor.config import Settings
     from licensor.core.migrate import upgrade
     from licensor.core.secrets import ensure_home
 
@@ -82,9 +84,11 @@ def db_upgrade() -> None:
 @keys_app.command("list")
 def keys_list(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List signing keys (public halves)."""
-    rows = run_command(lambda ctx, s, now: [
-        {"kid": r.kid, "status": r.status, "created_at": str(r.created_at),
-         "public_key": r.public_key} for r in ctx.keyring.all(s)], registries=False)
+    rows = quick_read.read(quick_read.signing_keys)  # None: not sure, so the usual path
+    if rows is None:
+        rows = run_command(lambda ctx, s, now: [
+            {"kid": r.kid, "status": r.status, "created_at": str(r.created_at),
+             "public_key": r.public_key} for r in ctx.keyring.all(s)], registries=False)
     if as_json:
         print_json(rows)
         return
@@ -207,6 +211,7 @@ def audit_verify(as_json: Annotated[bool, JSON_OPTION] = False) -> None:
 def backup_command(path: Path, force: Annotated[bool, typer.Option(
         help="Replace PATH if it exists")] = False) -> None:
     """Back up the database and the signing keys into one owner-only file (docs/security.md)."""
+    from licensor.config import Settings
     from licensor.core import backup
 
     settings = Settings()
@@ -220,6 +225,7 @@ def backup_command(path: Path, force: Annotated[bool, typer.Option(
 
 def restore_command(path: Path) -> None:
     """Restore a backup into an empty data directory and an empty database."""
+    from licensor.config import Settings
     from licensor.core import backup
     from licensor.core.secrets import ensure_home
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from licensor.config import Settings
-from licensor.core.context import Context, build_context
 from licensor.core.errors import LicensorError
-from licensor.core.mail import deliver_all_due
+
+if TYPE_CHECKING:
+    from licensor.core.context import Context
 
 console = Console()
 err = Console(stderr=True)
@@ -33,6 +33,10 @@ def set_prepare(fn: Callable[[Context, bool], None]) -> None:
 def context(*, registries: bool = True) -> Context:
     """A prepared context: migrations applied, catalog loaded, a signing key present.
     `registries=False` for a command that only reads: it starts faster."""
+    # Imported here: a command that reads on the quick path (core/quick_read.py) needs neither.
+    from licensor.config import Settings
+    from licensor.core.context import build_context
+
     ctx = build_context(Settings())
     if _prepare is not None:
         _prepare(ctx, registries)
@@ -66,6 +70,8 @@ def run_command(fn: Callable[[Context, Any, Any], Any],
         with ctx.db.transaction() as session:
             result = fn(ctx, session, ctx.clock.now(session))
         # In the foreground: the process is about to exit, and nobody waits on a response.
+        from licensor.core.mail import deliver_all_due
+
         deliver_all_due(ctx)
         return result
     except LicensorError as exc:

@@ -51,8 +51,20 @@ def sign_with(kid: str, key: SigningKey, path: str, answer: dict[str, Any], nonc
     answer["nonce"] = nonce
     body = _encode(answer).encode()
     # The binding itself: SigningKey.sign wraps its result in objects each answer would pay for.
-    signed = crypto_sign(signed_message(path, body), bytes(key) + bytes(key.verify_key))
+    signed = crypto_sign(signed_message(path, body), _secret(key))
     return body, header_value(kid, signed[:crypto_sign_BYTES])
+
+
+_secret_of: tuple[SigningKey | None, bytes] = (None, b"")
+
+
+def _secret(key: SigningKey) -> bytes:
+    """libsodium's secret key (seed + public key) of the key that signed the last answer."""
+    global _secret_of
+    held = _secret_of
+    if held[0] is not key:
+        held = _secret_of = (key, bytes(key) + bytes(key.verify_key))
+    return held[1]
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

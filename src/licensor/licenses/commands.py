@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from licensor.core import quick_read
 from licensor.core.commands import JSON_OPTION, console, print_json, run_command
-from licensor.core.context import Context
+
+if TYPE_CHECKING:
+    from licensor.core.context import Context
 
 NAME = "licenses"
 app = typer.Typer(help="Perpetual licenses and their License Information.",
@@ -108,8 +111,21 @@ def verify(name: Annotated[str, typer.Option("--name", help="License Name")],
 
         return licenses.validate(ctx, session, name, key).to_json()
 
-    # Either way the license is only read.
-    result = run_command(work, registries=False)
+    result = _quick_offline(name, key) if offline else None
+    if result is None:  # either way the license is only read
+        result = run_command(work, registries=False)
     print_json(result)
     if not result["valid"]:
         raise typer.Exit(1)
+
+
+def _quick_offline(name: str, key: str) -> dict[str, Any] | None:
+    """`verify --offline` on the quick read path (core/quick_read.py); None: the usual path."""
+    keys = quick_read.read(quick_read.public_keys)
+    if keys is None:
+        return None
+    from licensor.verify import Verifier
+
+    verdict = Verifier(keys).verify(name, key)
+    return {"valid": verdict.valid, "code": verdict.code,
+            "claims": asdict(verdict.claims) if verdict.claims else None}

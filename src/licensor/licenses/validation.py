@@ -24,7 +24,7 @@ from licensor.core.context import Context
 from licensor.licenses import service as licenses
 
 PATH = "/v1/licenses/validate"
-_Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[Any]]
+_Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[tuple[int, Any]]]
 
 
 class ReadOnlyConnection:
@@ -60,25 +60,32 @@ class ReadOnlyConnection:
         processors = [column.type.dialect_impl(self._dialect).result_processor(self._dialect, None)
                       for column in statement.selected_columns]
         entry: _Compiled = (str(compiled), compiled.positiontup if compiled.positional else None,
-                            dict(compiled.params), processors)
+                            dict(compiled.params),
+                            [(i, convert) for i, convert in enumerate(processors) if convert])
         if len(self._compiled) < 32:  # the module's pre-built statements; others compile anew
             self._compiled[id(statement)] = (statement, entry)
         return entry
 
     def execute(self, statement: Select[Any], params: Mapping[str, Any] | None = None
                 ) -> _Rows:
-        sql, positions, defaults, processors = self._compile(statement)
-        values = {**defaults, **(params or {})}
+        sql, positions, defaults, converters = self._compile(statement)
+        values = {**defaults, **params} if params else defaults
         cursor = self.dbapi_connection.cursor()
         try:
-            cursor.execute(sql, tuple(values[p] for p in positions) if positions is not None
+            cursor.execute(sql, [values[p] for p in positions] if positions is not None
                            else values)
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        return _Rows([tuple(value if convert is None else convert(value)
-                            for value, convert in zip(row, processors, strict=True))
-                      for row in rows])
+        if not converters:
+            return _Rows(rows)
+        converted = _Rows()
+        for row in rows:  # only the columns whose type converts (e.g. times to aware UTC)
+            values_ = list(row)
+            for i, convert in converters:
+                values_[i] = convert(values_[i])
+            converted.append(tuple(values_))
+        return converted
 
     def scalar(self, statement: Select[Any], params: Mapping[str, Any] | None = None) -> Any:
         row = self.execute(statement, params).first()
@@ -116,22 +123,28 @@ def _drop(ctx: Context) -> None:
 def validate(ctx: Context, license_name: str, license_key: str,
              product: str | None = None) -> dict[str, Any]:
     """`licenses.validate` on the hot path's connection, as the API's JSON answer."""
+    return _validate(ctx, license_name, license_key, product)[0]
+
+
+def _validate(ctx: Context, license_name: str, license_key: str,
+              product: str | None) -> tuple[dict[str, Any], ReadOnlyConnection]:
     conn = _connection(ctx)
     try:
         return licenses.validate(ctx, conn, license_name, license_key,  # type: ignore[arg-type]
-                                 product).to_json()
+                                 product).to_json(), conn
     except conn.errors:
         # The database restarted or dropped us: reconnect once; a second failure is a 500.
         _drop(ctx)
-        return licenses.validate(ctx, _connection(ctx), license_name,  # type: ignore[arg-type]
-                                 license_key, product).to_json()
+        conn = _connection(ctx)
+        return licenses.validate(ctx, conn, license_name, license_key,  # type: ignore[arg-type]
+                                 product).to_json(), conn
 
 
 def validate_signed(ctx: Context, license_name: str, license_key: str, product: str | None,
                     nonce: str | None) -> tuple[bytes, str]:
     """The signed answer: (body bytes, Licensor-Signature value)."""
-    answer = validate(ctx, license_name, license_key, product)
-    kid, key = ctx.keyring.answer_signer(_connection(ctx))  # type: ignore[arg-type]
+    answer, conn = _validate(ctx, license_name, license_key, product)
+    kid, key = ctx.keyring.answer_signer(conn)  # type: ignore[arg-type]
     return signed_answers.sign_with(kid, key, PATH, answer, nonce, signed_answers.issued_at_now())
 
 

@@ -1,8 +1,9 @@
 """Rate limits on the public surface: an ASGI middleware outside every other one.
 
-It sits outside the validate hot path (hot_path.py) too, so validations are counted before
-their body is even read, at the cost of one dict look-up and one counter increment. Only the
-routes named in ROUTES are counted; every other request passes through untouched.
+Validations are counted by the validate hot path (hot_path.py), which stands in front of this
+stack, before their body is even read (`count`), and marked COUNTED so that a validation it
+hands on is not counted twice here. Only the routes named in ROUTES are counted; every other
+request passes through untouched.
 
 The client is the socket's peer address. X-Forwarded-For is believed only when that peer is
 one of LICENSOR_TRUSTED_PROXIES, and then only as far as the proxies go: the header is read
@@ -38,6 +39,8 @@ ROUTES: dict[str, str] = {
 }
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Set in the scope of a request already counted (by the validate hot path).
+COUNTED = "licensor.rate_limit_counted"
 
 
 def limiter_for(settings: Settings) -> RateLimiter | None:
@@ -78,14 +81,18 @@ class RateLimitMiddleware:
         self._trusted_peer: dict[str, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and COUNTED not in scope:
             name = limit_name(scope["method"], scope["path"].rstrip("/") or "/")
             if name is not None:
-                refusal = self.limiter.hit(name, self.client_address(scope))
+                refusal = self.count(name, scope)
                 if refusal is not None:
-                    await _refuse(refusal, send)
+                    await refuse(refusal, send)
                     return
         await self.app(scope, receive, send)
+
+    def count(self, name: str, scope: Scope) -> Refusal | None:
+        """Count this request against the limit `name`; the refusal when it is over."""
+        return self.limiter.hit(name, self.client_address(scope))
 
     def _is_trusted(self, address: str) -> bool:
         known = self._trusted_peer.get(address)
@@ -105,16 +112,19 @@ class RateLimitMiddleware:
         peer = str(client[0]) if client else "unknown"
         if not self.trusted or not self._is_trusted(peer):
             return peer
-        forwarded = b",".join(value for name, value in scope["headers"]
-                              if name == b"x-forwarded-for").decode("latin-1")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        values = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
+        if len(values) == 1 and b"," not in values[0]:  # one proxy named one client: the usual
+            hop = values[0].decode("latin-1").strip()
+            if hop and not self._is_trusted(hop):
+                return hop[:64]
+        hops = [h.strip() for h in b",".join(values).decode("latin-1").split(",") if h.strip()]
         for hop in reversed(hops):
             if not self._is_trusted(hop):
                 return hop[:64]
         return hops[0][:64] if hops else peer
 
 
-async def _refuse(refusal: Refusal, send: Send) -> None:
+async def refuse(refusal: Refusal, send: Send) -> None:
     body = json.dumps({"error": {"code": "RATE_LIMITED", "message": refusal.message,
                                  "details": refusal.details}}).encode()
     await send({"type": "http.response.start", "status": 429, "headers": [
