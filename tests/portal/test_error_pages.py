@@ -18,6 +18,7 @@ from licensor.catalog import pages as catalog_pages
 from licensor.core.context import Context
 from tests.core.server import free_port
 from tests.portal import test_browser
+from tests.portal.test_look_browser import axe_source, serious_violations
 
 pytestmark = test_browser.pytestmark
 browser = test_browser.browser
@@ -90,5 +91,21 @@ def test_a_refusal_for_who_is_asking_is_a_403_page(browser: Any, failing: str) -
         text = page.locator("main").inner_text()
         assert "You may not do this" in text and "CSRF_TOKEN_INVALID" in text
         assert page.get_by_role("link", name="Sign in").count() >= 1
+    finally:
+        context.close()
+
+
+def test_the_500_page_names_the_brand_fits_a_phone_and_passes_axe(
+        browser: Any, failing: str, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ctx.settings, "brand_name", "Rocket Tools")
+    context = browser.new_context(base_url=failing, viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        assert page.goto("/pricing").status == 500
+        assert "Rocket Tools" in page.locator("header").inner_text()
+        assert ctx.settings.vendor_name not in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert serious_violations(page, axe_source()) == []
     finally:
         context.close()

@@ -54,6 +54,7 @@ def test_admin_creates_a_coupon_through_the_form_and_disables_it(page: Any, api:
     assert coupon["minimum_amount"] == {"amount": 30000, "currency": "USD"}
 
     row.get_by_role("button", name="Disable").click()
+    page.locator("#confirm").get_by_role("button", name="Disable").click()  # asked first
     assert f"Coupon {code} disabled" in page.get_by_role("status").inner_text()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=code))
     assert "No (disabled)" in row.inner_text()

@@ -122,13 +122,13 @@ def test_a_code_in_use_in_any_case_is_refused_next_to_the_code(client: TestClien
 def test_disable_then_enable(client: TestClient) -> None:
     log_in(client)
     create(client)
-    r = console_post(client, f"{PAGE}/Spring20/disable", {}, PAGE)
+    r = console_post(client, f"{PAGE}/Spring20/disable", {"confirmed": "yes"}, PAGE)
     assert r.status_code == 303
     assert client.get("/v1/coupons/spring20", headers=ADMIN).json()["active"] is False
     html = client.get(r.headers["location"]).text
     assert "Coupon Spring20 disabled" in html and ">Enable</button>" in html
     assert "No (disabled)" in html
-    r = console_post(client, f"{PAGE}/spring20/enable", {}, PAGE)
+    r = console_post(client, f"{PAGE}/spring20/enable", {"confirmed": "yes"}, PAGE)
     assert r.status_code == 303
     assert client.get("/v1/coupons/SPRING20", headers=ADMIN).json()["active"] is True
     missing = console_post(client, f"{PAGE}/NOSUCH/disable", {}, PAGE)

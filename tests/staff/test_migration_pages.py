@@ -36,12 +36,14 @@ def test_open_requests_oldest_first_and_complete_with_a_sen(client: TestClient,
     assert ">Reject</button>" in page
     bad = console_post(client, path + "/complete", {"sen": "SEN L1 with spaces"}, path)
     assert bad.status_code == 422 and field_error(bad.text, "sen")
-    done = console_post(client, path + "/complete", {"sen": "SEN-L7654321"}, path)
+    done = console_post(client, path + "/complete", {"sen": "SEN-L7654321", "confirmed": "yes"},
+                        path)
     assert done.status_code == 303
     api = client.get(f"/v1/migrations/{first['id']}", headers=ADMIN).json()
     assert api["status"] == "completed" and api["sen"] == "SEN-L7654321"
     taken = console_post(client, f"/admin/migrations/{second['id']}/complete",
-                         {"sen": "SEN-L7654321"}, f"/admin/migrations/{second['id']}")
+                         {"sen": "SEN-L7654321", "confirmed": "yes"},
+                         f"/admin/migrations/{second['id']}")
     assert taken.status_code == 409 and "already belongs" in (field_error(taken.text, "sen")
                                                               or "")
     assert first["id"] not in client.get("/admin/migrations").text
@@ -55,7 +57,8 @@ def test_reject_needs_a_reason(client: TestClient, ctx: Context) -> None:
     path = f"/admin/migrations/{mig['id']}"
     empty = console_post(client, path + "/reject", {"reason": ""}, path)
     assert empty.status_code == 422 and field_error(empty.text, "reason")
-    done = console_post(client, path + "/reject", {"reason": "Cloud hosting"}, path)
+    done = console_post(client, path + "/reject", {"reason": "Cloud hosting", "confirmed": "yes"},
+                        path)
     assert done.status_code == 303
     api = client.get(f"/v1/migrations/{mig['id']}", headers=ADMIN).json()
     assert api["status"] == "rejected" and api["reason"] == "Cloud hosting"

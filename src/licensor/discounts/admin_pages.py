@@ -12,6 +12,7 @@ from licensor.catalog import service as catalog
 from licensor.core.errors import LicensorError
 from licensor.core.money import MINOR_UNIT_DIGITS
 from licensor.core.web import console
+from licensor.core.web.confirm import confirm_page, confirmed
 from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.paging import fetch_size, keyset_page
@@ -100,7 +101,14 @@ def create(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
 
 
 def _set_active(request: Request, ctx: Ctx, session: Session, member: console.StaffMember,
-                code: str, active: bool) -> Response:
+                form: FormData, code: str, active: bool) -> Response:
+    if not confirmed(form):
+        word = "Enable" if active else "Disable"
+        does = ("Buyers can use it again at checkout and on billing pages, within its terms."
+                if active else "Buyers can no longer use it; discounts already given stay.")
+        row = discounts.get_coupon(session, code)  # an unknown code: 404 before asking
+        return confirm_page(request, form, title=f"{word} the coupon {row.code}",
+                            what=[does], button=word, back="/admin/coupons", danger=not active)
     row = discounts.set_active(session, code, active, now=now_for(ctx, session),
                                actor=member.actor)
     return redirect(request, f"/admin/coupons?done={'enabled' if active else 'disabled'}"
@@ -110,10 +118,10 @@ def _set_active(request: Request, ctx: Ctx, session: Session, member: console.St
 @router.post("/admin/coupons/{code}/disable")
 def disable(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin, form: Form,
             code: str) -> Response:
-    return _set_active(request, ctx, session, member, code, False)
+    return _set_active(request, ctx, session, member, form, code, False)
 
 
 @router.post("/admin/coupons/{code}/enable")
 def enable(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin, form: Form,
            code: str) -> Response:
-    return _set_active(request, ctx, session, member, code, True)
+    return _set_active(request, ctx, session, member, form, code, True)

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
 from licensor.core.web import console
+from licensor.core.web.confirm import confirm_page, confirmed
 from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
+from licensor.licenses.rules import check_sen
 from licensor.marketplace import rules
 from licensor.marketplace import service as marketplace
 
@@ -46,7 +48,16 @@ def migration_page(request: Request, session: ReadSession, _staff: Staff,
 @router.post("/admin/migrations/{migration_id}/complete")
 def complete(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin, form: Form,
              migration_id: str) -> Response:
+    """**Complete**, after a confirmation step naming the SEN (checked before asking)."""
     try:
+        if not confirmed(form):
+            sen = check_sen(form.get("sen", ""))
+            row = marketplace.get_migration(session, migration_id)
+            return confirm_page(
+                request, form, title=f"Complete the migration of {row.organisation}",
+                what=[(f"The license moves to the marketplace as {sen}; Licensor no longer "
+                      "sells or renews it."), "The customer is mailed."],
+                button="Complete", back=f"/admin/migrations/{migration_id}", danger=False)
         marketplace.complete(ctx, session, migration_id, form.get("sen", ""),
                              now=now_for(ctx, session), actor=member.actor)
     except LicensorError as exc:
@@ -61,6 +72,15 @@ def complete(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdm
 @router.post("/admin/migrations/{migration_id}/reject")
 def reject(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin, form: Form,
            migration_id: str) -> Response:
+    """**Reject**, after a confirmation step quoting the reason the customer will read (a
+    blank reason is refused at once)."""
+    reason = " ".join(form.get("reason", "")[:2000].split())
+    if reason and not confirmed(form):
+        row = marketplace.get_migration(session, migration_id)
+        return confirm_page(request, form, title=f"Reject the migration of {row.organisation}",
+                            what=[("The request is closed and the customer is mailed this "
+                                  f"reason: “{reason[:300]}”")],
+                            button="Reject", back=f"/admin/migrations/{migration_id}")
     try:
         marketplace.reject(ctx, session, migration_id, form.get("reason", "")[:2000],
                            now=now_for(ctx, session), actor=member.actor)

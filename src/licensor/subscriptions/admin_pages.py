@@ -17,6 +17,8 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
 from licensor.subscriptions import console as subscriptions
 from licensor.subscriptions import service as subs
+from licensor.subscriptions.enums import SubscriptionStatus
+from licensor.subscriptions.models import SubscriptionRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,9 +51,7 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
     if not confirmed(form):
         who = found.site.name if found.site else found.sub.google_id
         return confirm_page(request, form, title=f"Cancel the subscription of {who}",
-                            what=[("No further renewal is charged; access continues until "
-                                  f"{human_date(found.sub.current_period_end)}, the end of "
-                                  "the paid period. The owner is mailed.")],
+                            what=[_what_cancel_does(found.sub), "The owner is mailed."],
                             button="Cancel subscription",
                             back=f"/admin/subscriptions/{subscription_id}")
     try:
@@ -61,3 +61,11 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
         return _page(request, session, subscription_id, status=exc.status,
                      errors={"cancel": exc.message, "_code": exc.code})
     return redirect(request, f"/admin/subscriptions/{subscription_id}?done=canceled")
+
+
+def _what_cancel_does(sub: SubscriptionRow) -> str:
+    if sub.status == SubscriptionStatus.PAST_DUE:
+        return ("Its unpaid renewal is no longer tried and nothing more is charged; access "
+                "ends at the next lifecycle run.")
+    return ("No further renewal is charged; access continues until "
+            f"{human_date(sub.current_period_end)}, the end of the paid period.")

@@ -16,6 +16,7 @@ from licensor.catalog.price_lists import in_currency, in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
 from licensor.core import audit, events, payments
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date, human_time
 from licensor.discounts.rules import Coupon
 from licensor.subscriptions import coupons, dunning, taxes
 from licensor.subscriptions.access import (
@@ -218,7 +219,7 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
         actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
-        body=f"Thank you: {label} runs from {first.start:%Y-%m-%d} to {first.end:%Y-%m-%d}. "
+        body=f"Thank you: {label} runs from {human_date(first.start)} to {human_date(first.end)}. "
              f"Charged to your card: {paid.amount_due.display()}."), now)
     coupons.keep(session, sub, applied, email=account.email, discount=bill.discount, now=now)
     return sub
@@ -367,26 +368,31 @@ def cancel(session: Session, account: AccountRow, subscription_id: str,
 def cancel_by_staff(session: Session, subscription_id: str, actor: str,
                     now: datetime) -> SubscriptionRow:
     """The console's Cancel subscription: as the owner's own cancel (access to the period's
-    end, no further charge, the owner mailed), the staff member named in the audit log."""
+    end, no further charge, the owner mailed), the staff member named in the audit log. A
+    past-due one is canceled too: its unpaid renewal is no longer retried, so it ends at the
+    lifecycle's next run."""
     sub = SubscriptionRepository(session).get(subscription_id, for_update=True)
     if sub is None:
         raise LicensorError("SUBSCRIPTION_NOT_FOUND", f"No subscription {subscription_id[:60]}.",
                             {"subscription_id": subscription_id[:60]})
-    return _cancel(session, sub, actor, now)
+    return _cancel(session, sub, actor, now, unpaid=sub.status == SubscriptionStatus.PAST_DUE)
 
 
-def _cancel(session: Session, sub: SubscriptionRow, actor: str,
-            now: datetime) -> SubscriptionRow:
-    require_active(sub)
+def _cancel(session: Session, sub: SubscriptionRow, actor: str, now: datetime, *,
+            unpaid: bool = False) -> SubscriptionRow:
+    if not unpaid:
+        require_active(sub)
     before = snapshot(sub)
     sub.status, sub.cancel_at_period_end = SubscriptionStatus.CANCELED, True
+    dunning.stopped(sub)
     session.flush()
     audit.record(session, actor=actor, action="subscription.canceled",
                  entity_type="subscription", entity_id=sub.id, before=before,
                  after=snapshot(sub), now=now)
     # subscription.canceled(subscription: SubscriptionRow)
     events.emit(None, session, now, "subscription.canceled", subscription=sub)
+    until = ("the unpaid renewal is no longer tried, so access ends now" if unpaid else
+             f"access continues until {human_time(sub.current_period_end)}")
     mail_owner(session, sub, "Your subscription is canceled",
-                "No further charges will be made; access continues until "
-                f"{sub.current_period_end:%Y-%m-%d %H:%M} UTC.", now)
+               f"No further charges will be made; {until}.", now)
     return sub

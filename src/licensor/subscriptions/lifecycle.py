@@ -172,7 +172,7 @@ def _refused(ctx: Any, session: Session, sub_id: str, due: datetime, at: datetim
                    f"Your bank asks you to confirm the renewal payment of "
                    f"{amount.display()} for {label}. Confirm it here: "
                    f"{exc.details.get('url') or '(ask us for the link)'}\n"
-                   f"Your subscription continues until {due + ACTION_GRACE:%Y-%m-%d}; "
+                   f"Your subscription continues until {human_date(due + ACTION_GRACE)}; "
                    "without the confirmation it ends then.", due)
         return True  # `advance` keeps it active for the grace period (`awaiting_confirmation`)
     if not dunning.is_decline(exc) and exc.code != "PAYMENT_ACTION_REQUIRED":
@@ -218,7 +218,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
         actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
         subject=f"Your {product.name} subscription renewed",
-        body=f"{label} renewed until {nxt.end:%Y-%m-%d}. Paid from credit "
+        body=f"{label} renewed until {human_date(nxt.end)}. Paid from credit "
              f"{paid.credit_applied.display()}, charged to your card "
              f"{paid.amount_due.display()}."), at)
 

@@ -13,6 +13,7 @@ from licensor.accounts.models import AccountRow
 from licensor.catalog import service as catalog
 from licensor.core import audit, events
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.subscriptions.access import (
     mail_owner,
     not_while_suspended,
@@ -192,7 +193,7 @@ def remove_site(session: Session, site: SiteRow, sub: SubscriptionRow, at: datet
     # subscription.deleted(subscription: SubscriptionRow)
     events.emit(None, session, at, "subscription.deleted", subscription=sub)
     mail_owner(session, sub, f"Your site {site.name} was deleted",
-                f"The site {site.name} and its projects were deleted on {at:%Y-%m-%d}.", at)
+                f"The site {site.name} and its projects were deleted on {human_date(at)}.", at)
 
 
 def export_site(session: Session, account: AccountRow, site_id: str) -> dict[str, Any]:

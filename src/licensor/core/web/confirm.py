@@ -14,6 +14,10 @@ from fastapi.responses import Response
 from licensor.core.web import console
 
 CONFIRMED = "confirmed"
+# What the confirmation's button says while the server works (it cannot be pressed twice).
+BUSY = {"Refund": "Refunding…", "Cancel order": "Canceling…", "Mark paid": "Marking paid…",
+        "Revoke": "Revoking…", "Cancel subscription": "Canceling…", "Complete": "Completing…",
+        "Reject": "Rejecting…", "Enable": "Enabling…", "Disable": "Disabling…"}
 
 
 def confirmed(form: dict[str, str]) -> bool:
@@ -26,5 +30,6 @@ def confirm_page(request: Request, form: dict[str, str], *, title: str, what: Se
     sentence; `button` acts (the action's own name); `back` leaves without acting."""
     carried = {k: v for k, v in form.items() if k not in ("csrf_token", CONFIRMED)}
     return console.render(request, "admin/confirm.html", title=title, what=what,
-                          button=button, back=back, carried=carried, danger=danger,
+                          button=button, busy=BUSY.get(button, "Working…"), back=back,
+                          carried=carried, danger=danger,
                           action=request.url.path)

@@ -191,7 +191,7 @@ def server_error_page(request: Request) -> Response:
     """The 500 page for browsers. Drawn without the database (it may be what failed): no
     account in the header, no CSRF token; plain text if even the template fails."""
     ctx: Context | None = getattr(request.app.state, "ctx", None)
-    vendor = ctx.settings.vendor_name if ctx is not None else "Licensor"
+    vendor = ctx.settings.brand if ctx is not None else "Licensor"
     try:
         html = templates.get_template("server_error.html").render(
             request=request, csrf_token="", vendor_name=vendor,
