@@ -131,8 +131,25 @@ def console_pages(page: Page, api: Api) -> None:
         "email": "it@globex.test"})
     page.goto(f"/admin/licenses/{lic['id']}")
     shoot(page, "console-license")
+    page.get_by_label("Reason").fill("chargeback")
+    page.get_by_role("button", name="Revoke").click()  # asks first: the confirmation page
+    shoot(page, "console-confirm")
     page.goto("/admin/orders")
     shoot(page, "console-orders")
+
+
+def declined(page: Page, _api: Api) -> None:
+    """A declined card at 375 px: the refusal at the top of the page, where the reader is."""
+    page.goto("/buy/desktop")
+    page.get_by_label("Total users").fill("2")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Your name").fill("Ana Diaz")
+    page.get_by_label("Email").fill("ana@acme.test")
+    page.get_by_label("Card token").fill("tok_declined")
+    page.get_by_role("button", name="Pay now").click()
+    page.wait_for_selector("#error-summary")
+    page.screenshot(path=str(HERE / "checkout-declined-375px.png"))  # the first screen only
+    print("wrote", HERE / "checkout-declined-375px.png")
 
 
 def main() -> None:
@@ -147,7 +164,7 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                             args=["--no-sandbox", "--disable-gpu"])
                 sizes: list[tuple[int, str, list[Callable[[Page, Api], None]]]] = [
-                    (WIDE, "", [customer_pages, console_pages]), (PHONE, "-375px", [])]
+                    (WIDE, "", [customer_pages, console_pages]), (PHONE, "-375px", [declined])]
                 for width, suffix, more in sizes:
                     context = browser.new_context(base_url=base,
                                                   viewport={"width": width, "height": 900})

@@ -10,6 +10,7 @@ browser and API client are test_browser's."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import uuid
@@ -346,5 +347,31 @@ def test_the_error_summary_is_focused_with_a_ring_of_3_to_1(sessions: dict[str, 
         ring = page.evaluate(FOCUSED)
         assert ring["style"] != "none" and ring["width"] >= 2, ring
         assert contrast(ring["outline"], ring["background"]) >= 3, ring
+    finally:
+        page.close()
+
+
+API_WORDS = re.compile(r"/v1/|\b(?:GET|POST|PUT|PATCH|DELETE) /")
+
+
+@pytest.mark.parametrize("name", [n for n, (who, _) in PAGES.items() if who != "staff"
+                                  and not n.startswith("admin")])
+def test_no_customer_page_names_an_api_call(sessions: dict[str, Any], records: dict[str, str],
+                                            name: str) -> None:
+    page = open_page(sessions, records, name, 1280)
+    try:
+        found = API_WORDS.search(page.locator("body").inner_text())
+        assert found is None, f"{PAGES[name][1]} says {found and found.group(0)!r}"
+    finally:
+        page.close()
+
+
+def test_an_unknown_page_is_an_html_page_with_a_way_home(sessions: dict[str, Any]) -> None:
+    page = sessions["public"].new_page()
+    try:
+        answer = page.goto("/no-such-page")
+        assert answer.status == 404 and answer.headers["content-type"].startswith("text/html")
+        assert page.locator("main").get_by_role("link").filter(
+            has_text="home").count() >= 1 or page.locator('main a[href="/"]').count() >= 1
     finally:
         page.close()
