@@ -21,6 +21,7 @@ from licensor.accounts.models import AccountRow
 from licensor.accounts.repository import AccountSessionRepository, LoginFailureRepository
 from licensor.core import audit, mail
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_time
 from licensor.core.jobs import job
 
 MAX_FAILURES = 10
@@ -50,7 +51,7 @@ def locked_error(until: datetime, now: datetime) -> LicensorError:
     wait = max(1, math.ceil((until - now).total_seconds()))
     return LicensorError(
         "RATE_LIMITED", f"Too many wrong passwords for this account: sign-in is locked until "
-        f"{until:%Y-%m-%d %H:%M:%S} UTC. Try again in {math.ceil(wait / 60)} minute(s); the "
+        f"{human_time(until)}. Try again in {math.ceil(wait / 60)} minute(s); the "
         "account's owner has been told by mail.",
         {"retry_after": wait, "locked_until": until.isoformat()}, status=429,
         headers={"Retry-After": str(wait)})
@@ -103,7 +104,7 @@ def record_failure(session: Session, email_key: str, who: AccountRow | Holder | 
                       paragraphs=[(f"Someone entered a wrong password for {holder.email} "
                                   f"{MAX_FAILURES} times within "
                                   f"{int(WINDOW.total_seconds() // 60)} minutes, so sign-in is "
-                                  f"locked until {until:%Y-%m-%d %H:%M} UTC."),
+                                  f"locked until {human_time(until)}."),
                                   ("If it was you, wait until then and try again. If it was not, "
                                   "nobody got in: the lock stopped the guessing. Choose a long "
                                   "password that you use nowhere else.")])
