@@ -93,7 +93,7 @@ def create_account(session: Session, *, email: str, name: str, password: str,
 def log_in(session: Session, *, email: str, password: str, now: datetime,
            session_now: datetime | None = None) -> str:
     """A new token for the account; 401 INVALID_CREDENTIALS for any wrong email or password,
-    429 RATE_LIMITED while the email is locked (services/lockout.py). The caller commits even on
+    429 RATE_LIMITED while the email is locked (accounts/lockout.py). The caller commits even on
     a refusal, so the failure counts. `now` is the service clock (the lockout's); `session_now`
     real time, when the new session's life starts."""
     email_key = email.strip().casefold()

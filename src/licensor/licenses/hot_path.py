@@ -5,7 +5,7 @@ the middleware stack, routing and dependency injection that it does not need. It
 middleware placed outside every other one (inside Starlette's error middleware, so a failure
 still gets the API's 500 answer). It answers only a well-formed request: JSON content type, a
 body that `LicenseInformation` accepts, no Idempotency-Key header. Anything else is handed, body
-and all, to the regular FastAPI route in api/licenses.py, so every refusal is the one the API
+and all, to the regular FastAPI route in licenses/endpoints.py, so every refusal is the one the API
 has always given. The answer is signed here too (core/signed_answers.py: ~20 µs of Ed25519).
 """
 
