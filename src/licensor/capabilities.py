@@ -8,12 +8,14 @@ from licensor.accounts import lockout
 from licensor.accounts import service as accounts
 from licensor.bulk import service as bulk
 from licensor.catalog import service as catalog
+from licensor.discounts import credits as license_credits
 from licensor.licenses import registrations, validation
 from licensor.licenses import service as licenses
 from licensor.maintenance import renewals
 from licensor.maintenance import service as maintenance
 from licensor.marketplace import service as marketplace
-from licensor.orders import pricing_policies, quotes
+from licensor.orders import paid, pricing_policies, quotes
+from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
 from licensor.staff import service as staff
 from licensor.subscriptions import companion as site_companion
@@ -30,3 +32,7 @@ SERVICES = (catalog, licenses, registrations, validation, accounts, lockout, ord
 # Orders does not build on subscriptions: the companion price learns a customer's standing on a
 # site through this.
 pricing_policies.use_site_standing(site_companion.standing)
+
+# Orders builds on discounts (coupons): a license's credit learns what its orders paid, and
+# what it is worth today, through this.
+license_credits.use_orders(paid.paid_for_lineage, order_rules.current_value)

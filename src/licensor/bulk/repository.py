@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from licensor.bulk.models import ImportJobRow, ImportJobRowRow
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 
 
 class ImportJobRepository:

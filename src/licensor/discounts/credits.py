@@ -7,6 +7,10 @@ The product's catalog policy (`Product.credits`) says how much and toward what:
 once: the first license of its lineage is recorded in `license_credits`, whose unique
 `lineage_root` also settles two requests at once (the second gets 409 CREDIT_ALREADY_USED).
 The license itself stays valid.
+
+What a license's orders paid, and its value at today's prices, are orders' to say; orders
+builds on discounts (coupons on its quotes), so it registers both here (`use_orders`, called
+in capabilities.py) instead of discounts importing orders.
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from licensor.catalog import service as catalog
 from licensor.catalog.policies import CreditPolicy
-from licensor.catalog.rules import Product, seats_text
+from licensor.catalog.rules import Pricing, Product, seats_text
 from licensor.core import audit
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
@@ -32,13 +36,30 @@ from licensor.discounts import service as discounts
 from licensor.discounts.models import CouponRow, LicenseCreditRow
 from licensor.discounts.service import CouponTerms
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
-from licensor.orders.paid import lineage_root, paid_for_lineage
-from licensor.orders.rules import current_value
+from licensor.licenses.queries import lineage_root
+from licensor.licenses.service import LicenseRow
 
 CODE_PREFIX = "DESKTOP-"
 CODE_ALPHABET = string.ascii_uppercase
 CODE_TRIES = 5  # a drawn code already taken is drawn again (26^8 codes: practically never)
+
+PaidFor = Callable[[Session, str], Money | None]  # what the orders of a license's lineage paid
+ValueToday = Callable[[Pricing, int | None], Money]  # a license's list price today
+_paid_for: list[PaidFor] = []
+_value_today: list[ValueToday] = []
+
+
+def use_orders(paid_for_lineage: PaidFor, current_value: ValueToday) -> None:
+    _paid_for[:] = [paid_for_lineage]
+    _value_today[:] = [current_value]
+
+
+def _paid_for_lineage(session: Session, license_id: str) -> Money | None:
+    return _paid_for[0](session, license_id)
+
+
+def _current_value(pricing: Pricing, seats: int | None) -> Money:
+    return _value_today[0](pricing, seats)
 
 
 def license_to_credit(ctx: Context, session: Session, license_name: str,
@@ -66,7 +87,7 @@ def credit_used(row: LicenseRow, used: LicenseCreditRow | None = None) -> Licens
 def ensure_unused(session: Session, row: LicenseRow) -> str:
     """The lineage root of the license, if no license of its lineage gave credit yet."""
     root = lineage_root(session, row.id)
-    used = session.scalar(select(LicenseCreditRow).where(LicenseCreditRow.lineage_root == root))
+    used = discounts.credit_of_lineage(session, root)
     if used is not None:
         raise credit_used(row, used)
     return root
@@ -87,7 +108,7 @@ def site_credit(session: Session, row: LicenseRow, product: Product,
     """What a site of `site_product` is credited for the license: the policy's site ratio of
     what was paid for it (409 NOTHING_TO_CREDIT for a license nobody paid for)."""
     policy = site_policy(row, product, site_product)
-    paid = paid_for_lineage(session, row.id)
+    paid = _paid_for_lineage(session, row.id)
     if paid is None or paid.amount <= 0:
         raise nothing_to_credit("Nothing was paid for this license (it was issued free, or "
                                 "its orders were refunded), so it gives no credit.", row)
@@ -130,7 +151,7 @@ def plugin_credit(row: LicenseRow, product: Product) -> tuple[CreditPolicy, Mone
     if product.pricing is None:
         raise nothing_to_credit(f"{product.name} has no price today to value the license "
                                 "at.", row)
-    amount = policy.plugin_credit(current_value(product.pricing, row.seats))
+    amount = policy.plugin_credit(_current_value(product.pricing, row.seats))
     if amount.amount <= 0:
         raise nothing_to_credit("This license is worth nothing at today's prices, so it "
                                 "gives no coupon.", row)

@@ -58,6 +58,11 @@ class LicenseRepository:
             query = query.where(LicenseRow.id > after_id)
         return self.session.scalars(query.limit(limit)).all()
 
+    def supersedes(self, license_id: str) -> str | None:
+        """The license this one superseded (an upgrade), without loading the row."""
+        return self.session.scalar(select(LicenseRow.supersedes)
+                                   .where(LicenseRow.id == license_id))
+
     def active_by_email(self, email: str) -> Sequence[LicenseRow]:
         return self.session.scalars(
             select(LicenseRow).where(func.lower(LicenseRow.email) == email.lower(),

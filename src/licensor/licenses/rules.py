@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
 from licensor.verify import EARLIEST_KEY_TIME, LATEST_KEY_TIME
 
@@ -35,3 +36,9 @@ def check_key_time(moment: datetime, *, field: str, what: str, remedy: str) -> N
         raise LicensorError("INVALID_REQUEST", f"{what} would be {moment:%Y-%m-%d}, outside the "
                             f"dates a License Key can carry ({first:%Y-%m-%d} to "
                             f"{last:%Y-%m-%d}); {remedy}", {"field": field})
+
+
+def first_end(start: datetime, months: int) -> datetime:
+    """The maintenance end of a new license, or of an upgrade: `months` from that moment,
+    replacing any earlier period (maintenance.rules renews and shortens it)."""
+    return add_months(start, months)

@@ -19,8 +19,7 @@ from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
-from licensor.licenses.rules import check_key_time, check_sen
-from licensor.maintenance.rules import first_end
+from licensor.licenses.rules import check_key_time, check_sen, first_end
 from licensor.verify import (
     UNKNOWN_KEY,
     VALID,
@@ -370,7 +369,7 @@ LOST_KEY_MAILS_PER_HOUR = 3
 def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) -> int:
     """Mail every active License Information bought with `email` to that address only, unless
     it had LOST_KEY_MAILS_PER_HOUR of them in the past hour. Runs after the answer was sent
-    (api/licenses.py), so how long it takes tells the asker nothing."""
+    (licenses/endpoints.py), so how long it takes tells the asker nothing."""
     from licensor.catalog.service import get_product
 
     email = email.strip()

@@ -21,12 +21,12 @@ from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
-from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
 from licensor.orders.quotes import not_latest
+from licensor.orders.service import OrderRow, QuoteRow
 
 
 class RenewalBody(BaseModel):

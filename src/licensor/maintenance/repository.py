@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 
 

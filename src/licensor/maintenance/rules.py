@@ -2,7 +2,7 @@
 
 Pure rules: callers pass the dates, the releases and the license's terms in.
 
-Dates. Every period is a whole number of `months` from an *anchor* (the purchase or the
+Dates. The first period of a license is licenses.rules.first_end. Every period is a whole number of `months` from an *anchor* (the purchase or the
 upgrade), using calendar.add_months, which clamps to the last day of a shorter month:
 bought 2024-02-29 → maintenance until 2025-02-28. A renewal adds exactly one block to the
 previous end, whenever it is bought; the end it gives keeps the anchor's day, so a license
@@ -29,11 +29,6 @@ UNKNOWN_VERSION = "UNKNOWN_VERSION"
 STABLE = "stable"
 BETA = "beta"
 CHANNELS = (STABLE, BETA)
-
-
-def first_end(start: datetime, months: int) -> datetime:
-    """A new license, or an upgrade: `months` from that moment, replacing any earlier period."""
-    return add_months(start, months)
 
 
 def _blocks_from_anchor(anchor: datetime, end: datetime, months: int) -> int | None:

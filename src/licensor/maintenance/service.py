@@ -2,7 +2,7 @@
 and reminders before it ends.
 
 "Update" = installing a newer version (governed by maintenance); "upgrade" = buying more
-users (services/orders). The date rules live in domain/maintenance.py.
+users (orders/). The date rules live in maintenance/rules.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from licensor.core.jobs import job
 from licensor.core.money import Money
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 from licensor.maintenance.repository import ReleaseRepository, ReminderRepository

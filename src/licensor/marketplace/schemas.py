@@ -8,8 +8,8 @@ from pydantic import Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.views import iso
-from licensor.licenses.models import LicenseRow
 from licensor.licenses.schemas import License, license_view
+from licensor.licenses.service import LicenseRow
 from licensor.marketplace.models import MigrationRequestRow
 
 

@@ -14,9 +14,9 @@ from licensor.catalog.service import get_product, list_products
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.licenses.models import LicenseRow
 from licensor.licenses.rules import check_sen
 from licensor.licenses.service import (
+    LicenseRow,
     check_email,
     current_license,
     final_successor,

@@ -14,6 +14,7 @@ from licensor.core.web import console
 from licensor.core.web.console import Staff, StaffAdmin
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect
+from licensor.orders import refunds
 from licensor.orders import service as orders
 from licensor.orders.quotes import get_quote
 from licensor.tax import documents as tax_documents
@@ -78,7 +79,7 @@ def refund(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
                      errors={"reason": "A refund after the refund window needs a reason: it "
                                        "is kept in the audit log."})
     try:
-        order = orders.refund(ctx, session, order_id, now=now_for(ctx, session),
+        order = refunds.refund(ctx, session, order_id, now=now_for(ctx, session),
                               actor=member.actor, force=force, reason=reason[:2000] or None)
     except LicensorError as exc:
         if exc.code == "ORDER_NOT_FOUND":
@@ -102,7 +103,7 @@ def cancel(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
             raise LicensorError("ORDER_NOT_CANCELABLE", f"Order {order.number} is "
                                 f"{order.status.replace('_', ' ')}: only an unpaid order can be "
                                 "canceled; a paid one is refunded.", {"order_id": order.id})
-        order = orders.refund(ctx, session, order_id, now=now_for(ctx, session),
+        order = refunds.refund(ctx, session, order_id, now=now_for(ctx, session),
                               actor=member.actor)
     except LicensorError as exc:
         if exc.code == "ORDER_NOT_FOUND":

@@ -20,14 +20,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
-from licensor.discounts.models import CouponRow, RedemptionRow
 from licensor.discounts.rules import already_used, exhausted
+from licensor.discounts.service import CouponRow
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine
 
@@ -73,18 +72,11 @@ def shown(quote: QuoteRow) -> dict[str, Any] | None:
 
 
 def _row(session: Session, coupon: dict[str, Any]) -> CouponRow:
-    row = session.get(CouponRow, coupon["id"], populate_existing=True)
+    row = discounts.coupon_by_id(session, coupon["id"], fresh=True)
     if row is None:  # removed by hand since the quote was made
         raise LicensorError("UNKNOWN_COUPON", f"The coupon {coupon['code']} of this quote no "
                             "longer exists; ask for a new quote.", {"code": coupon["code"]})
     return row
-
-
-def _held_by(session: Session, coupon_id: str, email: str) -> bool:
-    return session.scalar(select(RedemptionRow.id).where(
-        RedemptionRow.coupon_id == coupon_id,
-        RedemptionRow.customer_key == discounts.customer_key(email),
-        RedemptionRow.status == "redeemed").limit(1)) is not None
 
 
 def ensure_usable(session: Session, quote: QuoteRow, email: str) -> None:
@@ -95,7 +87,7 @@ def ensure_usable(session: Session, quote: QuoteRow, email: str) -> None:
         return
     row = _row(session, coupon)
     terms = discounts.terms(row)
-    if terms.once_per_customer and _held_by(session, row.id, email):
+    if terms.once_per_customer and discounts.already_held(session, row.id, email):
         raise already_used(terms)
     if exhausted(terms):
         raise LicensorError("COUPON_EXHAUSTED", f"The coupon {row.code} has been used as many "

@@ -18,7 +18,7 @@ from licensor.core.web.deps import (
 )
 from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import pricing_policies, quotes
+from licensor.orders import pricing_policies, quotes, refunds
 from licensor.orders import service as orders
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
@@ -151,7 +151,7 @@ def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> d
     "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS"))
 def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
            body: RefundBody | None = None) -> dict[str, Any]:
-    row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
+    row = refunds.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
                         force=bool(body and body.force))
     view = order_view(session, row)
     return view
@@ -160,6 +160,6 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
 @router.post("/v1/orders/{order_id}/cancel", response_model=Order,
              responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE"))
 def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
-    row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
+    row = refunds.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)
     return view

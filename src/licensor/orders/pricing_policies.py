@@ -34,7 +34,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import money
 from licensor.core.money import Money
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 
 MAX_INSTITUTION = 200
 

@@ -60,7 +60,7 @@ from licensor.core.money import Money
 
 if TYPE_CHECKING:
     from licensor.core.context import Context
-    from licensor.licenses.models import LicenseRow
+    from licensor.licenses.service import LicenseRow
 
 
 @dataclass(frozen=True)

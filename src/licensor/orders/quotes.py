@@ -21,7 +21,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.orders import coupons, pricing_policies
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import (

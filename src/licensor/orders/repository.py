@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.core.repository import next_in_sequence
 from licensor.orders.models import OrderCounterRow, OrderRow, QuoteRow
 
 
@@ -78,24 +79,5 @@ class OrderRepository:
         return self.session.scalars(query.limit(limit)).all()
 
     def next_number(self) -> int:
-        """The next order number, from a counter row locked until commit.
-
-        The row is created on first use; INSERT ... ON CONFLICT DO NOTHING keeps two first
-        orders racing on PostgreSQL from failing, and the FOR UPDATE that follows serializes
-        them.
-        """
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        row = self.session.get(OrderCounterRow, 1, with_for_update=True, populate_existing=True)
-        if row is None:
-            self.session.execute(insert(OrderCounterRow).values(id=1, value=0)
-                                 .on_conflict_do_nothing(index_elements=["id"]))
-            row = self.session.get(OrderCounterRow, 1, with_for_update=True,
-                                   populate_existing=True)
-        assert row is not None
-        row.value += 1
-        self.session.flush()
-        return row.value
+        """The next order number, from a counter row locked until commit (gapless)."""
+        return next_in_sequence(self.session, OrderCounterRow)

@@ -32,7 +32,7 @@ from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.tokens import token_hash
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.orders import coupons
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKind, quote_kind
@@ -379,6 +379,3 @@ def order_licenses(session: Session, order: OrderRow) -> list[LicenseRow]:
         return []
     return [licenses.get_license(session, order.license_id)]
 
-
-# Refunds and cancellations live in `refunds` (they build on the names above).
-from licensor.orders.refunds import cancel, refund  # noqa: F401  (re-exported)

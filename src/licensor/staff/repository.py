@@ -9,11 +9,12 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from licensor.core.models import AuditRow, MailRow
-from licensor.licenses.models import LicenseRow
-from licensor.marketplace.models import MigrationRequestRow
-from licensor.orders.models import OrderRow
+from licensor.licenses.service import LicenseRow
+from licensor.marketplace.service import MigrationRequestRow
+from licensor.orders.service import OrderRow
 from licensor.staff.models import StaffRow, StaffSessionRow
-from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
+from licensor.subscriptions.access import SubscriptionRow
+from licensor.subscriptions.billing import InvoiceRow
 
 
 class StaffRepository:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from licensor.core.models import AuditRow
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
 from licensor.licenses.pasted import read_pasted
-from licensor.marketplace.models import MigrationRequestRow
-from licensor.orders.models import OrderRow
+from licensor.licenses.service import LicenseRow
+from licensor.marketplace.service import MigrationRequestRow
+from licensor.orders.service import OrderRow
 from licensor.staff.repository import ConsoleSearchRepository
 from licensor.verify import MalformedKey, key_bytes, parse
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.subscriptions import dunning

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from licensor.accounts import service as accounts
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.core.models import AuditRow

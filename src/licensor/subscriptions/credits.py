@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.catalog.rules import seats_text
 from licensor.core import audit, events
 from licensor.core.context import Context

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from licensor.accounts.deps import page_account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import Product
 from licensor.core.context import Context

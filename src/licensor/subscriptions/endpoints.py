@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refusals

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from licensor.accounts.deps import page_account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.documents import document_html, document_pdf

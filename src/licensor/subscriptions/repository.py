@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.subscriptions import rules
 from licensor.subscriptions.models import (
     InvoiceRow,
