@@ -52,6 +52,10 @@ def account_by_email(session: Session, email: str) -> AccountRow | None:
     return AccountRepository(session).by_email(email)
 
 
+def accounts_by_ids(session: Session, ids: set[str]) -> dict[str, AccountRow]:
+    return {row.id: row for row in AccountRepository(session).by_ids(ids)} if ids else {}
+
+
 def _new_token(session: Session, account: AccountRow, now: datetime) -> str:
     token = "lsa_" + secrets.token_urlsafe(32)
     session.add(AccountTokenRow(token_hash=token_hash(token), account_id=account.id,

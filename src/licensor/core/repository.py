@@ -1,11 +1,13 @@
-"""Every query on admin API tokens, and the gapless counter the numbered documents share."""
+"""Every query on admin API tokens, and what the capabilities' repositories share: the gapless
+counter of numbered documents and the month a timestamp falls in (per-month figures)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from licensor.core.models import AdminTokenRow
@@ -54,3 +56,16 @@ def next_in_sequence(session: Session, counter: type[Any]) -> int:
     row.value += 1
     session.flush()
     return int(row.value)
+
+
+def month_of(session: Session, column: Any) -> Any:
+    """The month of a timestamp column, grouped on: SQLite stores DateTime as ISO text (its
+    first 7 characters); PostgreSQL truncates (cheaper per row than formatting)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 7)
+    return func.date_trunc("month", column)
+
+
+def month_key(value: Any) -> str:
+    """'YYYY-MM' of what month_of grouped on (text on SQLite, a timestamp on PostgreSQL)."""
+    return f"{value:%Y-%m}" if isinstance(value, datetime) else str(value)

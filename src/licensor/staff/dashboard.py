@@ -8,9 +8,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from licensor.core.money import Money
-from licensor.marketplace.rules import OPEN_STATUSES
+from licensor.licenses import queries as license_queries
+from licensor.marketplace import queries as marketplace_queries
+from licensor.orders import queries as order_queries
 from licensor.staff import rules
 from licensor.staff.repository import DashboardRepository
+from licensor.subscriptions import queries as subscription_queries
 
 REVENUE_KINDS = ("new", "upgrade", "renewal", "subscription")
 COLOURS = {"new": "#1457c4", "upgrade": "#1c7c3a", "renewal": "#c77700",
@@ -62,26 +65,26 @@ def build(session: Session, now: datetime) -> Dashboard:
         return revenue.setdefault(currency, {k: [0] * len(months) for k in REVENUE_KINDS})
 
     upgrades = [0] * len(months)
-    for month, kind, currency, total, count in repo.order_revenue(since):
+    for month, kind, currency, total, count in order_queries.revenue_per_month(session, since):
         if month not in index:
             continue
         kind = kind if kind in REVENUE_KINDS else "new"
         slot(currency)[kind][index[month]] += total
         if kind == "upgrade":
             upgrades[index[month]] += count
-    for month, currency, total in repo.subscription_revenue(since):
+    for month, currency, total in subscription_queries.revenue_per_month(session, since):
         if month in index:
             slot(currency)["subscription"][index[month]] += total
     new_licenses = [0] * len(months)
-    for month, count in repo.new_licenses(since):
+    for month, count in license_queries.new_per_month(session, since):
         if month in index:
             new_licenses[index[month]] += count
 
     active, mrr = 0, dict[str, int]()
-    for currency, interval, count, basis in repo.active_subscriptions():
+    for currency, interval, count, basis in subscription_queries.active_totals(session):
         active += count
         mrr[currency] = mrr.get(currency, 0) + rules.monthly_amount(basis, interval)
-    invoices = repo.open_invoices(now)
+    invoices = order_queries.open_invoices(session, now)
     board = Dashboard(
         months=months, revenue=[Revenue(c, k) for c, k in sorted(revenue.items())],
         new_licenses=new_licenses, upgrades=upgrades, active_subscriptions=active,
@@ -89,7 +92,8 @@ def build(session: Session, now: datetime) -> Dashboard:
         open_invoices=sum(n for _c, n, _t, _o in invoices),
         open_invoice_totals=[Money(t, c) for c, _n, t, _o in sorted(invoices)],
         overdue_invoices=sum(o for _c, _n, _t, o in invoices),
-        pending_migrations=repo.open_migrations(OPEN_STATUSES), failed_mail=repo.failed_mail())
+        pending_migrations=marketplace_queries.open_migrations(session),
+        failed_mail=repo.failed_mail())
     for r in board.revenue:
         digits = Money(0, r.currency).digits
         board.charts[f"revenue-{r.currency}"] = rules.bar_chart(

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from licensor.core.models import AuditRow
+from licensor.licenses import queries as license_queries
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
 from licensor.licenses.service import LicenseRow
+from licensor.marketplace import queries as marketplace_queries
 from licensor.marketplace.service import MigrationRequestRow
+from licensor.orders import queries as order_queries
 from licensor.orders.service import OrderRow
 from licensor.staff.repository import ConsoleSearchRepository
 from licensor.verify import MalformedKey, key_bytes, parse
@@ -38,13 +41,12 @@ def search(session: Session, text: str) -> list[LicenseRow]:
     text = text.strip()
     if not text:
         return []
-    repo = ConsoleSearchRepository(session)
     found: dict[str, LicenseRow] = {}
     by_key = license_id_of_key(text)
-    ids = ([by_key] if by_key else []) + repo.license_ids_of_order(text)
-    for row in repo.licenses_by_ids(ids):
+    ids = ([by_key] if by_key else []) + order_queries.license_ids_of_order(session, text)
+    for row in license_queries.by_ids(session, ids):
         found[row.id] = row
-    for row in repo.licenses_matching(text, RESULTS):
+    for row in license_queries.console_matching(session, text, RESULTS):
         found.setdefault(row.id, row)
     return list(found.values())[:RESULTS]
 
@@ -64,10 +66,10 @@ def dossier(session: Session, license_id: str) -> Dossier:
     """404 LICENSE_NOT_FOUND for an unknown id."""
     row = licenses.get_license(session, license_id)
     repo = ConsoleSearchRepository(session)
-    superseded = repo.predecessors(row.id)
+    superseded = license_queries.predecessors(session, row.id)
     successor = licenses.get_license(session, row.superseded_by) if row.superseded_by else None
-    orders = repo.orders_of([row.id])
-    migrations = repo.migrations_of([row.id])
+    orders = order_queries.orders_of_licenses(session, [row.id])
+    migrations = marketplace_queries.migrations_of_licenses(session, [row.id])
     entity_ids = [row.id, *(o.id for o in orders), *(m.id for m in migrations)]
     return Dossier(license=row, superseded=superseded, successor=successor,
                    current_id=licenses.final_successor(session, row.id), orders=orders,

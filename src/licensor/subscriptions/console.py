@@ -24,7 +24,11 @@ def search(session: Session, text: str) -> Sequence[tuple[SubscriptionRow, SiteR
     text = text.strip()[:320]
     if not text:
         return []
-    return SubscriptionRepository(session).console_search(text, RESULTS)
+    owner = accounts.account_by_email(session, text)
+    found = SubscriptionRepository(session).console_search(text, owner.id if owner else None,
+                                                           RESULTS)
+    owners = accounts.accounts_by_ids(session, {sub.owner_id for sub, _site in found})
+    return [(sub, site, owners[sub.owner_id]) for sub, site in found if sub.owner_id in owners]
 
 
 @dataclass
