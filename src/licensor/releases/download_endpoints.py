@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from licensor.core.context import Context
+from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession
 from licensor.core.web.openapi import refusals
 from licensor.releases import service as releases
@@ -80,8 +81,13 @@ def _serve(request: Request, ctx: Context, session: Any, product: str, version: 
     path = store.local_path(row.storage_key)
     if path is None:
         seconds = int(expires) - int(now.timestamp())
-        return RedirectResponse(store.redirect_url(row.storage_key, row.filename, seconds),
-                                status_code=307)
+        url = store.redirect_url(row.storage_key, row.filename, seconds)
+        if url is None:  # a directory store whose file was removed by hand
+            raise LicensorError("NOT_FOUND", "The file of this release is missing from the "
+                                "server's store; ask the vendor's support to upload it again.",
+                                {"product": product, "version": version,
+                                 "platform": platform})
+        return RedirectResponse(url, status_code=307)
     return ArtifactFile(path, filename=row.filename, media_type="application/octet-stream",
                         headers={"ETag": f'"{row.sha256}"', "Cache-Control": "private"})
 
