@@ -19,13 +19,14 @@ from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
 from licensor.staff import service as staff
 from licensor.subscriptions import companion as site_companion
-from licensor.subscriptions import service as subscriptions
+from licensor.subscriptions import invitations as site_invitations
+from licensor.subscriptions import lifecycle as subscriptions
 from licensor.webhooks import delivery as webhook_delivery
 from licensor.webhooks import handlers as webhook_events
 from licensor.webhooks import service as webhooks
 
 SERVICES = (catalog, licenses, registrations, validation, accounts, lockout, orders, quotes,
-            maintenance, renewals, subscriptions, marketplace, bulk, webhooks,
+            maintenance, renewals, subscriptions, site_invitations, marketplace, bulk, webhooks,
             webhook_delivery, webhook_events,
             staff)
 

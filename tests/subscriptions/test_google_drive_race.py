@@ -8,7 +8,7 @@ import threading
 from licensor.accounts.models import AccountRow
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import changes
 from tests.builders import RecordingProcessor
 from tests.subscriptions.conftest import Shop
 
@@ -25,7 +25,7 @@ def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Sh
         try:
             with ctx.db.transaction() as session:
                 account = session.get(AccountRow, account_id)
-                subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+                changes.subscribe(ctx, session, account, changes.SubscribeRequest(
                     product="google-drive", plan="single", interval="month",
                     card_token="tok_visa", google_id="someone@gmail.test"),
                     ctx.clock.now(session))

@@ -12,7 +12,7 @@ from licensor.accounts.deps import Account
 from licensor.core import audit
 from licensor.core.web.deps import Ctx, WriteSession, now_for
 from licensor.core.web.openapi import refusals
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import access
 from licensor.subscriptions.schemas import Subscription, subscription_view
 from licensor.tax import billing_details
 
@@ -36,8 +36,8 @@ class BillingDetailsBody(BaseModel):
                                "COUNTRY_REQUIRED", "INVALID_VAT_ID"))
 def put_billing_details(subscription_id: str, body: BillingDetailsBody, ctx: Ctx,
                         session: WriteSession, account: Account) -> dict[str, Any]:
-    sub, site = subs.subscription_for(session, subscription_id[:64], account, for_update=True)
-    subs.require_billing(site, sub, account)
+    sub, site = access.subscription_for(session, subscription_id[:64], account, for_update=True)
+    access.require_billing(site, sub, account)
     details = billing_details.billing_details(ctx, session, body.model_dump())
     before = sub.billing_details
     sub.billing_details = details

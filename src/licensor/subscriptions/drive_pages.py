@@ -17,8 +17,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import money
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, redirect, render, stripe_key
-from licensor.subscriptions import overview
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import changes, overview
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,7 +65,7 @@ def google_drive_subscribe(request: Request, ctx: Ctx, session: WriteSession,
         if not google_id or len(google_id) > 320:
             raise LicensorError("INVALID_REQUEST", "Enter the Google ID (the Google account's "
                                 "email address) to subscribe.", {"field": "google_id"})
-        subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+        changes.subscribe(ctx, session, account, changes.SubscribeRequest(
             product=PRODUCT, plan=form.get("plan", ""),
             interval=interval if interval in ("month", "year") else "month",
             card_token=form.get("card_token", "").strip(), google_id=google_id),

@@ -18,7 +18,7 @@ from licensor.config import Settings
 from licensor.core.documents import Document, seller
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import access, lifecycle
 from licensor.subscriptions.models import (
     InvoiceRow,
     ProjectRow,
@@ -52,9 +52,9 @@ def _view(session: Session, site: SiteRow, account: AccountRow) -> SiteView:
     assert sub is not None  # every site is created with its subscription
     return SiteView(site=site, sub=sub, product=catalog.get_product(session, site.product),
                     role=role_of(session, site, account),
-                    can_bill=subs.can_bill(site, sub, account),
+                    can_bill=access.can_bill(site, sub, account),
                     active_projects=SiteRepository(session).active_projects(site.id),
-                    limit=subs.project_limit(session, sub))
+                    limit=access.project_limit(session, sub))
 
 
 def my_sites(session: Session, account: AccountRow) -> list[SiteView]:
@@ -67,7 +67,7 @@ def drive_subscriptions(session: Session, account: AccountRow) -> Sequence[Subsc
 
 
 def site_view(session: Session, account: AccountRow, site_id: str) -> SiteView:
-    return _view(session, subs.site_for(session, site_id, account), account)
+    return _view(session, access.site_for(session, site_id, account), account)
 
 
 def projects(session: Session, site: SiteRow) -> Sequence[ProjectRow]:
@@ -96,7 +96,7 @@ class PastDue:
 def past_due(session: Session, view: SiteView) -> PastDue | None:
     if view.sub.status != "past_due":
         return None
-    return PastDue(subs.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
+    return PastDue(lifecycle.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
 
 
 def billing_reason(view: SiteView) -> str | None:
@@ -109,7 +109,7 @@ def billing_reason(view: SiteView) -> str | None:
 
 
 def invoices(session: Session, account: AccountRow, view: SiteView) -> Sequence[InvoiceRow]:
-    subs.require_billing(view.site, view.sub, account)
+    access.require_billing(view.site, view.sub, account)
     return SubscriptionRepository(session).invoices(view.sub.id, limit=500)
 
 
