@@ -9,14 +9,19 @@ staff reads through each owner's service), which answers with the owner's rows o
 dataclasses.
 
 Rows across capabilities. A function of another capability may take or return the owner's row
-(a license, an account): it names the type by the public name the owner's service module
-re-exports (`from licensor.licenses.service import LicenseRow`), never by importing the owner's
-models.py. Holding a row is not a licence to query its table: no module outside the owner
-names a foreign row class inside a query (select/insert/update/delete/join/get).
+(a license, an account): it imports the type from the owner's module that answers with it,
+its service (`from licensor.licenses.service import LicenseRow`) or, where the capability has
+no single service, that module (subscriptions.access: SubscriptionRow, subscriptions.billing:
+InvoiceRow, licenses.registrations: RegistrationRow), never from the owner's models.py.
+Holding a row is not a licence to query its table: no module outside the owner names a
+foreign row class inside a query (select/insert/update/delete/join/get). Reading a row's
+attributes is fine; changing one goes through the owner's service.
 
 Relationships. A SQLAlchemy relationship between tables of two capabilities is declared by
 the capability that holds the foreign key, naming the other class by string only (the owner's
-models module is never imported for it).
+models module is never imported for it); the other side declares none (no back_populates).
+Indexes are declared with their table, by its owner, even when another capability's reads
+are what they serve (the dashboard's indexes).
 
 Cycles. The import graph counts every import statement, those inside functions too (the
 lazy imports that keep the CLI fast are edges like any other), and a module named in a string
@@ -77,7 +82,7 @@ def test_no_capability_imports_another_capabilitys_repository_endpoints_or_model
             for module in imported_modules(path):
                 parts = module.split(".")
                 if (len(parts) >= 3 and parts[1] in CAPABILITIES and parts[1] != capability
-                        and parts[2] in PRIVATE):
+                        and set(parts[2:]) & set(PRIVATE)):  # in a subpackage too
                     wrong.add(f"{path.relative_to(SRC)} imports {module}")
     assert sorted(wrong) == []
 
@@ -276,3 +281,58 @@ def test_no_capability_queries_another_capabilitys_tables() -> None:
                     if isinstance(arg, ast.Name) and owner.get(arg.id, capability) != capability:
                         wrong.add(f"{path.relative_to(SRC)}:{node.lineno} {name}({arg.id})")
     assert sorted(wrong) == []
+
+
+
+def _tables(models: str) -> dict[str, str]:
+    """Class name -> table name of the row classes of a models.py source."""
+    found = {}
+    for node in ast.parse(models).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and ast.unparse(stmt.targets[0]) == "__tablename__":
+                found[node.name] = ast.literal_eval(stmt.value)
+    return found
+
+
+def foreign_relationships(models: str, foreign_tables: dict[str, str]) -> list[str]:
+    """Relationships of a models.py source to a row class of another capability (class name ->
+    its table in `foreign_tables`) that this module holds no foreign key for: such a
+    relationship belongs to the capability whose table holds the key (and names the other
+    class by string: importing the other's models is refused above)."""
+    wrong = []
+    for node in ast.walk(ast.parse(models)):
+        if not isinstance(node, ast.AnnAssign | ast.Assign):
+            continue
+        call = node.value
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "relationship"):
+            continue
+        named = {n.value for n in call.args if isinstance(n, ast.Constant)}
+        if isinstance(node, ast.AnnAssign):
+            named |= {n.id for n in ast.walk(node.annotation) if isinstance(n, ast.Name)}
+            named |= {n.value for n in ast.walk(node.annotation) if isinstance(n, ast.Constant)}
+        for target in sorted(set(named) & set(foreign_tables)):
+            if f'ForeignKey("{foreign_tables[target]}.' not in models:
+                wrong.append(f"line {node.lineno}: relationship to {target} without a foreign "
+                             "key")
+    return wrong
+
+
+def test_a_relationship_across_capabilities_is_declared_by_the_foreign_key_holder() -> None:
+    held = ('class A(Base):\n    __tablename__ = "a"\n'
+            '    license_id = mapped_column(ForeignKey("licenses.id"))\n'
+            '    license: Mapped["LicenseRow"] = relationship()\n')
+    foreign = {"LicenseRow": "licenses"}
+    assert foreign_relationships(held, foreign) == []
+    loose = held.replace('ForeignKey("licenses.id")', "String(36)")
+    assert foreign_relationships(loose, foreign) == [
+        "line 4: relationship to LicenseRow without a foreign key"]
+    models = {c: (SRC / c / "models.py").read_text() for c in CAPABILITIES
+              if (SRC / c / "models.py").exists()}
+    tables = {c: _tables(text) for c, text in models.items()}
+    wrong = [f"{c}/models.py {w}" for c, text in models.items()
+             for w in foreign_relationships(text, {name: table for other, found in tables.items()
+                                                   if other != c
+                                                   for name, table in found.items()})]
+    assert wrong == []
