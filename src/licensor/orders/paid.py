@@ -6,13 +6,12 @@ that license too). A license the vendor issued by hand has no order: nothing was
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.licenses.queries import lineage
-from licensor.orders.models import OrderRow
+from licensor.orders.repository import OrderReadRepository
 
 
 def paid_for_lineage(session: Session, license_id: str) -> Money | None:
@@ -20,10 +19,7 @@ def paid_for_lineage(session: Session, license_id: str) -> Money | None:
     (issued by hand, or every order refunded). Orders paid in different currencies (the
     catalog changed currency between a purchase and an upgrade) cannot be added up: 409
     CURRENCY_MISMATCH."""
-    rows = session.execute(
-        select(OrderRow.total_amount, OrderRow.currency)
-        .where(OrderRow.license_id.in_(lineage(session, license_id)),
-               OrderRow.status == "fulfilled")).all()
+    rows = OrderReadRepository(session).fulfilled_totals(lineage(session, license_id))
     if not rows:
         return None
     currencies = sorted({currency for _, currency in rows})

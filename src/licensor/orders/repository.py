@@ -90,6 +90,12 @@ class OrderReadRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def fulfilled_totals(self, license_ids: list[str]) -> list[tuple[int, str]]:
+        """(total minor units, currency) of each fulfilled order of these licenses."""
+        return [(int(amount), str(currency)) for amount, currency in self.session.execute(
+            select(OrderRow.total_amount, OrderRow.currency)
+            .where(OrderRow.license_id.in_(license_ids), OrderRow.status == "fulfilled"))]
+
     def license_ids_of_order(self, text: str) -> list[str]:
         """The license an order number (or order id) made or changed."""
         return [i for i in self.session.scalars(
