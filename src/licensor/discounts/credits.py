@@ -54,11 +54,19 @@ def use_orders(paid_for_lineage: PaidFor, current_value: ValueToday) -> None:
     _value_today[:] = [current_value]
 
 
+def _orders_registered() -> None:
+    if not _paid_for or not _value_today:
+        raise RuntimeError("discounts.credits.use_orders was not called: importing "
+                           "licensor.capabilities registers orders here")
+
+
 def _paid_for_lineage(session: Session, license_id: str) -> Money | None:
+    _orders_registered()
     return _paid_for[0](session, license_id)
 
 
 def _current_value(pricing: Pricing, seats: int | None) -> Money:
+    _orders_registered()
     return _value_today[0](pricing, seats)
 
 
