@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from licensor.catalog import service as catalog
 from licensor.core.context import Context
 from licensor.core.db import Database
@@ -32,6 +34,48 @@ def license_info(row: LicenseRow) -> dict[str, str]:
     return {"license_name": row.license_name, "license_key": row.license_key}
 
 
+# -- money ------------------------------------------------------------------------------------
+
+def usd(cents: int) -> Money:
+    return Money(cents, "USD")
+
+
+def usd_json(cents: int) -> dict[str, Any]:
+    """Money as the API writes it: {"amount": 8900, "currency": "USD"}."""
+    return {"amount": cents, "currency": "USD"}
+
+
+# -- through the API --------------------------------------------------------------------------
+
+def info(lic: dict[str, Any]) -> dict[str, str]:
+    """The License Information of a license as the API answers it."""
+    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
+
+
+def issue(client: TestClient, admin: dict[str, str], **body: Any) -> dict[str, Any]:
+    """POST /v1/licenses (desktop, 3 seats, Acme Inc unless told); the created license."""
+    payload = {"product": "desktop", "seats": 3, "license_name": "Acme Inc",
+               "email": "buyer@acme.test", **body}
+    r = client.post("/v1/licenses", json=payload, headers=admin)
+    assert r.status_code == 201, r.text
+    created: dict[str, Any] = r.json()
+    return created
+
+
+def outbox(client: TestClient, admin: dict[str, str], to: str) -> list[dict[str, Any]]:
+    """The sandbox outbox's mails to `to`."""
+    r = client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin)
+    assert r.status_code == 200, r.text
+    mails: list[dict[str, Any]] = r.json()["data"]
+    return mails
+
+
+def set_clock(client: TestClient, admin: dict[str, str], now: str) -> None:
+    """Put the sandbox clock at `now` (RFC 3339)."""
+    r = client.put("/v1/sandbox/clock", json={"now": now}, headers=admin)
+    assert r.status_code == 200, r.text
+
+
 class RecordingProcessor(SandboxProcessor):
     """The sandbox payment processor, remembering every charge and refund (thread-safe)."""
 
@@ -47,11 +91,11 @@ class RecordingProcessor(SandboxProcessor):
 
     def charge(self, amount: Money, source: PaymentSource, *, description: str,
                idempotency_key: str, metadata: dict[str, str]) -> Charge:
-        made = super().charge(amount, source, description=description,
+        charge = super().charge(amount, source, description=description,
                               idempotency_key=idempotency_key, metadata=metadata)
         with self.lock:
-            self.charges.append(made)
-        return made
+            self.charges.append(charge)
+        return charge
 
     def refund(self, charge_id: str, amount: Money, *, idempotency_key: str) -> Refund:
         with self.lock:

@@ -10,8 +10,10 @@ from licensor.bulk import service as bulk
 from licensor.catalog import service as catalog
 from licensor.discounts import credits as license_credits
 from licensor.licenses import registrations, validation
+from licensor.licenses import rules as license_rules
 from licensor.licenses import service as licenses
 from licensor.maintenance import renewals
+from licensor.maintenance import rules as maintenance_rules
 from licensor.maintenance import service as maintenance
 from licensor.marketplace import service as marketplace
 from licensor.orders import paid, pricing_policies, quotes
@@ -37,3 +39,6 @@ pricing_policies.use_site_standing(site_companion.standing)
 # Orders builds on discounts (coupons): a license's credit learns what its orders paid, and
 # what it is worth today, through this.
 license_credits.use_orders(paid.paid_for_lineage, order_rules.current_value)
+
+# Licenses does not build on maintenance: a new license's maintenance end is maintenance's rule.
+license_rules.use_maintenance_end(maintenance_rules.first_end)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from email.utils import formataddr
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from licensor.core.formats import check_locale
 
 
 class Settings(BaseSettings):
@@ -23,7 +27,8 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     sandbox: bool = True
     smtp_url: str | None = None
-    mail_from: str = "Licensor <licensing@localhost>"
+    # The sender of every mail; default: the brand's name and LICENSOR_VENDOR_CONTACT.
+    mail_from: str | None = None
     # Seconds to wait on the SMTP server (connect and each reply) before trying again later.
     smtp_timeout: float = 10.0
     # Larger request bodies are refused with 413 PAYLOAD_TOO_LARGE before they are read.
@@ -72,6 +77,16 @@ class Settings(BaseSettings):
     vendor_payment_instructions: str = ("Bank transfer to the vendor's account, or a check to "
                                         "the address above; quote the invoice number.")
     public_url: str = "http://127.0.0.1:8000"
+    # The vendor's brand on every page, document and mail (README, "The vendor's brand"): the
+    # name (default LICENSOR_VENDOR_NAME), a logo file (PNG or JPEG) Licensor serves at
+    # /brand/logo, and the accent colour (#rrggbb) of links, buttons and headings.
+    brand_name: str | None = None
+    brand_logo: Path | None = None
+    brand_color: str = "#1457c4"
+    # How money and dates read (Babel): a locale such as en_US or en_GB, and the dates' length
+    # ("long": March 4, 2027; "medium": Mar 4, 2027 or 4 Mar 2027 in en_GB).
+    locale: str = "en_US"
+    date_format: Literal["long", "medium", "short"] = "long"
     # The vendor's terms; every message, document and help text is built from these values.
     # Orders may be paid by invoice from this total (major units of the quote's currency)...
     invoice_minimum: int = Field(default=300, ge=0)
@@ -97,6 +112,27 @@ class Settings(BaseSettings):
     # A declined renewal is tried again this many days after its first failure (rising, each
     # 1..365); when the last try fails too the subscription is suspended.
     dunning_days: str = "1,3,5,7"
+
+    @field_validator("brand_color")
+    @classmethod
+    def _brand_color(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value.strip()):
+            raise ValueError("LICENSOR_BRAND_COLOR takes a colour as #rrggbb, e.g. #1457c4")
+        return value.strip().lower()
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        return check_locale(value)
+
+    @property
+    def brand(self) -> str:
+        return self.brand_name or self.vendor_name
+
+    @property
+    def sender(self) -> str:
+        """Who every mail is from: LICENSOR_MAIL_FROM, else the brand at the vendor's contact."""
+        return self.mail_from or formataddr((self.brand, self.vendor_contact))
 
     @field_validator("dunning_days")
     @classmethod

@@ -8,15 +8,12 @@ import pytest
 from licensor.catalog.rules import parse_product, product_to_json
 from licensor.catalog.service import default_catalog
 from licensor.core.errors import LicensorError
-from licensor.core.money import Money, round_half_even
+from licensor.core.money import round_half_even
+from tests.builders import usd
 
 
 def desktop() -> dict:
     return copy.deepcopy(next(p for p in default_catalog() if p["code"] == "desktop"))
-
-
-def usd(cents: int) -> Money:
-    return Money(cents, "USD")
 
 
 def test_default_catalog_parses_and_round_trips() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.builders import info, outbox  # noqa: F401  (re-exported for this folder)
+
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$")
 
 LICENSE_FIELDS = {"id", "product", "seats", "license_name", "license_key", "email", "channel",
@@ -62,10 +64,6 @@ def new_license(client: TestClient, admin: dict[str, str], **fields: Any) -> dic
     return r.json()
 
 
-def info(lic: dict[str, Any]) -> dict[str, str]:
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
-
-
 def quote(client: TestClient, **body: Any) -> Any:
     return client.post("/v1/quotes", json=body)
 
@@ -91,7 +89,3 @@ def advance(client: TestClient, admin: dict[str, str], days: float) -> None:
     assert r.status_code == 200, r.text
 
 
-def outbox(client: TestClient, admin: dict[str, str], to: str) -> list[dict[str, Any]]:
-    r = client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin)
-    assert r.status_code == 200, r.text
-    return r.json()["data"]

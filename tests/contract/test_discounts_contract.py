@@ -8,14 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.builders import usd_json
 from tests.contract.helpers import BUYER, buy, err, info, is_money, is_time, new_license
 
 Json = dict[str, Any]
 SPRING = {"code": "SPRING20", "name": "Spring sale", "percent_off": 20}
-
-
-def usd(amount: int) -> Json:
-    return {"amount": amount, "currency": "USD"}
 
 
 def coupon(client: TestClient, admin: dict[str, str], **body: Any) -> Json:
@@ -94,8 +91,8 @@ def test_create_read_list_and_disable_a_coupon(client: TestClient, admin: dict[s
 
 
 def test_amount_off_coupon_and_its_shape(client: TestClient, admin: dict[str, str]) -> None:
-    c = coupon(client, admin, code="TENOFF", name="Ten off", amount_off=usd(1000))
-    assert c["amount_off"] == usd(1000) and c["times_redeemed"] == 0 and c["active"] is True
+    c = coupon(client, admin, code="TENOFF", name="Ten off", amount_off=usd_json(1000))
+    assert c["amount_off"] == usd_json(1000) and c["times_redeemed"] == 0 and c["active"] is True
 
 
 def test_every_term_reads_back(client: TestClient, admin: dict[str, str]) -> None:
@@ -103,11 +100,11 @@ def test_every_term_reads_back(client: TestClient, admin: dict[str, str]) -> Non
              "applies_to": {"products": ["desktop"], "kinds": ["new", "upgrade"]},
              "duration": "repeating", "duration_in_months": 3, "max_redemptions": 7,
              "redeem_by": "2031-01-01T00:00:00Z", "once_per_customer": True,
-             "minimum_amount": usd(10000)}
+             "minimum_amount": usd_json(10000)}
     c = coupon(client, admin, **terms)
     got = client.get("/v1/coupons/full", headers=admin).json()
     for one in (c, got):
-        assert float(one["percent_off"]) == 12.5 and one["minimum_amount"] == usd(10000)
+        assert float(one["percent_off"]) == 12.5 and one["minimum_amount"] == usd_json(10000)
         assert set(one["applies_to"]["products"]) == {"desktop"}
         assert set(one["applies_to"]["kinds"]) == {"new", "upgrade"}
         assert (one["duration"], one["duration_in_months"], one["max_redemptions"]) == (
@@ -178,8 +175,8 @@ def test_a_code_is_taken_whatever_its_case(client: TestClient, admin: dict[str, 
 @pytest.mark.parametrize(("bad", "field"), [
     ({"percent_off": 0}, "percent_off"), ({"percent_off": 101}, "percent_off"),
     ({"percent_off": 12.345}, "percent_off"), ({"percent_off": -5}, "percent_off"),
-    ({"percent_off": 10, "amount_off": usd(1000)}, "_off"), ({}, "_off"),
-    ({"amount_off": usd(0)}, "amount_off"), ({"amount_off": usd(-100)}, "amount_off"),
+    ({"percent_off": 10, "amount_off": usd_json(1000)}, "_off"), ({}, "_off"),
+    ({"amount_off": usd_json(0)}, "amount_off"), ({"amount_off": usd_json(-100)}, "amount_off"),
     ({"amount_off": 1000}, "amount_off"), ({"percent_off": "ten"}, "percent_off"),
     ({"percent_off": 10, "duration": "sometimes"}, "duration"),
     ({"percent_off": 10, "applies_to": {"kinds": ["gift"]}}, "kinds"),
@@ -215,28 +212,28 @@ def test_golden_desktop_5_users_with_20_percent_off(client: TestClient,
                                                     admin: dict[str, str]) -> None:
     coupon(client, admin, **SPRING)
     q = discounted(client, "spring20", kind="new", product="desktop", seats=5)
-    assert q["total"] == usd(34320)
-    assert discount_line(q, "SPRING20")["amount"] == usd(-8580)
+    assert q["total"] == usd_json(34320)
+    assert discount_line(q, "SPRING20")["amount"] == usd_json(-8580)
     paid = order_and_pay(client, q["id"])
     assert paid.status_code == 200, paid.text
-    assert paid.json()["total"] == usd(34320) and paid.json()["status"] == "fulfilled"
+    assert paid.json()["total"] == usd_json(34320) and paid.json()["status"] == "fulfilled"
     assert paid.json()["licenses"][0]["seats"] == 5
 
 
 def test_golden_10_dollars_off_one_desktop_user(client: TestClient,
                                                 admin: dict[str, str]) -> None:
-    coupon(client, admin, code="TENOFF", name="Ten off", amount_off=usd(1000))
+    coupon(client, admin, code="TENOFF", name="Ten off", amount_off=usd_json(1000))
     q = discounted(client, "TenOff", kind="new", product="desktop", seats=1)
-    assert q["total"] == usd(7900)
-    assert discount_line(q, "TENOFF")["amount"] == usd(-1000)
+    assert q["total"] == usd_json(7900)
+    assert discount_line(q, "TENOFF")["amount"] == usd_json(-1000)
 
 
 def test_a_two_decimal_percent(client: TestClient, admin: dict[str, str]) -> None:
     coupon(client, admin, code="ODD", name="Odd", percent_off=12.34)
     q = discounted(client, "ODD", kind="new", product="desktop", seats=1)
-    assert discount_line(q, "ODD")["amount"] == usd(-1098)  # 12.34% of 89.00 = 10.98
-    assert q["total"] == usd(7802)
-    assert client.get(f"/v1/quotes/{q['id']}").json()["total"] == usd(7802)
+    assert discount_line(q, "ODD")["amount"] == usd_json(-1098)  # 12.34% of 89.00 = 10.98
+    assert q["total"] == usd_json(7802)
+    assert client.get(f"/v1/quotes/{q['id']}").json()["total"] == usd_json(7802)
 
 
 def test_coupons_on_upgrades_and_renewals(client: TestClient, admin: dict[str, str]) -> None:
@@ -244,10 +241,10 @@ def test_coupons_on_upgrades_and_renewals(client: TestClient, admin: dict[str, s
            applies_to={"kinds": ["upgrade", "renewal"]})
     desk = new_license(client, admin, seats=1)
     up = discounted(client, "LOYAL", kind="upgrade", **info(desk), seats=5)
-    assert up["total"] == usd(30600)  # (429 - 89) less 10%
+    assert up["total"] == usd_json(30600)  # (429 - 89) less 10%
     server = new_license(client, admin, product="confluence-server", seats=25)
     renewal = discounted(client, "loyal", kind="renewal", **info(server))
-    assert renewal["total"] == usd(27000)  # 50% of 600, less 10%
+    assert renewal["total"] == usd_json(27000)  # 50% of 600, less 10%
     discount_line(renewal, "LOYAL")
 
 
@@ -256,7 +253,7 @@ def test_refunding_a_discounted_upgrade_gives_the_use_back(client: TestClient,
     coupon(client, admin, code="UP10", name="Up", percent_off=10, max_redemptions=1)
     desk = new_license(client, admin, seats=1)
     o = buy(client, {"kind": "upgrade", **info(desk), "seats": 5, "coupon": "UP10"})
-    assert o["total"] == usd(30600) and redeemed(client, admin, "UP10") == 1
+    assert o["total"] == usd_json(30600) and redeemed(client, admin, "UP10") == 1
     back = client.post(f"/v1/orders/{o['id']}/refund", json={}, headers=admin)
     assert back.status_code == 200 and back.json()["status"] == "refunded"
     assert redeemed(client, admin, "UP10") == 0
@@ -269,7 +266,7 @@ def test_not_applicable_says_why(client: TestClient, admin: dict[str, str]) -> N
            applies_to={"products": ["confluence-server"]})
     coupon(client, admin, code="UPONLY", name="U", percent_off=10,
            applies_to={"kinds": ["upgrade"]})
-    coupon(client, admin, code="BIGONLY", name="B", percent_off=10, minimum_amount=usd(50000))
+    coupon(client, admin, code="BIGONLY", name="B", percent_off=10, minimum_amount=usd_json(50000))
     coupon(client, admin, code="EUROS", name="E", amount_off={"amount": 1000, "currency": "EUR"})
     new_desktop = {"kind": "new", "product": "desktop", "seats": 1}
     for code, reason in (("SERVERONLY", "product"), ("UPONLY", "kind"),
@@ -293,11 +290,11 @@ def test_expired_coupon(client: TestClient, admin: dict[str, str]) -> None:
 
 def test_a_discount_never_makes_a_total_negative(client: TestClient,
                                                  admin: dict[str, str]) -> None:
-    coupon(client, admin, code="HUGE", name="H", amount_off=usd(1_000_000))
+    coupon(client, admin, code="HUGE", name="H", amount_off=usd_json(1_000_000))
     coupon(client, admin, code="ALL", name="A", percent_off=100)
     for code in ("HUGE", "ALL"):
         q = discounted(client, code, kind="new", product="desktop", seats=3)
-        assert q["total"] == usd(0)
+        assert q["total"] == usd_json(0)
 
 
 # -- redemptions: counted when paid, given back by a refund -----------------------------------
@@ -307,7 +304,7 @@ def test_redemption_counts_when_paid_and_a_refund_gives_it_back(
     coupon(client, admin, code="ONCE", name="One use", percent_off=20, max_redemptions=1)
     q = discounted(client, "ONCE", kind="new", product="desktop", seats=5)
     o = order(client, q["id"])
-    assert o.status_code == 201 and o.json()["total"] == usd(34320)
+    assert o.status_code == 201 and o.json()["total"] == usd_json(34320)
     assert redeemed(client, admin, "ONCE") == 0  # ordered, not paid
     paid = client.post(f"/v1/orders/{o.json()['id']}/pay", json={"card_token": "tok_visa"})
     assert paid.status_code == 200
@@ -336,7 +333,7 @@ def test_an_invoice_order_redeems_when_marked_paid(client: TestClient,
                                                    admin: dict[str, str]) -> None:
     coupon(client, admin, **SPRING)
     q = discounted(client, "SPRING20", kind="new", product="desktop", seats=10)
-    assert q["total"] == usd(64000)
+    assert q["total"] == usd_json(64000)
     o = order(client, q["id"], method="invoice")
     assert o.status_code == 201 and o.json()["status"] == "awaiting_payment"
     assert redeemed(client, admin, "SPRING20") == 0

@@ -8,14 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.builders import usd_json
 from tests.contract.helpers import buy, err, info, new_license
 
 Json = dict[str, Any]
 Headers = dict[str, str]
-
-
-def usd(amount: int) -> Json:
-    return {"amount": amount, "currency": "USD"}
 
 
 def refusal(r: Any, status: int, code: str) -> Json:
@@ -77,12 +74,12 @@ def people(client: TestClient) -> People:
 def test_companion_price_for_a_server_license_holder(client: TestClient, admin: Headers) -> None:
     server = new_license(client, admin, product="confluence-server", seats=10)
     q = quoted(client, kind="new", product="desktop", seats=3, companion=info(server))
-    assert q["total"] == usd(13500)
+    assert q["total"] == usd_json(13500)
     jira = new_license(client, admin, product="jira-server", seats=25, license_name="J")
     assert quoted(client, kind="new", product="desktop", seats=3,
-                  companion=info(jira))["total"] == usd(13500)
+                  companion=info(jira))["total"] == usd_json(13500)
     o = buy(client, {"kind": "new", "product": "desktop", "seats": 3, "companion": info(server)})
-    assert o["total"] == usd(13500) and o["licenses"][0]["seats"] == 3
+    assert o["total"] == usd_json(13500) and o["licenses"][0]["seats"] == 3
 
 
 def test_companion_refused_for_revoked_and_marketplace_licenses(client: TestClient,
@@ -114,8 +111,8 @@ def test_companion_price_for_site_owner_and_staff_not_members(client: TestClient
     staff = people.join(owner, site, "staff")
     member = people.join(owner, site, "member")
     body = {"kind": "new", "product": "desktop", "seats": 3, "companion": {"site_id": site["id"]}}
-    assert quoted(client, owner, **body)["total"] == usd(13500)
-    assert quoted(client, staff["headers"], **body)["total"] == usd(13500)
+    assert quoted(client, owner, **body)["total"] == usd_json(13500)
+    assert quoted(client, staff["headers"], **body)["total"] == usd_json(13500)
     refusal(client.post("/v1/quotes", json=body, headers=member["headers"]), 409,
             "COMPANION_NOT_ELIGIBLE")
     stranger, _ = people.account()
@@ -124,7 +121,7 @@ def test_companion_price_for_site_owner_and_staff_not_members(client: TestClient
     r = client.post("/v1/quotes", json=body)  # nobody signed in
     assert 400 <= r.status_code < 500 and err(r)
     ten = quoted(client, owner, **{**body, "seats": 10})
-    assert ten["total"] == usd(45000)  # 45.00 a user, below the 80.00 band
+    assert ten["total"] == usd_json(45000)  # 45.00 a user, below the 80.00 band
 
 
 def test_companion_price_for_a_site_in_trial(client: TestClient, people: People) -> None:
@@ -132,7 +129,7 @@ def test_companion_price_for_a_site_in_trial(client: TestClient, people: People)
     site = client.post("/v1/sites", json={"name": "Trial"}, headers=owner).json()
     q = quoted(client, owner, kind="new", product="desktop", seats=3,
                companion={"site_id": site["id"]})
-    assert q["total"] == usd(13500)
+    assert q["total"] == usd_json(13500)
 
 
 # -- desktop -> myBalsamiq credit -------------------------------------------------------------
@@ -242,18 +239,18 @@ def test_desktop_to_plugin_coupon_is_half_of_todays_value(client: TestClient,
     r = plugin_coupon(client, admin, desk)
     assert r.status_code in (200, 201), r.text
     c = r.json()
-    assert set(c) >= {"code", "id", "times_redeemed", "active"} and c["amount_off"] == usd(21450)
+    assert set(c) >= {"code", "id", "times_redeemed", "active"} and c["amount_off"] == usd_json(21450)
     assert 400 <= plugin_coupon(client, admin, desk).status_code < 500  # once per license
     r = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1,
                                         "coupon": c["code"]})
     assert refusal(r, 409, "COUPON_NOT_APPLICABLE").get("reason") == "product"
     server = {"kind": "new", "product": "confluence-server", "seats": 25}
     q = quoted(client, **server, coupon=c["code"].lower())
-    assert q["total"] == usd(60000 - 21450)
+    assert q["total"] == usd_json(60000 - 21450)
     assert quoted(client, kind="new", product="jira-server", seats=10,
-                  coupon=c["code"])["total"] == usd(30000 - 21450)
+                  coupon=c["code"])["total"] == usd_json(30000 - 21450)
     o = buy(client, {**server, "coupon": c["code"]})
-    assert o["total"] == usd(38550)
+    assert o["total"] == usd_json(38550)
     r = client.post("/v1/quotes", json={"kind": "new", "product": "jira-server", "seats": 10,
                                         "coupon": c["code"]})
     assert r.status_code == 409 and err(r)[1] in ("COUPON_EXHAUSTED", "COUPON_ALREADY_USED")
@@ -272,7 +269,7 @@ def test_desktop_to_plugin_refusals(client: TestClient, admin: Headers) -> None:
     again = client.post("/v1/credits/desktop-to-plugin", json=info(desk), headers=key)
     assert first.status_code in (200, 201) and again.status_code == first.status_code
     assert again.json()["code"] == first.json()["code"]
-    assert first.json()["amount_off"] == usd(4450)
+    assert first.json()["amount_off"] == usd_json(4450)
 
 
 def test_desktop_to_plugin_uses_todays_prices(client: TestClient, admin: Headers) -> None:
@@ -284,7 +281,7 @@ def test_desktop_to_plugin_uses_todays_prices(client: TestClient, admin: Headers
     assert r.status_code == 200, r.text  # 5 users now 5 x 94.38 = 471.90
     r = plugin_coupon(client, admin, desk)
     assert r.status_code in (200, 201), r.text
-    assert r.json()["amount_off"] == usd(23595)
+    assert r.json()["amount_off"] == usd_json(23595)
 
 
 # -- academic pricing -------------------------------------------------------------------------
@@ -294,25 +291,25 @@ ACADEMIC = {"academic": True, "institution": "Example University"}
 
 def test_golden_academic_25_user_tier_and_it_stays_academic(client: TestClient) -> None:
     new = {"kind": "new", "product": "confluence-server", "seats": 25, **ACADEMIC}
-    assert quoted(client, **new)["total"] == usd(30000)
+    assert quoted(client, **new)["total"] == usd_json(30000)
     lic = buy(client, new)["licenses"][0]
-    assert quoted(client, kind="renewal", **info(lic))["total"] == usd(15000)
-    assert quoted(client, kind="upgrade", **info(lic), seats=50)["total"] == usd(50000 - 30000)
+    assert quoted(client, kind="renewal", **info(lic))["total"] == usd_json(15000)
+    assert quoted(client, kind="upgrade", **info(lic), seats=50)["total"] == usd_json(50000 - 30000)
     bigger = buy(client, {"kind": "upgrade", **info(lic), "seats": 50})["licenses"][0]
-    assert quoted(client, kind="renewal", **info(bigger))["total"] == usd(25000)
+    assert quoted(client, kind="renewal", **info(bigger))["total"] == usd_json(25000)
 
 
 def test_commercial_licenses_stay_commercial(client: TestClient) -> None:
     lic = buy(client, {"kind": "new", "product": "jira-server", "seats": 25})["licenses"][0]
-    assert quoted(client, kind="renewal", **info(lic))["total"] == usd(30000)
-    assert quoted(client, kind="upgrade", **info(lic), seats=50)["total"] == usd(40000)
+    assert quoted(client, kind="renewal", **info(lic))["total"] == usd_json(30000)
+    assert quoted(client, kind="upgrade", **info(lic), seats=50)["total"] == usd_json(40000)
 
 
 def test_academic_false_is_commercial(client: TestClient) -> None:
     q = quoted(client, kind="new", product="jira-server", seats=10, academic=False)
-    assert q["total"] == usd(30000)
+    assert q["total"] == usd_json(30000)
     assert quoted(client, kind="new", product="jira-server", seats=10,
-                  **ACADEMIC)["total"] == usd(15000)
+                  **ACADEMIC)["total"] == usd_json(15000)
 
 
 def test_academic_not_available_off_server_products(client: TestClient) -> None:

@@ -8,13 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.builders import usd_json
 from tests.contract.helpers import BUYER, buy, err, info, is_time
 
 Json = dict[str, Any]
-
-
-def usd(amount: int) -> Json:
-    return {"amount": amount, "currency": "USD"}
 
 
 def test_redeem_by_is_answered_in_utc(client: TestClient, admin: dict[str, str]) -> None:
@@ -33,7 +30,7 @@ def test_a_code_created_in_lower_case_is_found_in_any(client: TestClient,
     assert client.get("/v1/coupons/SUMMER", headers=admin).json()["id"] == r.json()["id"]
     q = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1,
                                         "coupon": "SuMmEr"})
-    assert q.status_code == 201 and q.json()["total"] == usd(8010)
+    assert q.status_code == 201 and q.json()["total"] == usd_json(8010)
 
 
 def test_invoice_threshold_is_on_the_discounted_total(client: TestClient,
@@ -43,7 +40,7 @@ def test_invoice_threshold_is_on_the_discounted_total(client: TestClient,
     assert r.status_code == 201, r.text
     q = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 4,
                                         "coupon": "TWENTY"}).json()
-    assert q["total"] == usd(28480)  # 356.00 less 20%: under 300.00
+    assert q["total"] == usd_json(28480)  # 356.00 less 20%: under 300.00
     o = client.post("/v1/orders", json={"quote_id": q["id"], "buyer": BUYER,
                                         "payment_method": "invoice"})
     assert err(o) == (409, "PAYMENT_METHOD_NOT_ALLOWED")
@@ -64,7 +61,7 @@ def test_a_refunded_upgrade_is_not_credited(client: TestClient, admin: dict[str,
     r = client.post(f"/v1/sites/{site['id']}/desktop-credit", json=info(one), headers=owner)
     assert 200 <= r.status_code < 300, r.text  # the restored 1-user license, paid 89.00
     sub = client.get(f"/v1/subscriptions/{site['subscription']['id']}", headers=owner).json()
-    assert sub["credit_balance"] == usd(4450)
+    assert sub["credit_balance"] == usd_json(4450)
 
 
 def test_the_discount_paths_are_published(client: TestClient) -> None:
@@ -79,7 +76,7 @@ def test_the_discount_paths_are_published(client: TestClient) -> None:
 
 def test_a_subscription_under_the_minimum(client: TestClient, admin: dict[str, str]) -> None:
     r = client.post("/v1/coupons", json={"code": "BIGPLAN", "name": "B", "percent_off": 10,
-                                         "minimum_amount": usd(5000)}, headers=admin)
+                                         "minimum_amount": usd_json(5000)}, headers=admin)
     assert r.status_code == 201, r.text
     a = client.post("/v1/accounts", json={"email": "min@example.com", "name": "M",
                                           "password": "s3cret-pass"}).json()
@@ -121,13 +118,13 @@ def test_refunding_an_order_gives_the_plugin_coupon_back(client: TestClient,
     desk = client.post("/v1/licenses", headers=admin, json={
         "product": "desktop", "seats": 1, "license_name": "D", "email": "d@acme.test"}).json()
     c = client.post("/v1/credits/desktop-to-plugin", json=info(desk), headers=admin).json()
-    assert c["amount_off"] == usd(4450)
+    assert c["amount_off"] == usd_json(4450)
     o = buy(client, {"kind": "new", "product": "confluence-server", "seats": 10,
                      "coupon": c["code"]})
-    assert o["total"] == usd(30000 - 4450)
+    assert o["total"] == usd_json(30000 - 4450)
     back = client.post(f"/v1/orders/{o['id']}/refund", json={}, headers=admin)
     assert back.status_code == 200, back.text
     assert client.get(f"/v1/coupons/{c['code']}", headers=admin).json()["times_redeemed"] == 0
     again = buy(client, {"kind": "new", "product": "jira-server", "seats": 10,
                          "coupon": c["code"]})
-    assert again["total"] == usd(30000 - 4450)
+    assert again["total"] == usd_json(30000 - 4450)

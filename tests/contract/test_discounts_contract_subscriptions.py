@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.builders import usd_json
 from tests.contract.helpers import err
 
 Json = dict[str, Any]
 DAY = 86400
 SMALL = 1200  # mybalsamiq small, monthly
-
-
-def usd(amount: int) -> Json:
-    return {"amount": amount, "currency": "USD"}
 
 
 class Api:
@@ -125,7 +122,7 @@ def test_repeating_counts_periods_when_the_clock_jumps_months_at_once(api: Api) 
 
 
 def test_once_is_the_default_and_discounts_the_first_charge_only(api: Api) -> None:
-    api.coupon(code="FIRST", amount_off=usd(500))
+    api.coupon(code="FIRST", amount_off=usd_json(500))
     owner = api.account()
     r = api.subscribe(owner, coupon="First")
     assert r.status_code == 201, r.text
@@ -144,7 +141,7 @@ def test_a_google_drive_subscription_with_a_forever_coupon(api: Api) -> None:
 
 
 def test_an_amount_off_above_the_price_never_charges_a_negative(api: Api) -> None:
-    api.coupon(code="BIGOFF", amount_off=usd(5000), duration="forever")
+    api.coupon(code="BIGOFF", amount_off=usd_json(5000), duration="forever")
     owner = api.account()
     r = api.subscribe(owner, coupon="BIGOFF")
     assert r.status_code == 201, r.text

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.builders import usd_json
+
 DAY = 86400
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$")
 SUBSCRIPTION_FIELDS = {"id", "product", "plan", "interval", "status", "current_period_start",
@@ -24,10 +26,6 @@ LINE_FIELDS = {"kind", "description", "amount", "period_start", "period_end"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-def usd(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": "USD"}
-
 
 def when(text: str) -> datetime:
     assert isinstance(text, str) and RFC3339_UTC.match(text), text
@@ -146,18 +144,18 @@ GOLDEN = {
     "renewal_price_ratio": None, "single_user": False, "trial_days": 30,
     "marketplace_url": None,
     "plans": [
-        {"code": "five", "name": "Five", "limit": 1, "monthly_price": usd(500),
-         "yearly_price": usd(5000)},
-        {"code": "twenty", "name": "Twenty", "limit": 2, "monthly_price": usd(2000),
-         "yearly_price": usd(20000)},
-        {"code": "hundred", "name": "Hundred", "limit": 5, "monthly_price": usd(10000),
-         "yearly_price": usd(100000)},
+        {"code": "five", "name": "Five", "limit": 1, "monthly_price": usd_json(500),
+         "yearly_price": usd_json(5000)},
+        {"code": "twenty", "name": "Twenty", "limit": 2, "monthly_price": usd_json(2000),
+         "yearly_price": usd_json(20000)},
+        {"code": "hundred", "name": "Hundred", "limit": 5, "monthly_price": usd_json(10000),
+         "yearly_price": usd_json(100000)},
         {"code": "three-hundred", "name": "Three hundred", "limit": 10,
-         "monthly_price": usd(30000), "yearly_price": usd(300000)},
-        {"code": "odd", "name": "Odd", "limit": 11, "monthly_price": usd(1001),
-         "yearly_price": usd(10010)},
-        {"code": "odd-three", "name": "Odd three", "limit": 12, "monthly_price": usd(3003),
-         "yearly_price": usd(30030)},
+         "monthly_price": usd_json(30000), "yearly_price": usd_json(300000)},
+        {"code": "odd", "name": "Odd", "limit": 11, "monthly_price": usd_json(1001),
+         "yearly_price": usd_json(10010)},
+        {"code": "odd-three", "name": "Odd three", "limit": 12, "monthly_price": usd_json(3003),
+         "yearly_price": usd_json(30030)},
     ],
 }
 
@@ -320,7 +318,7 @@ def test_subscribe_a_site_starts_the_first_period_now(api: Api, client: TestClie
         "mybalsamiq", "starter", "year", "active")
     assert when(sub["current_period_start"]) == at(2025, 6, 4, 1)
     assert when(sub["current_period_end"]) == at(2026, 6, 4, 1)
-    assert sub["cancel_at_period_end"] is False and sub["credit_balance"] == usd(0)
+    assert sub["cancel_at_period_end"] is False and sub["credit_balance"] == usd_json(0)
     assert sub["site_id"] == site["id"] and sub["google_id"] is None
     r = client.get(f"/v1/subscriptions/{sub['id']}/invoices", headers=owner)
     assert r.status_code == 200
@@ -360,9 +358,9 @@ def test_golden_100_to_300(api: Api, day: int, credit: int, charge: int) -> None
     view = r.json()
     assert_change(view)
     assert (line(view, "credit"), line(view, "charge")) == (credit, charge)
-    assert view["net"] == usd(charge - credit)
-    assert view["amount_due"] == usd(charge - credit)
-    assert view["credit_applied"] == usd(0) and view["credit_balance_after"] == usd(0)
+    assert view["net"] == usd_json(charge - credit)
+    assert view["amount_due"] == usd_json(charge - credit)
+    assert view["credit_applied"] == usd_json(0) and view["credit_balance_after"] == usd_json(0)
     assert when(view["current_period_end_after"]) == at(2025, 7, 1)  # renewal date kept
     after = api.get(owner, sub["id"])
     assert after["plan"] == "three-hundred"
@@ -374,19 +372,19 @@ def test_golden_5_to_20_after_one_day_and_back(api: Api) -> None:
     api.advance(DAY)
     view = api.change(owner, sub["id"], plan="twenty").json()
     assert (line(view, "credit"), line(view, "charge")) == (483, 1933)
-    assert view["net"] == usd(1450) and view["amount_due"] == usd(1450)
+    assert view["net"] == usd_json(1450) and view["amount_due"] == usd_json(1450)
     back = api.change(owner, sub["id"], plan="five")
     assert back.status_code == 200, back.text
     view = back.json()
     assert (line(view, "credit"), line(view, "charge")) == (1933, 483)
-    assert view["net"] == usd(-1450)
-    assert view["amount_due"] == usd(0) and view["credit_balance_after"] == usd(1450)
-    assert api.get(owner, sub["id"])["credit_balance"] == usd(1450)
+    assert view["net"] == usd_json(-1450)
+    assert view["amount_due"] == usd_json(0) and view["credit_balance_after"] == usd_json(1450)
+    assert api.get(owner, sub["id"])["credit_balance"] == usd_json(1450)
     # the surplus pays the next renewal first: 500 of the 1450 at 07-01
     api.clock(at(2025, 6, 30))
     api.advance(2 * DAY)
     renewed = api.get(owner, sub["id"])
-    assert renewed["status"] == "active" and renewed["credit_balance"] == usd(950)
+    assert renewed["status"] == "active" and renewed["credit_balance"] == usd_json(950)
     assert when(renewed["current_period_start"]) == at(2025, 7, 1)
     assert when(renewed["current_period_end"]) == at(2025, 8, 1)
 
@@ -396,7 +394,7 @@ def test_each_line_is_rounded_half_to_even(api: Api) -> None:
     api.clock(at(2025, 6, 16))  # half of 2025-06-01 → 07-01 left
     view = api.change(owner, sub["id"], plan="odd-three").json()
     assert (line(view, "credit"), line(view, "charge")) == (500, 1502)  # 500.5, 1501.5
-    assert view["net"] == usd(1002)
+    assert view["net"] == usd_json(1002)
 
 
 def test_a_product_that_is_not_a_subscription(api: Api) -> None:
@@ -454,7 +452,7 @@ def test_monthly_to_yearly_starts_a_new_period_and_back(api: Api) -> None:
     [charge] = [x for x in view["lines"] if x["kind"] == "charge"]
     assert (when(charge["period_start"]), when(charge["period_end"])) == (
         at(2025, 6, 16), at(2026, 6, 16))
-    assert view["net"] == usd(95000) and view["amount_due"] == usd(95000)
+    assert view["net"] == usd_json(95000) and view["amount_due"] == usd_json(95000)
     assert when(view["current_period_end_after"]) == at(2026, 6, 16)
     after = api.get(owner, sub["id"])
     assert after["interval"] == "year"
@@ -470,9 +468,9 @@ def test_monthly_to_yearly_starts_a_new_period_and_back(api: Api) -> None:
     assert abs(left - 182 / 365) < 1e-9
     assert line(view, "credit") == round(exact)
     assert line(view, "charge") == 10000
-    assert view["net"] == usd(10000 - round(exact))
-    assert view["amount_due"] == usd(0)
-    assert view["credit_balance_after"] == usd(round(exact) - 10000)
+    assert view["net"] == usd_json(10000 - round(exact))
+    assert view["amount_due"] == usd_json(0)
+    assert view["credit_balance_after"] == usd_json(round(exact) - 10000)
     assert when(view["current_period_end_after"]) == at(2026, 1, 16)
 
 
@@ -578,7 +576,7 @@ def test_a_failed_renewal_suspends_the_site(api: Api, client: TestClient) -> Non
     assert api.subscribe(owner, site_id=site["id"], plan="three-hundred").status_code == 201
     api.advance(DAY)
     down = api.change(owner, sub_id, plan="five").json()  # credit 29000, charge 483
-    assert down["credit_balance_after"] == usd(28517)
+    assert down["credit_balance_after"] == usd_json(28517)
     assert client.post(f"/v1/subscriptions/{sub_id}/cancel", headers=owner).status_code == 200
     api.clock(at(2025, 7, 1))
     api.advance(1)
@@ -586,17 +584,17 @@ def test_a_failed_renewal_suspends_the_site(api: Api, client: TestClient) -> Non
     # restart paid wholly from credit, so the declined card is not tried until a renewal
     r = api.subscribe(owner, site_id=site["id"], plan="hundred", card_token="tok_declined")
     assert r.status_code == 201, r.text
-    assert r.json()["credit_balance"] == usd(18517)
+    assert r.json()["credit_balance"] == usd_json(18517)
     api.advance(31 * DAY)  # 08-01: renewed from credit, 8517 left
     renewed = api.get(owner, sub_id)
-    assert renewed["status"] == "active" and renewed["credit_balance"] == usd(8517)
+    assert renewed["status"] == "active" and renewed["credit_balance"] == usd_json(8517)
     api.advance(31 * DAY)  # 09-01: 1483 due from the declined card: past due, still working
     due = api.get(owner, sub_id)
     assert due["status"] == "past_due" and due["failed_payment_attempts"] == 1
-    assert due["credit_balance"] == usd(8517)
+    assert due["credit_balance"] == usd_json(8517)
     api.advance(8 * DAY)  # the retries 1, 3, 5 and 7 days later are declined too
     ended = api.get(owner, sub_id)
-    assert ended["status"] == "suspended" and ended["credit_balance"] == usd(8517)
+    assert ended["status"] == "suspended" and ended["credit_balance"] == usd_json(8517)
     subjects = [m["subject"] for m in client.get("/v1/sandbox/outbox", params={
         "to": acc["email"]}, headers=api.admin).json()["data"]]
     assert any("fail" in s.lower() for s in subjects), subjects
@@ -626,7 +624,7 @@ def test_google_drive_rules(api: Api, client: TestClient) -> None:
     view = api.change(who, sub["id"], interval="year").json()
     assert_change(view)
     assert line(view, "credit") == 250 and line(view, "charge") == 5000
-    assert view["amount_due"] == usd(4750)
+    assert view["amount_due"] == usd_json(4750)
     assert when(view["current_period_end_after"]) == at(2026, 6, 16)
     # when it ends the user keeps view-only access
     assert client.post(f"/v1/subscriptions/{sub['id']}/cancel", headers=who).status_code == 200
@@ -777,13 +775,13 @@ def test_credit_balance_pays_a_later_upgrade_first(api: Api) -> None:
     owner, _, sub = api.paid_site("twenty", product="golden")
     api.advance(DAY)  # 29/30 left
     down = api.change(owner, sub["id"], plan="five").json()
-    assert down["net"] == usd(-1450) and down["credit_balance_after"] == usd(1450)
+    assert down["net"] == usd_json(-1450) and down["credit_balance_after"] == usd_json(1450)
     api.advance(DAY)  # 28/30 left: credit 467, charge 1867, net 1400, all from credit
     up = api.change(owner, sub["id"], plan="twenty").json()
     assert (line(up, "credit"), line(up, "charge")) == (467, 1867)
-    assert up["net"] == usd(1400) and up["credit_applied"] == usd(1400)
-    assert up["amount_due"] == usd(0) and up["credit_balance_after"] == usd(50)
-    assert api.get(owner, sub["id"])["credit_balance"] == usd(50)
+    assert up["net"] == usd_json(1400) and up["credit_applied"] == usd_json(1400)
+    assert up["amount_due"] == usd_json(0) and up["credit_balance_after"] == usd_json(50)
+    assert api.get(owner, sub["id"])["credit_balance"] == usd_json(50)
 
 
 def test_periods_keep_the_anchor_day(api: Api) -> None:

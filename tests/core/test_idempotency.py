@@ -4,7 +4,6 @@ canonical JSON, freed when its holder died, forgotten after a day, and no secret
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import httpx
@@ -17,6 +16,7 @@ from licensor.core.clock import wall_clock
 from licensor.core.context import Context
 from licensor.core.models import IdempotencyKeyRow
 from licensor.orders.models import OrderRow
+from tests.builders import race
 from tests.core.server import running_server
 
 NEW_LICENSE = {"product": "desktop", "seats": 3, "license_name": "Acme Inc",
@@ -139,18 +139,8 @@ def test_200_immediate_retries_each_get_the_stored_answer(ctx: Context, tmp_path
 def test_concurrent_twins_one_runs_one_waits(ctx: Context, client: TestClient,
                                             admin: dict[str, str]) -> None:
     headers = {**admin, "Idempotency-Key": "twins-1"}
-    answers: list[httpx.Response] = []
-    barrier = threading.Barrier(4)
-
-    def send() -> None:
-        barrier.wait()
-        answers.append(client.post("/v1/licenses", headers=headers, json=NEW_LICENSE))
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers: list[httpx.Response] = race(
+        4, lambda _: client.post("/v1/licenses", headers=headers, json=NEW_LICENSE))
     created = [a for a in answers if a.status_code == 201]
     assert {a.status_code for a in answers} <= {201, 409}
     assert len({a.json()["id"] for a in created}) == 1

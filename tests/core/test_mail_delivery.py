@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from licensor.core import events, mail
 from licensor.core.context import Context, build_context
 from licensor.core.db import Database
 from licensor.core.models import MailRow
-from tests.builders import create_license
+from tests.builders import create_license, race
 from tests.conftest import ADMIN, make_settings
 from tests.core.server import free_port
 from tests.core.smtp_servers import Recorder, SmtpServer, StalledServer
@@ -142,22 +141,15 @@ def test_two_senders_send_each_message_once(ctx: Context, tmp_path) -> None:
     senders = [live_context(ctx, tmp_path, f"s{i}", server.url, db=Database(ctx.db.url))
                for i in range(2)]
     ids = queue(ctx, 120)
-    start = threading.Barrier(2)
-    sent: list[int] = []
 
-    def run(sender: Context) -> None:
-        start.wait()
+    def run(i: int) -> int:
         total = 0
-        while (done := mail.deliver_due(sender, limit=10))[0]:
+        while (done := mail.deliver_due(senders[i], limit=10))[0]:
             total += done[1]
-        sent.append(total)
+        return total
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in senders]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        sent: list[int] = race(2, run, timeout=60)
     finally:
         server.stop()
         for sender in senders:

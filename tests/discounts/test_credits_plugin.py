@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from licensor.core import audit
 from licensor.core.context import Context
+from tests import builders
 from tests.builders import create_license, license_info
 from tests.orders.helpers import buy, error
 from tests.subscriptions.conftest import START, Shop
@@ -27,8 +28,7 @@ def shop(client: TestClient, admin: dict[str, str]) -> Shop:
 
 
 def info(paid: dict[str, Any]) -> dict[str, str]:
-    lic = paid["licenses"][0]
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
+    return builders.info(paid["licenses"][0])
 
 
 def to_coupon(client: TestClient, admin: dict[str, str], lic: dict[str, str]) -> Any:

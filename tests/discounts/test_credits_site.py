@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from licensor.core import audit
 from licensor.core.context import Context
+from tests import builders
 from tests.builders import create_license, license_info
 from tests.orders.helpers import buy, error
 from tests.subscriptions.conftest import START, Shop
@@ -27,8 +28,7 @@ def shop(client: TestClient, admin: dict[str, str]) -> Shop:
 
 def info(order: dict[str, Any]) -> dict[str, str]:
     """The License Information of a paid order's license."""
-    lic = order["licenses"][0]
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
+    return builders.info(order["licenses"][0])
 
 
 def paid_site(shop: Shop, email: str | None = None

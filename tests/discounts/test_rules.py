@@ -11,12 +11,9 @@ from hypothesis import strategies as st
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts.rules import Coupon, applies_on, check, code_key, discount, discount_ends
+from tests.builders import usd
 
 T0 = datetime(2026, 1, 31, 12, tzinfo=UTC)
-
-
-def usd(cents: int) -> Money:
-    return Money(cents, "USD")
 
 
 def test_twenty_percent_off_five_desktop_users() -> None:

@@ -38,6 +38,7 @@ def staff(http: httpx.Client) -> str:
     return email
 
 
+@pytest.mark.server
 def test_a_form_drawn_by_one_host_is_accepted_by_the_other(cluster: Cluster) -> None:
     with cluster.proxy("split") as proxy, httpx.Client(base_url=proxy.base, timeout=30) as http:
         lic = http.post("/v1/licenses", headers=ADMIN, json={
@@ -63,6 +64,8 @@ def test_a_form_drawn_by_one_host_is_accepted_by_the_other(cluster: Cluster) -> 
         assert not [p for p in proxy.posts if p[2] == 403], proxy.posts
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @pytest.mark.skipif(not Path(CHROMIUM).exists(),
                     reason="Chromium is not installed (apt-get install chromium)")
 def test_upgrade_and_console_login_in_a_browser_across_hosts(cluster: Cluster) -> None:

@@ -93,6 +93,7 @@ def test_a_host_with_another_kek_says_so_and_charges_nothing(
                        json={"card_token": "tok_visa"}).json()["status"] == "fulfilled"
 
 
+@pytest.mark.server
 def test_a_host_with_another_kek_says_so_when_it_starts(ctx: Context, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from licensor.core.clock import wall_clock
@@ -69,6 +70,7 @@ def buy(http: httpx.Client) -> dict[str, Any]:
     return dict(paid.json())
 
 
+@pytest.mark.server
 def test_two_hosts_share_keys_orders_and_a_rotation(cluster: Cluster, ctx: Context) -> None:
     figures: dict[str, Any] = {}
     with cluster.proxy() as proxy, httpx.Client(base_url=proxy.base, timeout=60) as http:

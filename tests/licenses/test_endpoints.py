@@ -8,15 +8,7 @@ from sqlalchemy import func, select
 from licensor.core.context import Context
 from licensor.core.models import AuditRow, MailRow
 from licensor.licenses.models import LicenseRow
-from tests.builders import create_license, license_info
-
-
-def issue(client: TestClient, admin: dict, **body) -> dict:
-    payload = {"product": "desktop", "seats": 3, "license_name": "Acme Inc",
-               "email": "buyer@acme.test", **body}
-    r = client.post("/v1/licenses", json=payload, headers=admin)
-    assert r.status_code == 201, r.text
-    return r.json()
+from tests.builders import create_license, issue, license_info
 
 
 def test_admin_issues_a_license_with_license_information(client: TestClient, admin) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
@@ -11,7 +9,7 @@ from licensor.core.errors import LicensorError
 from licensor.licenses import registrations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.registrations import move_registrations
-from tests.builders import create_license, license_info
+from tests.builders import create_license, license_info, race
 
 
 def register(client: TestClient, info: dict, user: str):
@@ -96,26 +94,13 @@ def test_bad_user_values(client: TestClient, ctx) -> None:
 
 def test_concurrent_registrations_never_exceed_the_seats(ctx: Context) -> None:
     lic = create_license(ctx, seats=3)
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(i: int) -> None:
-        barrier.wait()
-        try:
-            with ctx.db.transaction() as s:
-                registrations.register(ctx, s, license_name=lic.license_name,
-                                       license_key=lic.license_key, user=f"user{i}",
-                                       now=ctx.clock.now(s))
-            result = "ok"
-        except LicensorError as exc:
-            result = exc.code
-        with lock:
-            outcomes.append(result)
+    def attempt(i: int) -> str:
+        with ctx.db.transaction() as s:
+            registrations.register(ctx, s, license_name=lic.license_name,
+                                   license_key=lic.license_key, user=f"user{i}",
+                                   now=ctx.clock.now(s))
+        return "ok"
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [r.code if isinstance(r, LicensorError) else r for r in race(6, attempt)]
     assert sorted(outcomes) == ["SEATS_EXHAUSTED"] * 3 + ["ok"] * 3

@@ -4,7 +4,6 @@ worker serves the same document, re-signed only when it changes, verifiable offl
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from licensor.verify.revocations import (
     STALE,
     decode_base64url,
 )
-from tests.builders import create_license, license_info
+from tests.builders import create_license, license_info, race
 from tests.orders.helpers import buy
 
 
@@ -165,18 +164,8 @@ def test_workers_re_signing_at_once_sign_once(ctx: Context, client: TestClient,
     start = payload(fetch(client))["sequence"]
     revoke(client, admin, create_license(ctx).id)
     workers = [another_worker(ctx) for _ in range(6)]
-    documents: list[bytes] = []
-    gate = threading.Barrier(len(workers))
-
-    def serve(worker: Context) -> None:
-        gate.wait()
-        documents.append(revocations.current_document(worker))
-
-    threads = [threading.Thread(target=serve, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    documents = race(len(workers), lambda i: revocations.current_document(workers[i]))
+    assert all(isinstance(d, bytes) for d in documents), documents
     assert len(set(documents)) == 1
     assert payload(json.loads(documents[0]))["sequence"] == start + 1
 

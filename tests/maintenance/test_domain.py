@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
-from licensor.licenses.rules import first_end
 from licensor.maintenance.rules import (
     ALLOWED,
     MAINTENANCE_EXPIRED,
@@ -19,6 +18,7 @@ from licensor.maintenance.rules import (
     Release,
     UpdateTerms,
     check_update,
+    first_end,
     in_maintenance,
     renewed_end,
     shortened_end,

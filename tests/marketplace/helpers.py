@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from licensor.licenses.models import LicenseRow
-from tests.builders import license_info
+from tests.builders import (
+    license_info,
+    outbox,  # noqa: F401  (re-exported for this folder)
+)
 
 ADDRESS = {"line1": "1 Harbour St", "city": "Bordeaux", "postal_code": "33000", "country": "FR"}
 
@@ -20,13 +21,6 @@ def migration_body(lic: LicenseRow, **overrides: Any) -> dict[str, Any]:
         "address": dict(ADDRESS)}
     body.update(overrides)
     return body
-
-
-def outbox(client: TestClient, admin: dict[str, str], to: str) -> list[dict[str, Any]]:
-    response = client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin)
-    assert response.status_code == 200, response.text
-    data: list[dict[str, Any]] = response.json()["data"]
-    return data
 
 
 def error(response: Any, status: int, code: str) -> dict[str, Any]:

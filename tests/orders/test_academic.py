@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
 from licensor.licenses.models import LicenseRow
-from tests.builders import create_license, license_info
+from tests.builders import create_license, info, license_info
 from tests.orders.helpers import BUYER, buy, error, quote
 
 UNI = "Università di Bologna"
@@ -17,10 +17,6 @@ UNI = "Università di Bologna"
 def academic(seats: int = 25, product: str = "confluence-server", **extra: Any) -> dict[str, Any]:
     return {"kind": "new", "product": product, "seats": seats, "academic": True,
             "institution": UNI, **extra}
-
-
-def info(lic: dict[str, Any]) -> dict[str, str]:
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
 
 
 def test_academic_25_editor_tier_is_300(client: TestClient) -> None:

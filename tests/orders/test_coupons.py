@@ -13,7 +13,7 @@ from licensor.core.context import Context
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
 from licensor.discounts.service import CouponTerms
-from tests.builders import create_license, license_info
+from tests.builders import create_license, license_info, outbox, set_clock, usd_json
 from tests.orders.helpers import BUYER, buy, error, order, pay, quote
 
 SPRING = "SPRING20"
@@ -41,10 +41,6 @@ def disable(ctx: Context, code: str) -> None:
         session.commit()
 
 
-def set_clock(client: TestClient, admin: dict[str, str], now: str) -> None:
-    assert client.put("/v1/sandbox/clock", json={"now": now}, headers=admin).status_code == 200
-
-
 def post_quote(client: TestClient, **body: Any) -> Any:
     return client.post("/v1/quotes", json=body)
 
@@ -60,17 +56,9 @@ def ledger(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
                       headers=admin).json()["data"]
 
 
-def outbox(client: TestClient, admin: dict[str, str], to: str) -> list[dict[str, Any]]:
-    return client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin).json()["data"]
-
-
 def in_pdf(text: str, pdf: bytes) -> bool:
     """The PDF's text strings escape parentheses."""
     return text.replace("(", "\\(").replace(")", "\\)").encode() in pdf
-
-
-def usd(amount: int) -> dict[str, Any]:
-    return {"amount": amount, "currency": "USD"}
 
 
 # -- pricing ----------------------------------------------------------------------------------
@@ -79,36 +67,36 @@ def test_twenty_percent_off_five_desktop_users(ctx: Context, client: TestClient,
                                                admin: dict[str, str]) -> None:
     make_coupon(ctx)
     q = quote(client, kind="new", product="desktop", seats=5, coupon=SPRING)
-    assert [line["amount"] for line in q["lines"]] == [usd(42900), usd(-8580)]
+    assert [line["amount"] for line in q["lines"]] == [usd_json(42900), usd_json(-8580)]
     assert q["lines"][1]["description"] == "Coupon SPRING20 (20% off)"
-    assert q["total"] == usd(34320)
-    assert q["coupon"] == {"code": SPRING, "discount": usd(8580)}
+    assert q["total"] == usd_json(34320)
+    assert q["coupon"] == {"code": SPRING, "discount": usd_json(8580)}
     assert client.get(f"/v1/quotes/{q['id']}").json()["coupon"] == q["coupon"]
     o = order(client, q["id"])
-    assert o["total"] == usd(34320)
+    assert o["total"] == usd_json(34320)
     assert redeemed(ctx) == 0  # ordered, not paid
     done = pay(client, o["id"])
     assert done["status"] == "fulfilled" and done["licenses"][0]["seats"] == 5
     assert redeemed(ctx) == 1
     [charge] = [c for c in ledger(client, admin) if c["metadata"]["order_id"] == o["id"]]
-    assert charge["amount"] == usd(34320) and charge["status"] == "succeeded"
+    assert charge["amount"] == usd_json(34320) and charge["status"] == "succeeded"
 
 
 def test_ten_dollars_off_one_desktop_user(ctx: Context, client: TestClient) -> None:
     make_coupon(ctx, "TENOFF", amount_off=Money(1000, "USD"))
     q = quote(client, kind="new", product="desktop", seats=1, coupon="TENOFF")
-    assert q["total"] == usd(7900)
-    assert [line["amount"] for line in q["lines"]] == [usd(8900), usd(-1000)]
+    assert q["total"] == usd_json(7900)
+    assert [line["amount"] for line in q["lines"]] == [usd_json(8900), usd_json(-1000)]
     assert "TENOFF" in q["lines"][1]["description"]
     assert buy(client, kind="new", product="desktop", seats=1, coupon="TENOFF")["total"] == \
-        usd(7900)
+        usd_json(7900)
 
 
 def test_a_discount_larger_than_the_price_makes_it_free_not_negative(
         ctx: Context, client: TestClient) -> None:
     make_coupon(ctx, "BIG", amount_off=Money(100000, "USD"))
     q = quote(client, kind="new", product="desktop", seats=1, coupon="BIG")
-    assert q["total"] == usd(0) and q["lines"][1]["amount"] == usd(-8900)
+    assert q["total"] == usd_json(0) and q["lines"][1]["amount"] == usd_json(-8900)
     done = pay(client, order(client, q["id"])["id"])  # nothing to charge
     assert done["status"] == "fulfilled" and done["charge_id"] is None
     assert redeemed(ctx, "BIG") == 1
@@ -119,10 +107,10 @@ def test_codes_are_case_insensitive_and_a_blank_one_is_no_coupon(ctx: Context,
     make_coupon(ctx, "Spring20")
     for code in ("spring20", "SPRING20", " Spring20 "):
         q = quote(client, kind="new", product="desktop", seats=5, coupon=code)
-        assert q["total"] == usd(34320) and q["coupon"]["code"] == "Spring20"
+        assert q["total"] == usd_json(34320) and q["coupon"]["code"] == "Spring20"
     for blank in ("", "  ", None):
         q = quote(client, kind="new", product="desktop", seats=5, coupon=blank)
-        assert q["total"] == usd(42900) and len(q["lines"]) == 1 and q["coupon"] is None
+        assert q["total"] == usd_json(42900) and len(q["lines"]) == 1 and q["coupon"] is None
     too_long = post_quote(client, kind="new", product="desktop", seats=1, coupon="X" * 41)
     assert error(too_long, 422, "INVALID_REQUEST")["details"]["field"] == "coupon"
     not_text = post_quote(client, kind="new", product="desktop", seats=1, coupon=20)
@@ -138,16 +126,16 @@ def test_coupons_on_upgrade_and_renewal_quotes(ctx: Context, client: TestClient,
                  409, "COUPON_NOT_APPLICABLE")
     assert body["details"]["reason"] == "kind"
     done = buy(client, kind="upgrade", seats=5, coupon="UPG", **license_info(old))
-    assert done["total"] == usd(27200)  # 340.00 - 20%
+    assert done["total"] == usd_json(27200)  # 340.00 - 20%
     assert done["licenses"][0]["seats"] == 5 and redeemed(ctx, "UPG") == 1
     set_clock(client, admin, "2026-01-10T12:00:00Z")
     server = create_license(ctx, product="confluence-server", seats=25)
     set_clock(client, admin, "2026-11-01T00:00:00Z")
     q = quote(client, kind="renewal", coupon="renew", **license_info(server))
-    assert [line["amount"] for line in q["lines"]] == [usd(30000), usd(-3750)]
+    assert [line["amount"] for line in q["lines"]] == [usd_json(30000), usd_json(-3750)]
     assert q["lines"][1]["description"] == "Coupon RENEW (12.5% off)"
     renewed = pay(client, order(client, q["id"])["id"])
-    assert renewed["total"] == usd(26250)
+    assert renewed["total"] == usd_json(26250)
     assert renewed["licenses"][0]["maintenance_until"] == "2028-01-10T12:00:00Z"
     assert redeemed(ctx, "RENEW") == 1
 
@@ -178,7 +166,7 @@ def test_expired_and_disabled_coupons(ctx: Context, client: TestClient,
     make_coupon(ctx, "MARCH", redeem_by=datetime.fromisoformat("2026-04-01T00:00:00+00:00"))
     make_coupon(ctx, "GONE")
     assert quote(client, kind="new", product="desktop", seats=1, coupon="MARCH")["total"] == \
-        usd(7120)
+        usd_json(7120)
     disable(ctx, "GONE")
     error(post_quote(client, kind="new", product="desktop", seats=1, coupon="GONE"),
           409, "COUPON_EXPIRED")
@@ -197,7 +185,7 @@ def test_a_quote_keeps_its_coupon_price_after_the_coupon_expires(
     set_clock(client, admin, "2026-03-20T00:00:00Z")  # expired and disabled; quote valid
     o = post_order(client, q["id"])
     assert o.status_code == 201, o.text
-    assert pay(client, o.json()["id"])["total"] == usd(34320)
+    assert pay(client, o.json()["id"])["total"] == usd_json(34320)
     assert redeemed(ctx, "MARCH") == 1
 
 
@@ -247,7 +235,7 @@ def test_an_invoice_counts_when_marked_paid_and_a_cancel_gives_nothing_back(
     make_coupon(ctx, max_redemptions=5)
     q = quote(client, kind="new", product="desktop", seats=5, coupon=SPRING)
     o = order(client, q["id"], method="invoice")
-    assert o["total"] == usd(34320) and redeemed(ctx) == 0
+    assert o["total"] == usd_json(34320) and redeemed(ctx) == 0
     done = client.post(f"/v1/orders/{o['id']}/mark-paid", headers=admin)
     assert done.status_code == 200 and done.json()["status"] == "fulfilled"
     assert redeemed(ctx) == 1
@@ -282,7 +270,7 @@ def test_a_refund_gives_the_coupon_back(ctx: Context, client: TestClient,
     assert r.status_code == 200 and r.json()["status"] == "refunded"
     assert redeemed(ctx, "WELCOME") == 0
     again = buy(client, kind="new", product="desktop", seats=1, coupon="WELCOME")  # same email
-    assert again["total"] == usd(7120) and redeemed(ctx, "WELCOME") == 1
+    assert again["total"] == usd_json(7120) and redeemed(ctx, "WELCOME") == 1
 
 
 # -- documents and mail -------------------------------------------------------------------------

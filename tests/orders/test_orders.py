@@ -10,12 +10,8 @@ from sqlalchemy import select
 from licensor.core import audit, events
 from licensor.core.context import Context
 from licensor.core.models import MailRow
-from tests.builders import create_license, license_info
+from tests.builders import create_license, license_info, outbox
 from tests.orders.helpers import BUYER, buy, error, order, pay, quote
-
-
-def outbox(client: TestClient, admin: dict[str, str], to: str) -> list[dict[str, Any]]:
-    return client.get("/v1/sandbox/outbox", params={"to": to}, headers=admin).json()["data"]
 
 
 def register(client: TestClient, info: dict[str, str], user: str) -> Any:

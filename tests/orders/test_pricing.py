@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from licensor.catalog.rules import parse_product
 from licensor.catalog.service import default_catalog
 from licensor.core.errors import LicensorError
-from licensor.core.money import Money
 from licensor.orders.rules import new_license_price, upgrade_price, upgrade_table
+from tests.builders import usd
 
 
 def product(code: str):  # type: ignore[no-untyped-def]
@@ -20,10 +20,6 @@ def product(code: str):  # type: ignore[no-untyped-def]
 DESKTOP = product("desktop").pricing
 SERVER = product("confluence-server").pricing
 assert DESKTOP is not None and SERVER is not None
-
-
-def usd(amount: int) -> Money:
-    return Money(amount, "USD")
 
 
 def test_desktop_volume_prices() -> None:

@@ -5,12 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
-from tests.builders import create_license, license_info
+from tests.builders import create_license, license_info, set_clock
 from tests.orders.helpers import buy, error, order, quote
-
-
-def set_clock(client: TestClient, admin: dict[str, str], now: str) -> None:
-    assert client.put("/v1/sandbox/clock", json={"now": now}, headers=admin).status_code == 200
 
 
 def validate(client: TestClient, info: dict[str, str]) -> dict[str, object]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
+from tests.builders import set_clock
 from tests.orders.helpers import buy, error, quote
 
 BUYER = {"email": "buyer@acme.test", "name": "Ann Buyer"}
@@ -28,7 +29,7 @@ def test_the_invoice_minimum_and_net_terms_are_the_configured_ones(ctx: Context,
                                                  "payment_method": "invoice"}),
                  409, "PAYMENT_METHOD_NOT_ALLOWED")
     assert body["details"]["minimum"] == {"amount": 100000, "currency": "USD"}
-    assert "1,000.00 USD" in body["message"]
+    assert "$1,000.00" in body["message"]
 
 
 def test_quote_validity_is_the_configured_one(ctx: Context, client: TestClient) -> None:
@@ -36,6 +37,18 @@ def test_quote_validity_is_the_configured_one(ctx: Context, client: TestClient) 
     q = quote(client, kind="new", product="desktop", seats=3)
     lived = datetime.fromisoformat(q["expires_at"]) - datetime.fromisoformat(q["created_at"])
     assert lived.days == 10
+
+
+def test_an_expired_quote_says_the_days_it_was_valid(ctx: Context, client: TestClient,
+                                                     admin: dict[str, str]) -> None:
+    ctx.settings.quote_validity_days = 10
+    set_clock(client, admin, "2026-01-01T00:00:00Z")
+    q = quote(client, kind="new", product="desktop", seats=3)
+    set_clock(client, admin, "2026-01-11T00:00:00Z")
+    body = error(client.post("/v1/orders", json={"quote_id": q["id"], "buyer": BUYER,
+                                                 "payment_method": "card"}),
+                 409, "QUOTE_EXPIRED")
+    assert "quotes are valid 10 days" in body["message"]
 
 
 def test_the_refund_window_is_the_configured_one(ctx: Context, client: TestClient,

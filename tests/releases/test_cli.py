@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from licensor.core.context import Context
 from tests.conftest import ADMIN_TOKEN, Run
@@ -31,6 +32,7 @@ def test_upload_into_this_installations_store(cli: Run, ctx: Context, tmp_path: 
     assert "UNKNOWN_VERSION" in refused
 
 
+@pytest.mark.server
 def test_upload_to_a_running_server(cli: Run, ctx: Context, tmp_path: Path) -> None:
     cli("releases", "add", "desktop", "3.9.0", "--released-at", "2030-01-01")
     file = tmp_path / "mockups.tar.gz"

@@ -31,6 +31,7 @@ def test_the_document_shows_the_examples_that_run() -> None:
     assert f"```js\n{JS_EXAMPLE.read_text(encoding='utf-8')}```" in text
 
 
+@pytest.mark.server
 def test_the_examples_against_a_running_server(ctx: Context, tmp_path: Path) -> None:
     lic = create_license(ctx, product="desktop", license_name="Acme Inc")
     data = bytes(range(256)) * 2000

@@ -35,6 +35,9 @@ def test_production_uses_argon2s_default_cost(ctx: Context, tmp_path: Path,
         stored = extract_parameters(sign_up(ctx, "prod@acme.test"))
         assert stored == profiles.RFC_9106_LOW_MEMORY
         assert (stored.time_cost, stored.memory_cost, stored.parallelism) == (3, 65536, 4)
+        said = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+        assert "**3 passes over 64 MiB with 4 lanes**" in said  # what docs/security.md says
+        assert stored.memory_cost == 64 * 1024  # KiB
         assert passwords.hasher().verify(passwords.dummy_hash(), "not-a-password")
     finally:
         passwords.configure(ctx.settings.password_hash_cost)

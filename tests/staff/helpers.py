@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests import builders
 from tests.conftest import ADMIN
 from tests.portal.helpers import csrf
 
@@ -36,8 +37,6 @@ def console_post(client: TestClient, path: str, data: dict[str, Any], page: str)
 
 
 def issue(client: TestClient, **body: Any) -> dict[str, Any]:
-    body = {"product": "desktop", "seats": 1, "license_name": "Acme Inc",
-            "email": f"it-{uuid.uuid4().hex[:8]}@acme.test", **body}
-    r = client.post("/v1/licenses", json=body, headers=ADMIN)
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    """A desktop license for one user, mailed to an address of its own."""
+    return builders.issue(client, ADMIN, **{
+        "seats": 1, "email": f"it-{uuid.uuid4().hex[:8]}@acme.test", **body})

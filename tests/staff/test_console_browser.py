@@ -5,16 +5,12 @@ subprocess: the portal's browser fixtures (one server and one browser for the mo
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from typing import Any
-
-import pytest
 
 from licensor.core.formats import money
 from tests.marketplace.helpers import ADDRESS
 from tests.portal.test_browser import (  # noqa: F401  (fixtures)
-    SCREENSHOTS,
     Api,
     api,
     browser,
@@ -113,8 +109,10 @@ def test_support_is_refused_and_a_forged_form_too(page: Any, api: Api) -> None:
 
 def _march(page: Any) -> tuple[str, str]:
     """The dashboard's figure of new-license revenue for March 2027 (the frozen clock's month):
-    the table's text and the bar's value in cents."""
-    cell = page.locator('#revenue-USD tr[data-month="2027-03"] td').first.inner_text()
+    the table's text and the bar's value in cents; no table yet when nothing was sold in USD
+    (the test run alone)."""
+    cells = page.locator('#revenue-USD tr[data-month="2027-03"] td')
+    cell = cells.first.inner_text() if cells.count() else ""
     bar = page.locator('rect[data-month="2027-03"][data-series="new"]')
     return cell, (bar.get_attribute("data-value") if bar.count() else "0") or "0"
 
@@ -152,24 +150,3 @@ def test_a_catalog_edit_is_previewed_then_saved(page: Any, api: Api) -> None:
     assert "jira-server saved" in page.locator("main").inner_text()
     assert api.call("GET", "/v1/products/jira-server")["pricing"]["tiers"][0]["price"][
         "amount"] == 35000
-
-
-@pytest.mark.skipif(os.environ.get("LICENSOR_SCREENSHOTS") != "1",
-                    reason="writes docs/screenshots only when LICENSOR_SCREENSHOTS=1")
-def test_screenshots(page: Any, api: Api) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    lic = api.license(seats=5)
-    for seats, method in ((3, "card"), (12, "card"), (4, "invoice")):
-        quote = api.call("POST", "/v1/quotes", json={"kind": "new", "product": "desktop",
-                                                     "seats": seats})
-        order = api.call("POST", "/v1/orders", json={
-            "quote_id": quote["id"], "payment_method": method,
-            "buyer": {"name": "Jo", "email": "jo@acme.test", "company": "Acme"}})
-        if method == "card":
-            api.call("POST", f"/v1/orders/{order['id']}/pay", json={"card_token": "tok_visa"})
-    log_in(page, staff(api, "admin"), "/admin")
-    page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
-    page.goto(f"/admin/licenses/{lic['id']}")
-    page.screenshot(path=str(SCREENSHOTS / "console-license.png"), full_page=True)
-    page.goto("/admin/orders")
-    page.screenshot(path=str(SCREENSHOTS / "console-orders.png"), full_page=True)

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import builders
+
 START = datetime(2025, 6, 1, tzinfo=UTC)
 
 
@@ -20,9 +22,7 @@ class Shop:
         self.count = 0
 
     def set_clock(self, moment: datetime) -> None:
-        r = self.client.put("/v1/sandbox/clock", json={"now": moment.isoformat()},
-                            headers=self.admin)
-        assert r.status_code == 200, r.text
+        builders.set_clock(self.client, self.admin, moment.isoformat())
 
     def advance(self, seconds: int) -> dict[str, Any]:
         r = self.client.post("/v1/sandbox/clock/advance", json={"seconds": seconds},
@@ -61,8 +61,7 @@ class Shop:
         return ids
 
     def outbox(self, to: str) -> list[dict[str, Any]]:
-        r = self.client.get("/v1/sandbox/outbox", params={"to": to}, headers=self.admin)
-        return list(r.json()["data"])
+        return builders.outbox(self.client, self.admin, to)
 
     def invoices(self, who: dict[str, str], sub_id: str) -> list[dict[str, Any]]:
         r = self.client.get(f"/v1/subscriptions/{sub_id}/invoices", headers=who)

@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from licensor.config import Settings
 from licensor.core.context import Context
+from licensor.core.formats import money
+from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.subscriptions.models import SubscriptionRow
 from tests.payments.helpers import set_mode
@@ -101,7 +103,7 @@ def test_the_whole_cycle_to_suspended(shop: Shop, client: TestClient, ctx: Conte
     assert "Acme Rockets" in mail["subject"] and "your site Acme Rockets" in body
     [first] = shop.invoices(b["owner"], sub_id)  # the renewal costs what the first month did
     cents, currency = first["amount_paid"]["amount"], first["amount_paid"]["currency"]
-    assert f"charge {cents // 100}.{cents % 100:02d} {currency} to the card" in body
+    assert f"charge {money(Money(cents, currency))} to the card" in body
     assert f"{ctx.settings.public_url}/sites/{sid}/billing" in body
     assert "try the card again on July 2, 2025" in body
     assert failure_mails(shop, b["owner_email"]) == []  # the billing admin is told, not both

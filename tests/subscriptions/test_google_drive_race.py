@@ -3,13 +3,11 @@ the loser is not charged (or is refunded)."""
 
 from __future__ import annotations
 
-import threading
-
 from licensor.accounts.models import AccountRow
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.subscriptions import changes
-from tests.builders import RecordingProcessor
+from tests.builders import RecordingProcessor, race
 from tests.subscriptions.conftest import Shop
 
 
@@ -17,29 +15,18 @@ def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Sh
     ledger = RecordingProcessor(ctx.db)
     ctx.payments = ledger
     accounts = [shop.account()[1]["id"] for _ in range(4)]
-    barrier = threading.Barrier(len(accounts))
-    outcomes: list[str] = []
 
-    def attempt(account_id: str) -> None:
-        barrier.wait()
-        try:
-            with ctx.db.transaction() as session:
-                account = session.get(AccountRow, account_id)
-                changes.subscribe(ctx, session, account, changes.SubscribeRequest(
-                    product="google-drive", plan="single", interval="month",
-                    card_token="tok_visa", google_id="someone@gmail.test"),
-                    ctx.clock.now(session))
-            outcome = "subscribed"
-        except LicensorError as exc:
-            outcome = exc.code
-        with ledger.lock:
-            outcomes.append(outcome)
+    def attempt(i: int) -> str:
+        with ctx.db.transaction() as session:
+            account = session.get(AccountRow, accounts[i])
+            changes.subscribe(ctx, session, account, changes.SubscribeRequest(
+                product="google-drive", plan="single", interval="month",
+                card_token="tok_visa", google_id="someone@gmail.test"),
+                ctx.clock.now(session))
+        return "subscribed"
 
-    threads = [threading.Thread(target=attempt, args=(a,)) for a in accounts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = [r.code if isinstance(r, LicensorError) else r
+                for r in race(len(accounts), attempt, timeout=60)]
     assert sorted(outcomes) == ["ALREADY_SUBSCRIBED"] * 3 + ["subscribed"]
     kept = [c for c in ledger.charge_ids if c not in ledger.refunds]
     assert len(kept) == 1

@@ -9,15 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licensor.core.money import Money
 from licensor.subscriptions.periods import Period, boundary, period
 from licensor.subscriptions.rules import change_plan, fraction_left, settle
+from tests.builders import usd
 
 JUNE = Period(datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC))
-
-
-def usd(cents: int) -> Money:
-    return Money(cents, "USD")
 
 
 def at(day: int, month: int = 6) -> datetime:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from licensor.core.money import Money
 from licensor.tax.rates import shipped_rates
 from licensor.tax.rules import (
     EU_MEMBER_STATES,
@@ -24,13 +23,10 @@ from licensor.tax.rules import (
     rate_text,
     registered_countries,
 )
+from tests.builders import usd
 
 ITALY_OSS = TaxSetup("IT", registered_countries("EU"))
 DAY = date(2026, 1, 15)
-
-
-def usd(amount: int) -> Money:
-    return Money(amount, "USD")
 
 
 def rate(country: str, day: date = DAY) -> Decimal | None:

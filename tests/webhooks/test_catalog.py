@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from licensor.core.context import Context
 from licensor.subscriptions.models import SubscriptionRow
 from licensor.webhooks.rules import EVENT_TYPES
+from tests.builders import info
 from tests.marketplace.helpers import ADDRESS
 from tests.orders.helpers import buy, order, quote
 from tests.webhooks.receiver import receiver
@@ -22,10 +23,6 @@ def ok(r: Any, status: int = 200) -> dict[str, Any]:
     assert r.status_code == status, r.text
     body: dict[str, Any] = r.json()
     return body
-
-
-def info(lic: dict[str, Any]) -> dict[str, str]:
-    return {"license_name": lic["license_name"], "license_key": lic["license_key"]}
 
 
 def migration(client: TestClient, lic: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,7 +12,11 @@ from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from licensor.core.context import Context
+from tests import builders
 from tests.webhooks.receiver import Receiver, receiver
+
+# POST /v1/licenses with this file's defaults
+issue = partial(builders.issue, seats=2, email="it@acme.test")
 
 START = "2026-03-01T09:00:00Z"
 
@@ -20,15 +25,6 @@ def add_endpoint(client: TestClient, admin: dict[str, str], url: str,
                  events: list[str] | None = None) -> dict[str, Any]:
     r = client.post("/v1/webhook-endpoints", json={"url": url, "events": events or ["*"],
                                                    "description": "CRM"}, headers=admin)
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def issue(client: TestClient, admin: dict[str, str], **kw: Any) -> dict[str, Any]:
-    r = client.post("/v1/licenses", json={"product": "desktop", "seats": 2,
-                                          "license_name": "Acme Inc",
-                                          "email": "it@acme.test", **kw}, headers=admin)
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from licensor.config import Settings
-from licensor.core import mail_templates, passwords
+from licensor.core import formats, mail_templates, passwords
 from licensor.core.clock import Clock
 from licensor.core.db import Database
 from licensor.core.mail import Mailer
@@ -48,14 +48,16 @@ def build_context(settings: Settings, db: Database | None = None) -> Context:
     ensure_home(settings.home)  # the database, mail, a single host's key-encryption key
     shared = Secrets(settings)
     database = db or Database(settings.resolved_database_url)
-    mail_templates.configure(settings.vendor_name, settings.vendor_contact, settings.public_url)
+    mail_templates.configure(settings.brand, settings.vendor_contact, settings.public_url,
+                             settings.brand_color)
+    formats.configure(settings.locale, settings.date_format)
     passwords.configure(settings.password_hash_cost)
     return Context(
         settings=settings,
         db=database,
         clock=Clock(settings.sandbox),
         keyring=Keyring(settings.keys_dir, shared),
-        mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.mail_from,
+        mailer=Mailer(settings.smtp_url, settings.mail_dir, settings.sender,
                       timeout=settings.smtp_timeout),
         secrets=shared,
     )

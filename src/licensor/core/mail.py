@@ -66,21 +66,25 @@ LEASE = timedelta(minutes=10)
 
 
 def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime,
-            html: str | None = None) -> MailRow:
+            html: str | None = None, attachment: tuple[str, bytes] | None = None) -> MailRow:
     """Queue one message: `body` is its text part (what the outbox shows), `html` the
-    alternative part of a mail rendered from a template."""
+    alternative part of a mail rendered from a template, `attachment` a PDF sent with it
+    (file name, bytes)."""
+    name, data = attachment if attachment is not None else (None, None)
     row = MailRow(id=str(uuid.uuid4()), to=to, subject=subject, body=body, html=html,
-                  created_at=now, attempts=0, status=QUEUED)
+                  attachment_name=name, attachment=data, created_at=now, attempts=0,
+                  status=QUEUED)
     session.add(row)
     session.flush()
     return row
 
 
 def enqueue_mail(session: Session, template: str, *, to: str, now: datetime,
-                 **context: Any) -> MailRow:
+                 attachment: tuple[str, bytes] | None = None, **context: Any) -> MailRow:
     """Queue the mail templates/mail/<template> renders (see core/mail_templates)."""
     subject, text, html = render_mail(template, **context)
-    return enqueue(session, to=to, subject=subject, body=text, html=html, now=now)
+    return enqueue(session, to=to, subject=subject, body=text, html=html, now=now,
+                   attachment=attachment)
 
 
 def outbox(session: Session, to: str | None = None, limit: int = 100,
@@ -141,6 +145,8 @@ class Outgoing:
     body: str
     created_at: datetime
     html: str | None = None
+    attachment_name: str | None = None
+    attachment: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,8 @@ def claim(session: Session, sender_id: str, now: datetime, limit: int = BATCH_SI
     for row in rows:
         leases.take(row, sender_id, wall_now, LEASE)
     session.flush()
-    return [Outgoing(r.id, r.to, r.subject, r.body, r.created_at, r.html) for r in rows]
+    return [Outgoing(r.id, r.to, r.subject, r.body, r.created_at, r.html, r.attachment_name,
+                     r.attachment) for r in rows]
 
 
 def record(ctx: Context, session: Session, sender_id: str,
@@ -262,9 +269,14 @@ class Mailer(BackgroundSender):
         msg.set_content(mail.body)
         if mail.html:  # multipart/alternative: clients show the HTML, or else the text
             msg.add_alternative(mail.html, subtype="html")
-            # Our own boundary: the email package would draw one from the process-wide
-            # `random` generator, which a sender thread must not share with the rest.
-            msg.set_boundary(f"=_licensor_{secrets.token_hex(16)}")
+        if mail.attachment is not None:  # multipart/mixed: the message, then the document
+            msg.add_attachment(mail.attachment, maintype="application", subtype="pdf",
+                               filename=mail.attachment_name or "document.pdf")
+        # Our own boundaries: the email package would draw them from the process-wide
+        # `random` generator, which a sender thread must not share with the rest.
+        for part in msg.walk():
+            if part.is_multipart():
+                part.set_boundary(f"=_licensor_{secrets.token_hex(16)}")
         return msg
 
     def send(self, batch: Sequence[Outgoing]) -> dict[str, Failure | None]:

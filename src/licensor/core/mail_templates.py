@@ -7,7 +7,8 @@ capability. Both parts get the vendor's name and contact (the installation's set
 the text part is wrapped to 72 columns, so no mail client re-flows it; the License Key stays
 on a line of its own (it must be copied whole), and the HTML part shows the License
 Information as a preformatted block. HTML is autoescaped (a License Name is the buyer's text)
-and styled inline only, with no image: mail clients drop style sheets and remote images.
+and styled inline only (the brand's accent colour), with no image: mail clients drop style
+sheets and remote images.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from licensor.core.formats import human_date, money
+from licensor.core.formats import install_filters
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
 WIDTH = 72
@@ -38,8 +39,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True,
                       undefined=StrictUndefined)
-    env.filters["money"] = money
-    env.filters["date"] = human_date
+    install_filters(env)  # money, date, time: core/formats, as on pages and documents
     env.filters["wrap"] = wrap
     return env
 
@@ -49,12 +49,14 @@ env = _environment()
 # The seller named in every mail; set from the settings when a Context is built (one
 # installation per process), overridable per call with vendor_name/vendor_contact.
 _vendor: dict[str, str] = {"vendor_name": "Licensor", "vendor_contact": "",
-                           "public_url": "http://127.0.0.1:8000"}
+                           "public_url": "http://127.0.0.1:8000", "brand_color": "#1457c4"}
 
 
-def configure(vendor_name: str, vendor_contact: str, public_url: str) -> None:
+def configure(vendor_name: str, vendor_contact: str, public_url: str,
+              brand_color: str = "#1457c4") -> None:
+    """The brand's name and accent colour and the vendor's contact, in every mail."""
     _vendor.update(vendor_name=vendor_name, vendor_contact=vendor_contact,
-                   public_url=public_url.rstrip("/"))
+                   public_url=public_url.rstrip("/"), brand_color=brand_color)
 
 
 def render_mail(template: str, **context: Any) -> tuple[str, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from licensor.core.db import Base, UTCDateTime
@@ -69,6 +69,9 @@ class MailRow(Base):
     body: Mapped[str] = mapped_column(Text)  # the text part
     # The HTML alternative of a templated mail (None: text only, e.g. mail queued before).
     html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A document sent with the mail (the invoice or receipt PDF): its file name and bytes.
+    attachment_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

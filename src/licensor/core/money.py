@@ -64,7 +64,10 @@ class Money:
         return Decimal(self.amount).scaleb(-self.digits)
 
     def display(self) -> str:
-        return f"{self.decimal():,.{self.digits}f} {self.currency}"
+        """As people read it, in the installation's locale ($340.00): core/formats."""
+        from licensor.core.formats import money  # formats reads Money
+
+        return money(self)
 
     def to_json(self) -> dict[str, Any]:
         return {"amount": self.amount, "currency": self.currency}

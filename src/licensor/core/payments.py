@@ -12,8 +12,8 @@ A payment goes in three steps, each a commit point:
    charged); a lost answer leaves it `unconfirmed`, still holding its lock
    (PAYMENT_UNCONFIRMED; another payer gets PAYMENT_IN_PROGRESS) until reconciliation learns
    from the processor whether money moved.
-3. `settle`: in the transaction that fulfils, the attempt becomes `succeeded`. If that
-   transaction rolls back instead of committing, the charge is refunded at once.
+3. `record_paid`: in the transaction that fulfils, the attempt becomes `succeeded` (paid). If
+   that transaction rolls back instead of committing, the charge is refunded at once.
 
 A process killed between 1 and 3 leaves an attempt `pending`. `reconcile`
 (payments_reconcile.py) settles it and `unconfirmed` ones: it asks the processor by the
@@ -24,7 +24,7 @@ start-up, in the jobs loop, from `licensor jobs run`, and whenever a payer finds
 in its way, so a retried request gets its final answer soon after the processor answers.
 
 A payment the customer's bank holds for their confirmation (3-D Secure) settles the attempt as
-`requires_action`. If the processor later reports the money taken (`complete`, from Stripe's
+`requires_action`. If the processor later reports the money taken (`paid_later`, from Stripe's
 webhook), what was paid for is fulfilled if it still can be, else the money goes back.
 """
 
@@ -97,21 +97,21 @@ def customer_for(ctx: Context, session: Session, account_id: str, email: str) ->
     if known is not None:
         return known.customer_id
     session.commit()  # no transaction is open while the processor is asked
-    made = processor_for(ctx).create_customer(
+    customer_id = processor_for(ctx).create_customer(
         email, idempotency_key=f"licensor:customer:account:{account_id}")
-    session.add(ProcessorCustomerRow(account_id=account_id, customer_id=made,
+    session.add(ProcessorCustomerRow(account_id=account_id, customer_id=customer_id,
                                      created_at=wall_clock()))
     try:
         session.commit()
     except IntegrityError:  # a twin request saved it first: the same Customer
         session.rollback()
-    return made
+    return customer_id
 
 
 # -- step 1: the attempt, committed before the processor is called ---------------------------
 
 @dataclass
-class Intent:
+class PlannedAttempt:
     """What a payer wants to pay, worked out under the locks of what is paid."""
 
     purpose: str  # order | subscription
@@ -124,7 +124,7 @@ class Intent:
     request: dict[str, Any] = field(default_factory=dict)
 
 
-def begin(ctx: Context, session: Session, prepare: Callable[[], Intent | None],
+def begin(ctx: Context, session: Session, prepare: Callable[[], PlannedAttempt | None],
           now: datetime) -> PaymentAttemptRow | None:
     """Commit a pending attempt for what `prepare` (run under the payer's locks) says.
 
@@ -140,21 +140,21 @@ def begin(ctx: Context, session: Session, prepare: Callable[[], Intent | None],
     pause = 0.02
     while True:
         session.expire_all()
-        intent = prepare()
-        if intent is None:
+        planned = prepare()
+        if planned is None:
             return None
-        attempt = _try_insert(session, intent, now)
+        attempt = _try_insert(session, planned, now)
         if attempt is not None:
             session.commit()
             return attempt
-        holder = _holder(ctx, intent.lock_key)
+        holder = _holder(ctx, planned.lock_key)
         if holder is not None and (holder.status == "unconfirmed"
                                    or wall_clock() - holder.created_at >= DOUBT_AFTER):
             if _try_reconcile(ctx, holder.id) in IN_DOUBT:
-                raise in_progress(intent.lock_key)
+                raise in_progress(planned.lock_key)
             continue
         if time.monotonic() > deadline:
-            raise in_progress(intent.lock_key)
+            raise in_progress(planned.lock_key)
         time.sleep(pause)
         pause = min(pause * 2, 0.25)
 
@@ -175,16 +175,17 @@ def _try_reconcile(ctx: Context, attempt_id: str) -> str:
         return "unconfirmed"
 
 
-def _try_insert(session: Session, intent: Intent, now: datetime) -> PaymentAttemptRow | None:
+def _try_insert(session: Session, planned: PlannedAttempt,
+                now: datetime) -> PaymentAttemptRow | None:
     number = 1 + (session.scalar(select(func.count()).select_from(PaymentAttemptRow).where(
-        PaymentAttemptRow.subject_id == intent.subject_id,
-        PaymentAttemptRow.purpose == intent.purpose)) or 0)
+        PaymentAttemptRow.subject_id == planned.subject_id,
+        PaymentAttemptRow.purpose == planned.purpose)) or 0)
     attempt = PaymentAttemptRow(
-        id="pa_" + uuid.uuid4().hex, purpose=intent.purpose, subject_id=intent.subject_id,
-        lock_key=intent.lock_key, processor_key=f"{intent.key_stem}:{number}",
-        amount=intent.amount.amount, currency=intent.amount.currency, status="pending",
-        request={**intent.request, "description": intent.description,
-                 "metadata": intent.metadata},
+        id="pa_" + uuid.uuid4().hex, purpose=planned.purpose, subject_id=planned.subject_id,
+        lock_key=planned.lock_key, processor_key=f"{planned.key_stem}:{number}",
+        amount=planned.amount.amount, currency=planned.amount.currency, status="pending",
+        request={**planned.request, "description": planned.description,
+                 "metadata": planned.metadata},
         business_time=now, created_at=wall_clock())
     session.add(attempt)
     try:
@@ -210,7 +211,7 @@ def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
     (PAYMENT_UNCONFIRMED: the attempt stays `unconfirmed`, holding what it pays for until
     reconciliation learns from the processor whether money moved)."""
     try:
-        made = processor_for(ctx).charge(
+        charge = processor_for(ctx).charge(
             Money(attempt.amount, attempt.currency), source,
             description=attempt.request.get("description", ""),
             idempotency_key=attempt.processor_key, metadata=attempt.request.get("metadata", {}))
@@ -222,8 +223,8 @@ def charge(ctx: Context, session: Session, attempt: PaymentAttemptRow,
         lost = unconfirmed(type(exc).__name__)
         _charge_failed(session, attempt, lost)
         raise lost from None
-    session.info.setdefault(_COMPENSATIONS, []).append((ctx, attempt.id, made))
-    return made
+    session.info.setdefault(_COMPENSATIONS, []).append((ctx, attempt.id, charge))
+    return charge
 
 
 def give_back(ctx: Context, session: Session, attempt: PaymentAttemptRow) -> Refund:
@@ -288,9 +289,10 @@ def _close(session: Session, attempt_id: str, status: str, *, charge_id: str | N
     return row
 
 
-# -- step 3: settled in the transaction that fulfils ---------------------------------------
+# -- step 3: paid, in the transaction that fulfils --------------------------------------------
 
-def settle(ctx: Context, session: Session, attempt: PaymentAttemptRow, made: Charge) -> None:
+def record_paid(ctx: Context, session: Session, attempt: PaymentAttemptRow,
+                charge: Charge) -> None:
     """Mark the attempt paid in the fulfilling transaction. If a reconciler already gave up
     on it (this process was taken for dead), the money goes back and the payer is told."""
     row = session.get(PaymentAttemptRow, attempt.id, with_for_update=True,
@@ -300,8 +302,8 @@ def settle(ctx: Context, session: Session, attempt: PaymentAttemptRow, made: Cha
         session.rollback()  # runs the compensation: the charge is refunded
         raise LicensorError("PAYMENT_INTERRUPTED", "This payment took too long and was "
                             "refunded; nothing changed. Please pay again.",
-                            {"charge_id": made.id})
-    _close(session, attempt.id, "succeeded", charge_id=made.id)
+                            {"charge_id": charge.id})
+    _close(session, attempt.id, "succeeded", charge_id=charge.id)
 
 
 _COMPENSATIONS = "licensor.payments.unsettled"
@@ -323,23 +325,23 @@ def _refund_unsettled(session: Session) -> None:
     """A charge whose fulfilling transaction did not commit goes back at once."""
     if session.in_nested_transaction():
         return
-    for ctx, attempt_id, made in session.info.pop(_COMPENSATIONS, []):
+    for ctx, attempt_id, charge in session.info.pop(_COMPENSATIONS, []):
         try:
-            refund_attempt(ctx, attempt_id, made)
+            refund_attempt(ctx, attempt_id, charge)
         except Exception:  # the rollback must go on; reconciliation refunds it later
-            log.exception("could not refund charge %s of a rolled-back payment", made.id)
+            log.exception("could not refund charge %s of a rolled-back payment", charge.id)
 
 
-def refund_attempt(ctx: Context, attempt_id: str, made: Charge) -> None:
+def refund_attempt(ctx: Context, attempt_id: str, charge: Charge) -> None:
     with ctx.db.reader() as s:
         row = s.get(PaymentAttemptRow, attempt_id)
         key = row.processor_key if row is not None else attempt_id
-    refunded = processor_for(ctx).refund(made.id, made.amount,
+    refunded = processor_for(ctx).refund(charge.id, charge.amount,
                                          idempotency_key=f"{key}:refund")
     with ctx.db.writer() as s:
         row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
         if row is not None and row.status in (*IN_DOUBT, *PAID_LATER):
-            _close(s, attempt_id, "refunded", charge_id=made.id, refund_id=refunded.id)
+            _close(s, attempt_id, "refunded", charge_id=charge.id, refund_id=refunded.id)
         s.commit()
 
 
@@ -379,12 +381,13 @@ def _latest(session: Session, purpose: str, subject_id: str) -> PaymentAttemptRo
 
 # Reconciliation lives in payments_reconcile (imported here last: it builds on this module).
 from licensor.core.payments_reconcile import (
-    complete,
     fulfiller,
+    paid_later,
     reconcile,
     reconcile_in_doubt,
     settler,
 )
 
-__all__ = ["Charge", "PaymentProcessor", "PaymentSource", "Refund", "SavedCard", "complete",
-           "declined", "fulfiller", "reconcile", "reconcile_in_doubt", "settler"]
+__all__ = ["Charge", "PaymentProcessor", "PaymentSource", "Refund", "SavedCard",
+           "declined", "fulfiller", "paid_later", "reconcile", "reconcile_in_doubt",
+           "settler"]

@@ -9,7 +9,7 @@ at start-up, in the jobs loop, from `licensor jobs run`, and whenever a payer fi
 attempt in its way, so a retried request gets its final answer soon after the processor
 answers again.
 
-`complete` is the same decision for a charge the processor reports on its own (Stripe's
+`paid_later` is the same decision for a charge the processor reports on its own (Stripe's
 `payment_intent.succeeded` webhook) for an attempt Licensor had stopped waiting for.
 
 Import it through `licensor.core.payments`, which re-exports it.
@@ -80,21 +80,21 @@ def reconcile(ctx: Context, attempt_id: str) -> str:
         key, purpose = row.processor_key, row.purpose
     if purpose in _SETTLERS:
         return _SETTLERS[purpose](ctx, attempt_id)
-    made = processor_for(ctx).find_charge(key)
-    if made is None or made.status == "refunded":
+    charge = processor_for(ctx).find_charge(key)
+    if charge is None or charge.status == "refunded":
         with ctx.db.writer() as s:
             row = s.get(PaymentAttemptRow, attempt_id, with_for_update=True)
             assert row is not None
             if row.status in IN_DOUBT:
-                _close(s, attempt_id, "abandoned" if made is None else "refunded",
-                       charge_id=made.id if made else None)
+                _close(s, attempt_id, "abandoned" if charge is None else "refunded",
+                       charge_id=charge.id if charge else None)
             status = row.status
             s.commit()
         return status
-    return _fulfil_or_refund(ctx, attempt_id, made, IN_DOUBT)
+    return _fulfil_or_refund(ctx, attempt_id, charge, IN_DOUBT)
 
 
-def complete(ctx: Context, processor_key: str, charge_id: str) -> str:
+def paid_later(ctx: Context, processor_key: str, charge_id: str) -> str:
     """The processor reports money taken for an attempt in PAID_LATER (Stripe's webhook): fulfil
     what it was for if that is still possible, else give the money back. Returns the status."""
     with ctx.db.reader() as s:
@@ -102,11 +102,11 @@ def complete(ctx: Context, processor_key: str, charge_id: str) -> str:
             PaymentAttemptRow.processor_key == processor_key))
         if row is None or row.status not in PAID_LATER:
             return row.status if row is not None else "missing"
-        attempt_id, made = row.id, Charge(charge_id, Money(row.amount, row.currency))
-    return _fulfil_or_refund(ctx, attempt_id, made, PAID_LATER)
+        attempt_id, charge = row.id, Charge(charge_id, Money(row.amount, row.currency))
+    return _fulfil_or_refund(ctx, attempt_id, charge, PAID_LATER)
 
 
-def _fulfil_or_refund(ctx: Context, attempt_id: str, made: Charge,
+def _fulfil_or_refund(ctx: Context, attempt_id: str, charge: Charge,
                       settleable: tuple[str, ...]) -> str:
     """A charge was made for this attempt: fulfil what it paid for, or refund it."""
     with ctx.db.writer() as s:
@@ -118,16 +118,16 @@ def _fulfil_or_refund(ctx: Context, attempt_id: str, made: Charge,
         if fulfil is not None:
             try:
                 with s.begin_nested():
-                    fulfil(ctx, s, row, made)
+                    fulfil(ctx, s, row, charge)
             except LicensorError as exc:
                 log.info("paid attempt %s cannot be fulfilled (%s); refunding", row.id, exc.code)
             else:
-                _close(s, attempt_id, "succeeded", charge_id=made.id)
+                _close(s, attempt_id, "succeeded", charge_id=charge.id)
                 s.commit()
                 log.warning("reconciled payment %s: fulfilled", attempt_id)
                 return "succeeded"
         s.rollback()
-    refund_attempt(ctx, attempt_id, made)
+    refund_attempt(ctx, attempt_id, charge)
     log.warning("reconciled payment %s: refunded", attempt_id)
     return "refunded"
 
@@ -167,10 +167,10 @@ def _recheck_abandoned(ctx: Context) -> None:
             PaymentAttemptRow.settled_at >= wall_clock() - RECHECK_ABANDONED))]
     for key, attempt_id in rows:
         try:
-            made = processor_for(ctx).find_charge(key)
-            if made is not None and made.status == "succeeded":
+            charge = processor_for(ctx).find_charge(key)
+            if charge is not None and charge.status == "succeeded":
                 log.warning("a charge showed up for abandoned attempt %s", attempt_id)
-                complete(ctx, key, made.id)
+                paid_later(ctx, key, charge.id)
         except LicensorError as exc:  # asked again at the next run while the window lasts
             log.info("could not recheck abandoned payment attempt %s: %s", attempt_id, exc.code)
         except Exception:

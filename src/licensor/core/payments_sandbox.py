@@ -125,11 +125,11 @@ class SandboxProcessor:
         name = _card_name(source)
         if name is None or name in DECLINED or name in FAILS_LATER:
             raise declined(source.label)
-        made = self._record(amount, source, description=description,
-                            idempotency_key=idempotency_key, metadata=metadata)
+        charge = self._record(amount, source, description=description,
+                              idempotency_key=idempotency_key, metadata=metadata)
         if lost:
             raise unconfirmed("the sandbox processor loses its answers (lost_answers)")
-        return made
+        return charge
 
     def _record(self, amount: Money, source: PaymentSource, *, description: str,
                 idempotency_key: str, metadata: dict[str, str]) -> Charge:

@@ -26,7 +26,7 @@ A payment the bank wants the customer to confirm (3-D Secure) answers 402
 PAYMENT_ACTION_REQUIRED with the PaymentIntent, its `client_secret` (for Stripe.js's
 `handleNextAction`), Stripe's own link when it gives one (else LICENSOR_PAYMENT_ACTION_URL)
 and the `return_url` Stripe sends the customer back to. Stripe's `payment_intent.succeeded`
-webhook then completes what was paid for (`payments.complete`).
+webhook then completes what was paid for (`payments.paid_later`).
 """
 
 from __future__ import annotations

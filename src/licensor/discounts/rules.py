@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
-from licensor.core.formats import money
+from licensor.core.formats import human_date, money
 from licensor.core.money import Money
 
 KINDS = ("new", "upgrade", "renewal", "subscription")
@@ -97,16 +97,14 @@ def check(coupon: Coupon, *, product: str, kind: str, amount: Money, now: dateti
     kind, minimum_amount, currency). Once-per-customer is checked where the customer is known."""
     if not coupon.active or (coupon.redeem_by is not None and now >= coupon.redeem_by):
         raise LicensorError("COUPON_EXPIRED", f"The coupon {coupon.code} is no longer valid"
-                            + (f" (it could be used until {coupon.redeem_by:%B %-d, %Y})"
+                            + (f" (it could be used until {human_date(coupon.redeem_by)})"
                                if coupon.redeem_by and coupon.active else "")
                             + "; buy without it or ask for a current one.",
                             {"code": coupon.code,
                              "redeem_by": coupon.redeem_by.isoformat() if coupon.redeem_by
                              else None})
     if exhausted(coupon):
-        raise LicensorError("COUPON_EXHAUSTED", f"The coupon {coupon.code} has been used as "
-                            "many times as it may be; buy without it.",
-                            {"code": coupon.code, "max_redemptions": coupon.max_redemptions})
+        raise used_up(coupon.code, coupon.max_redemptions)
     if coupon.products and product not in coupon.products:
         raise not_applicable(coupon, "product", f"The coupon {coupon.code} is for "
                              f"{', '.join(coupon.products)} only, not {product}.",
@@ -128,7 +126,18 @@ def check(coupon: Coupon, *, product: str, kind: str, amount: Money, now: dateti
 
 
 def exhausted(coupon: Coupon) -> bool:
+    """Every redemption the coupon allows is taken (CouponRepository.take_one is the same test
+    as one guarded UPDATE, so two payers cannot both take the last one)."""
     return coupon.max_redemptions is not None and coupon.times_redeemed >= coupon.max_redemptions
+
+
+def used_up(code: str, max_redemptions: int | None, remedy: str = "buy without it.", *,
+            while_paying: bool = False) -> LicensorError:
+    """COUPON_EXHAUSTED: found used up before the payment, or (`while_paying`) by the payment."""
+    what = ("was used up while this purchase was being paid" if while_paying
+            else "has been used as many times as it may be")
+    return LicensorError("COUPON_EXHAUSTED", f"The coupon {code} {what}; {remedy}",
+                         {"code": code, "max_redemptions": max_redemptions})
 
 
 def already_used(coupon: Coupon) -> LicensorError:

@@ -44,6 +44,7 @@ from licensor.discounts.rules import (
     check,
     code_key,
     discount,
+    used_up,
 )
 
 
@@ -146,9 +147,8 @@ def redeem(session: Session, coupon_id: str, *, subject_type: str, subject_id: s
     if coupon.once_per_customer and repo.standing_use(row.id, key) is not None:
         raise already_used(coupon)
     if not repo.take_one(row.id):
-        raise LicensorError("COUPON_EXHAUSTED", f"The coupon {row.code} was used up while "
-                            "this purchase was being paid; nothing was kept. Buy without it.",
-                            {"code": row.code, "max_redemptions": row.max_redemptions})
+        raise used_up(row.code, row.max_redemptions, "nothing was kept. Buy without it.",
+                      while_paying=True)
     redemption = RedemptionRow(
         id=new_id("red"), coupon_id=row.id, subject_type=subject_type, subject_id=subject_id,
         customer_key=key, exclusive_key=key if coupon.once_per_customer else None,

@@ -12,6 +12,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.licenses.models import RegistrationRow
 from licensor.licenses.repository import RegistrationRepository
+from licensor.licenses.rules import check_seat_free
 from licensor.licenses.service import license_of_key
 
 
@@ -41,11 +42,7 @@ def register(ctx: Context, session: Session, *, license_name: str, license_key: 
                             "(an upgrade or renewal). Users already registered keep working; "
                             "register new users with the new License Information.",
                             {"superseded_by": row.id})
-    taken = repo.count(row.id)
-    if row.seats is not None and taken >= row.seats:
-        raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({row.seats}) is taken. "
-                            "Unregister a user who no longer needs it, or upgrade to more users.",
-                            {"seats": row.seats, "registered": taken})
+    check_seat_free(row.seats, repo.count(row.id))
     reg = RegistrationRow(id=str(uuid.uuid4()), license_id=row.id, user=user,
                           user_key=user_key(user), created_at=now)
     session.add(reg)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from licensor.core.calendar import add_months
 from licensor.core.errors import LicensorError
 from licensor.verify import EARLIEST_KEY_TIME, LATEST_KEY_TIME
 
@@ -38,7 +38,27 @@ def check_key_time(moment: datetime, *, field: str, what: str, remedy: str) -> N
                             f"{last:%Y-%m-%d}); {remedy}", {"field": field})
 
 
-def first_end(start: datetime, months: int) -> datetime:
-    """The maintenance end of a new license, or of an upgrade: `months` from that moment,
-    replacing any earlier period (maintenance.rules renews and shortens it)."""
-    return add_months(start, months)
+def check_seat_free(seats: int | None, taken: int) -> None:
+    """The seat cap: a license with every seat taken refuses a new user (SEATS_EXHAUSTED);
+    None seats is unlimited. The same user again is the same seat (checked before this)."""
+    if seats is not None and taken >= seats:
+        raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({seats}) is taken. "
+                            "Unregister a user who no longer needs it, or upgrade to more users.",
+                            {"seats": seats, "registered": taken})
+
+
+# The maintenance end a sale gives is maintenance's rule (maintenance.rules.first_end);
+# maintenance builds on licenses, so capabilities.py hands it over instead of an import.
+_maintenance_end: list[Callable[[datetime, int], datetime]] = []
+
+
+def use_maintenance_end(rule: Callable[[datetime, int], datetime]) -> None:
+    _maintenance_end[:] = [rule]
+
+
+def maintenance_end_of_sale(start: datetime, months: int) -> datetime:
+    """`months` of maintenance from `start` (a sale or an upgrade), by maintenance's rule."""
+    if not _maintenance_end:
+        raise RuntimeError("licenses.rules.use_maintenance_end was not called: importing "
+                           "licensor.capabilities registers maintenance's rule here")
+    return _maintenance_end[0](start, months)

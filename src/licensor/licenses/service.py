@@ -15,11 +15,12 @@ from licensor.catalog.rules import MAX_SEATS, Product
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
-from licensor.licenses.rules import check_key_time, check_sen, first_end
+from licensor.licenses.rules import check_key_time, check_sen, maintenance_end_of_sale
 from licensor.verify import (
     UNKNOWN_KEY,
     VALID,
@@ -92,7 +93,7 @@ def check_institution(academic: bool, institution: str | None) -> str | None:
 def default_maintenance_end(product: Product, start: datetime) -> datetime | None:
     if product.maintenance_months is None:
         return None
-    return first_end(start, product.maintenance_months)
+    return maintenance_end_of_sale(start, product.maintenance_months)
 
 
 def maintenance_end_in_key(product: Product, purchased: datetime,
@@ -108,7 +109,7 @@ def maintenance_end_in_key(product: Product, purchased: datetime,
     remedy = "give a purchased_at within that range (less the maintenance period)."
     # The start first: a year-9999 purchase has no end to compute.
     check_key_time(purchased, field="purchased_at", what="The maintenance start", remedy=remedy)
-    end = first_end(purchased, product.maintenance_months)
+    end = maintenance_end_of_sale(purchased, product.maintenance_months)
     check_key_time(end, field="purchased_at", what="The maintenance end that follows this "
                    "purchased_at", remedy=remedy)
     return end
@@ -343,16 +344,18 @@ def final_successor(session: Session | Connection, license_id: str) -> str:
 
 # -- mail --------------------------------------------------------------------------------------
 
-def license_information_text(row: LicenseRow, product_name: str) -> str:
+def license_information_text(row: LicenseRow, product_name: str, unit: str = "user") -> str:
+    """The License Information block, its count named as the catalog's unit (Users:)."""
+    label = f"{unit.replace('_', ' ').capitalize()}s:"
     lines = [
         f"Product:       {product_name}",
         f"License Name:  {row.license_name}",
         "License Key:",
         row.license_key,
-        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+        f"{label:<15}{'unlimited' if row.seats is None else row.seats}",
     ]
     if row.maintenance_until is not None:
-        lines.append(f"Maintenance:   until {row.maintenance_until:%Y-%m-%d}")
+        lines.append(f"Maintenance:   until {human_date(row.maintenance_until)}")
     if row.major_version is not None:
         lines.append(f"Covers:        every {row.major_version}.x release")
     if row.academic:
@@ -382,7 +385,8 @@ def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) ->
     rows = LicenseRepository(session).active_by_email(email)
     if not rows:
         return 0
-    blocks = [license_information_text(r, get_product(session, r.product).name) for r in rows]
+    blocks = [license_information_text(r, (p := get_product(session, r.product)).name,
+                                       p.seat_unit or "user") for r in rows]
     mail.enqueue_mail(session, "lost_key", to=rows[0].email, now=now, count=len(rows),
                       license_information="\n\n".join(blocks))
     sent.add(email_key, now)

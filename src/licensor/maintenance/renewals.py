@@ -19,9 +19,11 @@ from licensor.catalog.rules import seats_text
 from licensor.catalog.service import get_product
 from licensor.core import mail
 from licensor.core.context import Context
+from licensor.core.formats import human_date
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.service import LicenseRow
+from licensor.maintenance import rules
 from licensor.maintenance import service as maintenance
 from licensor.orders import pricing_policies
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
@@ -59,9 +61,9 @@ class Renewal:
         new_end = maintenance.end_after_renewal(product, row)
         pricing_policies.new_licenses_only(body, "renewal")
         priced = pricing_policies.priced_as(product, row, body.get("academic"))
-        price = maintenance.renewal_price(priced, row.seats)
+        price = rules.renewal_price(priced, row.seats)
         line = (f"Maintenance renewal, {product.name}, {seats_text(row.seats, product.seat_unit)}"
-                f"{pricing_policies.academic_note(row)}: {months} months, until {new_end:%Y-%m-%d}")
+                f"{pricing_policies.academic_note(row)}: {months} months, until {human_date(new_end)}")
         return QuoteDraft(
             product=product.code, currency=price.currency, seats=row.seats, license_id=row.id,
             license_version=row.version, lines=[QuoteLine(line, price)],
@@ -81,11 +83,12 @@ class Renewal:
             mail.enqueue_mail(
                 session, "notice", to=row.email, now=now,
                 subject=f"{product.name} maintenance renewed until "
-                        f"{row.maintenance_until:%Y-%m-%d}",
+                        f"{human_date(row.maintenance_until)}",
                 paragraphs=[(f"Maintenance was renewed by order {order.number}. Here is the new "
                             "License Information. Users already registered need do nothing: "
                             "the previous key keeps working for them.")],
-                license_information=licenses.license_information_text(row, product.name))
+                license_information=licenses.license_information_text(
+                    row, product.name, product.seat_unit or "user"))
         return row
 
     def refund(self, ctx: Context, session: Session, order: OrderRow, quote: QuoteRow,

@@ -2,7 +2,7 @@
 
 Pure rules: callers pass the dates, the releases and the license's terms in.
 
-Dates. The first period of a license is licenses.rules.first_end. Every period is a whole number of `months` from an *anchor* (the purchase or the
+Dates. Every period is a whole number of `months` from an *anchor* (the purchase or the
 upgrade), using calendar.add_months, which clamps to the last day of a shorter month:
 bought 2024-02-29 → maintenance until 2025-02-28. A renewal adds exactly one block to the
 previous end, whenever it is bought; the end it gives keeps the anchor's day, so a license
@@ -16,7 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from licensor.catalog.rules import Product
 from licensor.core.calendar import add_months
+from licensor.core.errors import LicensorError
+from licensor.core.money import Money
 from licensor.maintenance.versions import Version
 
 # Reasons of an update check: the `reason` of its answer, a stable code apps switch on.
@@ -29,6 +32,21 @@ UNKNOWN_VERSION = "UNKNOWN_VERSION"
 STABLE = "stable"
 BETA = "beta"
 CHANNELS = (STABLE, BETA)
+
+
+# A license whose product no longer sells maintenance still renews or gives back a block of
+# this many months (the catalog's maintenance_months, when set, wins).
+DEFAULT_BLOCK_MONTHS = 12
+
+
+def block_months(maintenance_months: int | None) -> int:
+    """The length of one maintenance block: the product's policy, else DEFAULT_BLOCK_MONTHS."""
+    return maintenance_months or DEFAULT_BLOCK_MONTHS
+
+
+def first_end(start: datetime, months: int) -> datetime:
+    """A new license, or an upgrade: `months` from that moment, replacing any earlier period."""
+    return add_months(start, months)
 
 
 def _blocks_from_anchor(anchor: datetime, end: datetime, months: int) -> int | None:
@@ -58,6 +76,24 @@ def shortened_end(end: datetime, months: int, anchor: datetime | None = None) ->
     if anchor is None or span is None or span - months <= 0:
         return add_months(end, -months)
     return add_months(anchor, span - months)
+
+
+def no_maintenance(product: Product) -> LicensorError:
+    return LicensorError("NO_MAINTENANCE", f"{product.name} has no maintenance to renew: "
+                         + ("every release of the licensed major version is free; a new major "
+                            "version is a paid upgrade." if product.major_version is not None
+                            else "its updates are not sold in maintenance blocks."),
+                         {"product": product.code})
+
+
+def renewal_price(product: Product, seats: int | None) -> Money:
+    """One block: the tier's (or seats') list price today × the product's renewal_price_ratio,
+    rounded to the minor unit half-to-even (Money.scaled). No ratio = the full list price."""
+    if product.pricing is None:
+        raise no_maintenance(product)
+    price = product.pricing.list_price(seats)
+    ratio = product.renewal_price_ratio
+    return price if ratio is None else price.scaled(ratio)
 
 
 def in_maintenance(maintenance_until: datetime | None, released_at: datetime) -> bool:

@@ -2,7 +2,7 @@
 and reminders before it ends.
 
 "Update" = installing a newer version (governed by maintenance); "upgrade" = buying more
-users (orders/). The date rules live in maintenance/rules.py.
+users (orders). The date and price rules live in maintenance/rules.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from licensor.catalog.rules import Product
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.jobs import job
-from licensor.core.money import Money
 from licensor.core.web.views import iso
 from licensor.licenses import queries as license_queries
 from licensor.licenses import service as licenses
@@ -176,29 +176,11 @@ def check_update(ctx: Context, session: Session, license_name: str, license_key:
 
 # -- renewal ------------------------------------------------------------------------------------
 
-def renewal_price(product: Product, seats: int | None) -> Money:
-    """One 12-month block: the tier's (or seats') list price today × renewal_price_ratio,
-    rounded to the minor unit half-to-even (Money.scaled). No ratio = the full list price."""
-    if product.pricing is None:
-        raise no_maintenance(product)
-    price = product.pricing.list_price(seats)
-    ratio = product.renewal_price_ratio
-    return price if ratio is None else price.scaled(ratio)
-
-
-def no_maintenance(product: Product) -> LicensorError:
-    return LicensorError("NO_MAINTENANCE", f"{product.name} has no maintenance to renew: "
-                         + ("every release of the licensed major version is free; a new major "
-                            "version is a paid upgrade." if product.major_version is not None
-                            else "its updates are not sold in maintenance blocks."),
-                         {"product": product.code})
-
-
 def check_renewable(product: Product, row: LicenseRow) -> int:
     """The block length in months; refuses products without maintenance and marketplace
     licenses (renewed at the marketplace)."""
     if product.maintenance_months is None:
-        raise no_maintenance(product)
+        raise rules.no_maintenance(product)
     if row.channel == "marketplace":
         raise LicensorError("UPGRADE_VIA_MARKETPLACE", "This license was bought through the "
                             "marketplace: renew its maintenance there.",
@@ -245,7 +227,7 @@ def give_back_renewal(ctx: Context, session: Session, row: LicenseRow, product: 
                       now: datetime, actor: str, order_id: str | None = None) -> None:
     """Undo one renewal (a refund): the exact previous end when nothing changed since, else
     one block less; re-issues the key and mails the customer the new License Information."""
-    months = product.maintenance_months or 12
+    months = rules.block_months(product.maintenance_months)
     if row.maintenance_until is None:
         return
     if renewed_from is not None and row.maintenance_until == renewed_to:
@@ -257,10 +239,11 @@ def give_back_renewal(ctx: Context, session: Session, row: LicenseRow, product: 
     mail.enqueue_mail(session, "notice", to=row.email, now=now,
                       subject=f"Your {product.name} maintenance renewal was refunded",
                       paragraphs=[("Your maintenance renewal was refunded, so maintenance now "
-                                  f"ends on {end:%Y-%m-%d}. Here is your License Information "
+                                  f"ends on {human_date(end)}. Here is your License Information "
                                   "with that date; the key you had keeps working for your "
                                   "registered users.")],
-                      license_information=licenses.license_information_text(row, product.name))
+                      license_information=licenses.license_information_text(
+                          row, product.name, product.seat_unit or "user"))
 
 
 # -- reminders ----------------------------------------------------------------------------------
@@ -270,32 +253,34 @@ def _reminder_mail(row: LicenseRow, product: Product, kind: str, public_url: str
     """The reminder's subject and words, for the "notice" mail template."""
     end = row.maintenance_until
     assert end is not None
-    price = renewal_price(product, row.seats)
+    price = rules.renewal_price(product, row.seats)
     if kind == "30_days":
-        subject = f"Your {product.name} maintenance ends on {end:%Y-%m-%d}"
+        subject = f"Your {product.name} maintenance ends on {human_date(end)}"
         opening = (f"Maintenance (support and updates) of your {product.name} license ends on "
-                   f"{end:%Y-%m-%d}, in 30 days.")
+                   f"{human_date(end)}, in 30 days.")
     else:
         subject = f"Your {product.name} maintenance ended today"
         opening = (f"Maintenance (support and updates) of your {product.name} license ended "
-                   f"today, {end:%Y-%m-%d}.")
-    new_end = rules.renewed_end(end, product.maintenance_months or 12, anchor=row.purchased_at)
+                   f"today, {human_date(end)}.")
+    months = rules.block_months(product.maintenance_months)
+    new_end = rules.renewed_end(end, months, anchor=row.purchased_at)
     summary = "\n".join([
         f"License Name:  {row.license_name}",
-        f"Seats:         {'unlimited' if row.seats is None else row.seats}",
+        f"{(product.seat_unit or 'user').capitalize() + 's:':<15}"
+        + ("unlimited" if row.seats is None else str(row.seats)),
         f"License id:    {row.id}",
     ])
     return {"subject": subject, "license_information": summary, "after_license": "",
             "paragraphs": [
                 opening,
-                (f"Renewing costs {price.display()} for {product.maintenance_months or 12} more "
-                 f"months of updates and support, until {new_end:%Y-%m-%d} (a renewal always "
+                (f"Renewing costs {price.display()} for {months} more "
+                 f"months of updates and support, until {human_date(new_end)} (a renewal always "
                  "adds one block from the current end date, whenever you buy it)."),
                 ("To renew, enter your License Name and License Key on the renewal page: "
                  f"{public_url.rstrip('/')}/renew (the page shows the price before anything "
                  "is paid)."),
                 ("Renewal is optional: without it you keep using every version released on or "
-                 f"before {end:%Y-%m-%d}."),
+                 f"before {human_date(end)}."),
             ]}
 
 

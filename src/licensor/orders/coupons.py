@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
-from licensor.discounts.rules import already_used, exhausted
+from licensor.discounts.rules import already_used, exhausted, used_up
 from licensor.discounts.service import CouponRow
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteDraft, QuoteLine
@@ -90,10 +90,8 @@ def ensure_usable(session: Session, quote: QuoteRow, email: str) -> None:
     if terms.once_per_customer and discounts.already_held(session, row.id, email):
         raise already_used(terms)
     if exhausted(terms):
-        raise LicensorError("COUPON_EXHAUSTED", f"The coupon {row.code} has been used as many "
-                            "times as it may be; nothing was charged. Ask for a new quote "
-                            "without it.",
-                            {"code": row.code, "max_redemptions": row.max_redemptions})
+        raise used_up(row.code, row.max_redemptions,
+                      "nothing was charged. Ask for a new quote without it.")
 
 
 def redeem(session: Session, order: OrderRow, quote: QuoteRow, now: datetime) -> None:

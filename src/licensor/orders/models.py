@@ -30,6 +30,11 @@ class QuoteRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    @property
+    def number(self) -> str:
+        """What people call the quote (Q-20270304-1A2B3C4D): its day and the start of its id."""
+        return f"Q-{self.created_at:%Y%m%d}-{self.id.removeprefix('quo_')[:8].upper()}"
+
 
 class OrderRow(Base):
     __tablename__ = "orders"

@@ -21,6 +21,7 @@ from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
 from licensor.orders import checkout_tax, coupon_pages, documents, quotes
+from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
@@ -116,17 +117,20 @@ def upgrade_post(request: Request, ctx: Ctx, session: WriteSession, form: Form) 
     if form.get("step") != "seats":
         return render(request, "orders/upgrade.html", errors={}, **page)
     seats = parse_seats(form.get("seats", ""))
+    # The key was verified by _license_step: the quote is priced for that license, not checked
+    # again. "Show price" only prices it (nothing is stored); Continue stores the quote.
+    show_only = form.get("action") == "price"
+    body = {"kind": "upgrade", "license_name": name, "license_key": key, "seats": seats}
     try:
         if isinstance(seats, str):
             raise invalid_seats(seats)
-        quote = quotes.create_quote(ctx, session, {"kind": "upgrade", "license_name": name,
-                                                   "license_key": key, "seats": seats},
-                                    now=now_for(ctx, session))
+        price = quotes.price_quote if show_only else quotes.create_quote
+        quote = price(ctx, session, body, now=now_for(ctx, session), verified=row)
     except LicensorError as exc:
         field = "seats" if exc.code in SEATS_CODES else "license_key"
         return render(request, "orders/upgrade.html", status=exc.status,
                       errors=refusal(exc, field), **page)
-    if form.get("action") == "price":  # "Show price": the quote on this step, then Continue
+    if isinstance(quote, quotes.PricedQuote):  # Show price: on this step, then Continue
         return render(request, "orders/upgrade.html", errors={}, quote=quote, **page)
     return redirect(request, f"/checkout/{quote.id}")
 
@@ -187,14 +191,15 @@ def buy_post(request: Request, code: str, ctx: Ctx, session: WriteSession,
 def _checkout(request: Request, ctx: Context, session: Session, quote_id: str,
               errors: dict[str, str], form: dict[str, str], status: int = 200) -> Response:
     quote = quotes.get_quote(session, quote_id)
-    minimum = orders.invoice_minimum(ctx.settings, quote.currency)
+    minimum = order_rules.invoice_minimum(ctx.settings, quote.currency)
     summary, tax_errors = checkout_tax.summary(ctx, session, quote, form,
                                                ctx.clock.now(session))
     return render(request, "orders/checkout.html", status=status, quote=quote,
                   product=catalog.get_product(session, quote.product),
                   errors={**tax_errors, **errors}, form=form, summary=summary,
                   countries=checkout_tax.country_options() if summary["collects"] else [],
-                  invoice_allowed=summary["total"] >= minimum, invoice_minimum=minimum,
+                  invoice_allowed=order_rules.invoice_allowed(ctx.settings, summary["total"]),
+                  invoice_minimum=minimum,
                   sandbox=ctx.settings.sandbox, stripe_key=stripe_key(request),
                   coupon=form.get("coupon", coupon_pages.applied_code(quote)))
 
@@ -284,7 +289,7 @@ def payment_return(request: Request, ctx: Ctx, session: ReadSession,
 @router.get("/quotes/{quote_id}.pdf")
 def quote_pdf(quote_id: str, ctx: Ctx, session: ReadSession, request: Request) -> Response:
     doc = documents.quote_document(session, ctx.settings, quotes.get_quote(session, quote_id))
-    return _pdf(request, documents.document_pdf(doc), f"quote-{quote_id}.pdf")
+    return _pdf(request, documents.document_pdf(doc), f"quote-{doc.number}.pdf")
 
 
 @router.get("/quotes/{quote_id}")
@@ -312,6 +317,13 @@ def invoice_pdf(request: Request, order_id: str, ctx: Ctx, session: ReadSession)
     return _pdf(request, documents.document_pdf(doc), f"invoice-{order.number}.pdf")
 
 
+@router.get("/orders/{order_id}/receipt.pdf")
+def receipt_pdf(request: Request, order_id: str, ctx: Ctx, session: ReadSession) -> Response:
+    order, _ = _order_or_404(request, session, order_id)
+    doc = documents.receipt_document(session, ctx.settings, order)
+    return _pdf(request, documents.document_pdf(doc), f"receipt-{order.number}.pdf")
+
+
 @router.get("/orders/{order_id}")
 def order_page(request: Request, order_id: str, ctx: Ctx, session: ReadSession) -> Response:
     order, token = _order_or_404(request, session, order_id)
@@ -332,7 +344,7 @@ def credit_note_pdf(request: Request, order_id: str, credit_note_id: str, ctx: C
     if note.order_id != order.id:
         raise LicensorError("CREDIT_NOTE_NOT_FOUND", "There is no such credit note on this "
                             "order; use the link on your order page.", status=404)
-    doc = credit_note_document(ctx.settings, note)
+    doc = credit_note_document(ctx.settings, note, buyer=order.buyer)
     return _pdf(request, documents.document_pdf(doc), f"credit-note-{note.number}.pdf")
 
 

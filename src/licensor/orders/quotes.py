@@ -7,6 +7,7 @@ capability. A quote fixes lines, total and currency for LICENSOR_QUOTE_VALIDITY_
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -32,7 +33,7 @@ from licensor.orders.quote_kinds import (
     register_quote_kind,
 )
 from licensor.orders.repository import OrderRepository, QuoteRepository
-from licensor.orders.rules import upgrade_price
+from licensor.orders.rules import quote_expires_at, upgrade_price
 from licensor.tax import service as tax
 
 # -- the refusals shared by every kind ------------------------------------------------------
@@ -180,6 +181,11 @@ class Upgrade:
             ensure_sold_here(named)
         row = licenses.current_license(ctx, session, body["license_name"],
                                        body["license_key"], product=body.get("product"))
+        return self.build_for(ctx, session, row, body, now)
+
+    def build_for(self, ctx: Context, session: Session, row: LicenseRow, body: dict[str, Any],
+                  now: datetime) -> QuoteDraft:
+        """The upgrade of `row`, a license whose License Key the caller has verified."""
         product = in_currency(get_product(session, row.product), body.get("currency"))
         ensure_sold_here(product)
         ensure_direct(product, row)
@@ -246,8 +252,33 @@ register_quote_kind("upgrade", Upgrade())
 
 # -- the quotes service ---------------------------------------------------------------------
 
-def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
-                 actor: str = "public") -> QuoteRow:
+@dataclass
+class PricedQuote:
+    """A quote's lines, total and tax, worked out without writing anything: what **Show price**
+    shows, and what `create_quote` stores."""
+
+    kind: str
+    draft: QuoteDraft
+    tax: dict[str, Any]
+    coupon: str | None
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return [line.to_json() for line in self.draft.lines]
+
+    @property
+    def total_amount(self) -> int:
+        return tax.total_of(self.tax)
+
+    @property
+    def currency(self) -> str:
+        return self.draft.currency
+
+
+def price_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
+                verified: LicenseRow | None = None) -> PricedQuote:
+    """Price a quote request (refusing what cannot be quoted) without storing it. `verified`:
+    the license of an upgrade whose License Key the caller has checked already."""
     if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
         raise LicensorError("INVALID_REQUEST", 'The field \'kind\' is required: "new", '
                             '"upgrade" or "renewal".', {"field": "kind"})
@@ -255,21 +286,30 @@ def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
     if kind is None:
         raise LicensorError("INVALID_REQUEST", f"Unknown quote kind {body['kind'][:40]!r}; use "
                             '"new", "upgrade" or "renewal".', {"field": "kind"})
-    draft = kind.build(ctx, session, parse_body(kind, body), now)
+    parsed = parse_body(kind, body)
+    draft = (kind.build_for(ctx, session, verified, parsed, now)
+             if verified is not None and isinstance(kind, Upgrade)
+             else kind.build(ctx, session, parsed, now))
     code = coupons.code_of(body)
     if code is not None:  # the discount is a line of its own
         coupons.apply_to_draft(session, draft, code, kind=body["kind"], now=now)
     # Tax comes after every discount: it is on what the buyer pays.
     stored_tax = tax.assess(ctx, session, draft.total, tax.customer_of(body.get("customer"),
                             "customer"), now=now, where="customer", required=False)
+    return PricedQuote(body["kind"], draft, stored_tax, code)
+
+
+def create_quote(ctx: Context, session: Session, body: Any, *, now: datetime,
+                 actor: str = "public", verified: LicenseRow | None = None) -> QuoteRow:
+    priced = price_quote(ctx, session, body, now=now, verified=verified)
+    draft, code = priced.draft, priced.coupon
     row = QuoteRow(
-        id="quo_" + uuid.uuid4().hex, kind=body["kind"], product=draft.product,
-        lines=[line.to_json() for line in draft.lines], total_amount=tax.total_of(stored_tax),
-        tax=stored_tax,
+        id="quo_" + uuid.uuid4().hex, kind=priced.kind, product=draft.product,
+        lines=priced.lines, total_amount=priced.total_amount, tax=priced.tax,
         currency=draft.currency, license_id=draft.license_id,
         license_version=draft.license_version, seats=draft.seats,
         maintenance_until=draft.maintenance_until, details=draft.details, created_at=now,
-        expires_at=now + ctx.settings.quote_validity)
+        expires_at=quote_expires_at(now, ctx.settings.quote_validity))
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="quote.created", entity_type="quote",

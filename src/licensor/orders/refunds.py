@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from licensor.core import audit, events, payments
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.discounts import service as discounts
@@ -49,10 +50,10 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
         return _record(ctx, session, order_id, None, now, {"actor": actor, "force": force,
                                                            "reason": reason})
 
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         order = _refundable(session, order_id, now, force, window)
         _check_refusals(ctx, session, order, now)  # before any money moves
-        return payments.Intent(
+        return payments.PlannedAttempt(
             purpose="refund", subject_id=order.id,
             lock_key=f"license:{order.license_id}" if order.license_id else f"order:{order.id}",
             key_stem=f"order:{order.id}:refund", amount=orders.total_of(order),
@@ -153,7 +154,7 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool,
         given = ("credit on a site's subscription" if credited.kind == "site"
                  else "a coupon for a server plugin")
         raise LicensorError("ORDER_NOT_REFUNDABLE", f"The license of order {order.number} was "
-                            f"turned into {given} on {credited.created_at:%B %-d, %Y}: "
+                            f"turned into {given} on {human_date(credited.created_at)}: "
                             "refunding it too would give the same money back twice. Only an "
                             "administrator can force this refund (force: true); the credit "
                             "then stays.", {"order_id": order.id, "credit_kind": credited.kind,

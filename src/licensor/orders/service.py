@@ -27,13 +27,12 @@ from licensor.core import audit, events, mail, payments
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
-from licensor.core.money import MINOR_UNIT_DIGITS, Money
+from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.tokens import token_hash
-from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.service import LicenseRow
-from licensor.orders import coupons
+from licensor.orders import coupons, rules
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.orders.quote_kinds import QuoteKind, quote_kind
 from licensor.orders.quotes import get_quote
@@ -44,11 +43,6 @@ from licensor.tax import service as tax
 
 def format_number(n: int) -> str:
     return f"LIC-{n:06d}"
-
-
-def invoice_minimum(settings: Settings, currency: str) -> Money:
-    """The smallest total payable by invoice: the vendor's minimum in the quote's currency."""
-    return Money(settings.invoice_minimum * 10 ** MINOR_UNIT_DIGITS.get(currency, 2), currency)
 
 
 def total_of(order: OrderRow | QuoteRow) -> Money:
@@ -128,11 +122,7 @@ def ensure_fresh(session: Session, quote: QuoteRow) -> LicenseRow | None:
 
 
 def ensure_not_expired(quote: QuoteRow, now: datetime) -> None:
-    if now >= quote.expires_at:
-        raise LicensorError("QUOTE_EXPIRED", "This quote has expired (quotes are valid 60 "
-                            "days); ask for a new one at today's prices.",
-                            {"quote_id": quote.id,
-                             "expired_at": iso(quote.expires_at)})
+    rules.check_quote_current(quote.id, quote.created_at, quote.expires_at, now)
 
 
 # -- ordering -------------------------------------------------------------------------------
@@ -151,11 +141,7 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
     ensure_fresh(session, quote)
     buyer, stored_tax = taxed_buyer(ctx, session, quote, buyer, now, client_address)
     total = Money(tax.total_of(stored_tax), quote.currency)
-    minimum = invoice_minimum(ctx.settings, quote.currency)
-    if payment_method == "invoice" and total < minimum:
-        raise LicensorError("PAYMENT_METHOD_NOT_ALLOWED", "Invoices (check or bank transfer) "
-                            f"are for orders of {minimum.display()} or more; pay this one by "
-                            "card.", {"minimum": minimum.to_json()})
+    rules.check_payment_method(ctx.settings, payment_method, total)
     email = licenses.check_email(str(buyer.get("email", "")), "buyer.email")
     coupons.ensure_usable(session, quote, email)
     name = licenses.check_license_name(license_name) if license_name else None
@@ -174,7 +160,8 @@ def create_order(ctx: Context, session: Session, *, quote_id: str, buyer: dict[s
                  entity_id=order.id, before=None, after=snapshot(order), now=now)
     if payment_method == "invoice":
         mail_invoice(session, order, quote, now, link=link,
-                     terms_days=ctx.settings.invoice_terms_days)
+                     terms_days=ctx.settings.invoice_terms_days,
+                     attachment=order_pdf(ctx, session, order, quote))
     # order.created(order: OrderRow)
     events.emit(ctx, session, now, "order.created", order=order)
     return order
@@ -195,12 +182,19 @@ def taxed_buyer(ctx: Context, session: Session, quote: QuoteRow, buyer: dict[str
     return checked, stored
 
 
+def order_pdf(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow
+              ) -> tuple[str, bytes]:
+    from licensor.orders.documents import order_pdf  # documents reads this module's terms
+    return order_pdf(ctx.settings, session, order, quote)
+
+
 def mail_invoice(session: Session, order: OrderRow, quote: QuoteRow, now: datetime, *,
-                 terms_days: int, link: str | None = None) -> None:
+                 terms_days: int, link: str | None = None,
+                 attachment: tuple[str, bytes] | None = None) -> None:
     lines = [{"description": line["description"], "amount": money(line["amount"])}
              for line in quote.lines]
     due = human_date(order.due_at) if order.due_at else ""
-    mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now,
+    mail.enqueue_mail(session, "invoice", to=order.buyer_email, now=now, attachment=attachment,
                       greeting_name=buyer_name(order), order_number=order.number, lines=lines,
                       total=money(total_of(order)), due=due, terms_days=terms_days, link=link,
                       **tax.mail_fields(order.tax, order.currency))
@@ -213,10 +207,10 @@ def buyer_name(order: OrderRow) -> str:
 # -- payment and fulfilment -----------------------------------------------------------------
 
 def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, now: datetime,
-            actor: str, made: payments.Charge | None = None) -> LicenseRow:
+            actor: str, charge: payments.Charge | None = None) -> LicenseRow:
     before = snapshot(order)
-    if made is not None:
-        order.tax = tax.with_card_country(order.tax, made.card_country)
+    if charge is not None:
+        order.tax = tax.with_card_country(order.tax, charge.card_country)
     coupons.redeem(session, order, quote, now)  # refused: this transaction rolls back
     license_row = kind_of(quote).fulfil(ctx, session, order, quote, now)
     order.license_id = license_row.id
@@ -230,13 +224,14 @@ def _fulfil(ctx: Context, session: Session, order: OrderRow, quote: QuoteRow, no
     # The fulfilment mail is the order's receipt too (the amount, how it was paid, when); its
     # subject tells a new license from an upgrade or a renewal.
     mail.enqueue_mail(session, "order_fulfilled", to=order.buyer_email, now=now,
+                      attachment=order_pdf(ctx, session, order, quote),
                       greeting_name=buyer_name(order), kind=order.kind,
                       order_number=order.number,
                       what=fulfilment_what(order, quote, license_row, product),
                       total=money(total_of(order)), payment_method=order.payment_method,
                       paid_at=now, link=order_link(ctx, order, issue_link(order)),
-                      license_information=licenses.license_information_text(license_row,
-                                                                             product.name),
+                      license_information=licenses.license_information_text(
+                          license_row, product.name, product.seat_unit or "user"),
                       **tax.mail_fields(order.tax, order.currency))
     events.emit(ctx, session, now, "order.fulfilled", order=order, quote=quote)
     return license_row
@@ -288,14 +283,14 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
         actor: str = "public") -> OrderRow:
     """Charge the card and fulfil, durably (see `payments`): the attempt is committed before
     the card is charged, and a charge whose fulfilment does not commit is refunded."""
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         order, quote = _payable(session, order_id, "card")
         ensure_not_expired(quote, now)
         ensure_fresh(session, quote)  # under the row lock, before any money moves
         coupons.ensure_usable(session, quote, order.buyer_email)
         if order.total_amount <= 0:
             return None
-        return payments.Intent(
+        return payments.PlannedAttempt(
             purpose="order", subject_id=order.id,
             lock_key=f"license:{quote.license_id}" if quote.license_id else f"order:{order.id}",
             key_stem=f"order:{order.id}:pay", amount=total_of(order),
@@ -314,23 +309,23 @@ def pay(ctx: Context, session: Session, order_id: str, card_token: str, *, now: 
         return order
     if attempt.status != "pending":  # paid while we waited our turn (a retry after a crash)
         return get_order(session, order_id)
-    made = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
+    charge = payments.charge(ctx, session, attempt, payments.PaymentSource(card_token=card_token))
     order, quote = _payable(session, order_id, "card")
     ensure_fresh(session, quote)
-    payments.settle(ctx, session, attempt, made)
-    order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, now, actor, made)
+    payments.record_paid(ctx, session, attempt, charge)
+    order.charge_id = charge.id
+    _fulfil(ctx, session, order, quote, now, actor, charge)
     return order
 
 
 @payments.fulfiller("order")
 def _fulfil_after_crash(ctx: Context, session: Session, attempt: PaymentAttemptRow,
-                        made: payments.Charge) -> None:
+                        charge: payments.Charge) -> None:
     """A card order whose process died after the charge: fulfil it as of the payment."""
     order, quote = _payable(session, attempt.subject_id, "card")
     ensure_fresh(session, quote)
-    order.charge_id = made.id
-    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation", made)
+    order.charge_id = charge.id
+    _fulfil(ctx, session, order, quote, attempt.business_time, "reconciliation", charge)
 
 
 def mark_paid(ctx: Context, session: Session, order_id: str, *, now: datetime,

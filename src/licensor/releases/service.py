@@ -22,6 +22,7 @@ from licensor.config import Settings
 from licensor.core import audit
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.web import portal
 from licensor.core.web.views import iso
 from licensor.maintenance import rules as update_rules
@@ -146,7 +147,7 @@ def _not_allowed(decision: update_rules.DownloadDecision, product_name: str,
                  until: datetime | None) -> LicensorError:
     latest = str(decision.latest_allowed) if decision.latest_allowed else None
     if decision.reason == update_rules.MAINTENANCE_EXPIRED:
-        why = (f"this license's maintenance ended on {until:%Y-%m-%d}" if until else
+        why = (f"this license's maintenance ended on {human_date(until)}" if until else
                "this license has no maintenance") + "; renew maintenance to download it"
     else:
         why = "it is a new major version: upgrade the license to download it"

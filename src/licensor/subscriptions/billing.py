@@ -94,7 +94,7 @@ class NothingDue(Exception):
     """The thing to pay for was done by someone else while this payer waited its turn."""
 
 
-def pay(ctx: Any, session: Session, prepare: Callable[[], payments.Intent | None],
+def pay(ctx: Any, session: Session, prepare: Callable[[], payments.PlannedAttempt | None],
          source: Callable[[], payments.PaymentSource], now: datetime
          ) -> tuple[PaymentAttemptRow | None, payments.Charge | None]:
     """Commit the attempt, then charge (see `payments`); (None, None) when nothing is due."""
@@ -109,9 +109,9 @@ def pay(ctx: Any, session: Session, prepare: Callable[[], payments.Intent | None
     return attempt, payments.charge(ctx, session, attempt, card)
 
 
-def payment_intent(sub_id: str, lock_key: str, number: int, amount: Money,
-            description: str) -> payments.Intent:
-    return payments.Intent(
+def planned_attempt(sub_id: str, lock_key: str, number: int, amount: Money,
+                    description: str) -> payments.PlannedAttempt:
+    return payments.PlannedAttempt(
         purpose="subscription", subject_id=sub_id, lock_key=lock_key,
         key_stem=f"subscription:{sub_id}:invoice:{number}", amount=amount,
         description=description,

@@ -35,7 +35,7 @@ from licensor.subscriptions.billing import (
     awaiting_confirmation,
     card_on_file,
     pay,
-    payment_intent,
+    planned_attempt,
     record_billing,
     saved_card,
 )
@@ -76,7 +76,7 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
     customer = (SubscriptionRepository(session).customer_of(account.id)
                 or payments.customer_for(ctx, session, account.id, email))
 
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         sub, product, plan = _subscribable(session, account, req, new_id, now)
         if sub.credit_balance:
             same_currency(sub, plan, plan.price(req.interval))
@@ -85,14 +85,14 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
             return None
         lock = f"subscription:{sub.id}" if sub.site_id else f"google:{req.google_id}"
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-        return payment_intent(sub.id, lock, number, paid.amount_due,
-                       plan_label(product, plan, req.interval))
+        return planned_attempt(sub.id, lock, number, paid.amount_due,
+                               plan_label(product, plan, req.interval))
 
     def card() -> payments.PaymentSource:
         saved.append(saved_card(ctx, customer, email, req.card_token))
         return payments.PaymentSource(saved=saved[0])
 
-    attempt, made = pay(ctx, session, prepare, card, now)
+    attempt, charge = pay(ctx, session, prepare, card, now)
     sub, product, plan = _subscribable(session, account, req, new_id, now)
     if sub.status == "new":
         try:
@@ -102,11 +102,11 @@ def subscribe(ctx: Any, session: Session, account: AccountRow, req: SubscribeReq
             raise LicensorError("ALREADY_SUBSCRIBED", "This Google ID already has a "
                                 "subscription; change its plan instead.",
                                 {"google_id": req.google_id}) from None
-    if attempt is not None and made is not None:
-        payments.settle(ctx, session, attempt, made)
+    if attempt is not None and charge is not None:
+        payments.record_paid(ctx, session, attempt, charge)
     if not saved:
         saved.append(saved_card(ctx, customer, email, req.card_token))
-    return _start(session, account, sub, product, plan, req, saved[0], made, now)
+    return _start(session, account, sub, product, plan, req, saved[0], charge, now)
 
 
 def _subscribable(session: Session, account: AccountRow, req: SubscribeRequest, new_id: str,
@@ -181,7 +181,7 @@ def _first_bill(session: Session, sub: SubscriptionRow, product: Product, plan: 
 
 def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product: Product,
            plan: Plan, req: SubscribeRequest, card: payments.SavedCard,
-           made: payments.Charge | None, now: datetime) -> SubscriptionRow:
+           charge: payments.Charge | None, now: datetime) -> SubscriptionRow:
     before = None if sub.status == "new" else snapshot(sub)
     if req.billing_details is not None:
         sub.billing_details = req.billing_details
@@ -201,7 +201,8 @@ def _start(session: Session, account: AccountRow, sub: SubscriptionRow, product:
     record_billing(session, sub, before, Billed(
         reason="subscription_create", lines=list(bill.lines), net=bill.net,
         credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
-        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        charge_id=charge.id if charge else None,
+        card_country=charge.card_country if charge else None,
         actor=f"account:{account.id}", action="subscription.started",
         event="subscription.created" if before is None else "subscription.updated",
         subject=f"Your {product.name} subscription",
@@ -283,7 +284,7 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
 
     source: list[payments.PaymentSource] = []
 
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         sub, site = subscription_for(session, subscription_id, account, for_update=True)
         require_billing(site, sub, account)
         change = _plan_change(session, sub, site, plan, interval, now, coupon,
@@ -293,26 +294,26 @@ def apply_change(ctx: Any, session: Session, account: AccountRow, subscription_i
         source[:] = [payments.PaymentSource(card_token=card_token) if card_token
                      else card_on_file(sub, off_session=False)]
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-        return payment_intent(sub.id, f"subscription:{sub.id}", number, change.settlement.amount_due,
-                       change.charge.description)
+        return planned_attempt(sub.id, f"subscription:{sub.id}", number,
+                               change.settlement.amount_due, change.charge.description)
 
     def card() -> payments.PaymentSource:
         return source[0]
 
-    attempt, made = pay(ctx, session, prepare, card, now)
+    attempt, charge = pay(ctx, session, prepare, card, now)
     sub, site = subscription_for(session, subscription_id, account, for_update=True)
     require_billing(site, sub, account)
     change, applied = _plan_change(session, sub, site, plan, interval, now, coupon,
                                    account.email)
-    if attempt is not None and made is not None:
-        payments.settle(ctx, session, attempt, made)
-    _changed(session, account, sub, change, plan, interval, made, now)
+    if attempt is not None and charge is not None:
+        payments.record_paid(ctx, session, attempt, charge)
+    _changed(session, account, sub, change, plan, interval, charge, now)
     coupons.keep(session, sub, applied, email=account.email, discount=change.discount, now=now)
     return change
 
 
 def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change: PlanChange,
-             plan: str | None, interval: str | None, made: payments.Charge | None,
+             plan: str | None, interval: str | None, charge: payments.Charge | None,
              now: datetime) -> None:
     """The subscription after a change paid by `made` (None: nothing to charge)."""
     product = catalog.get_product(session, sub.product)
@@ -331,7 +332,8 @@ def _changed(session: Session, account: AccountRow, sub: SubscriptionRow, change
     record_billing(session, sub, before, Billed(
         reason="plan_change", lines=list(change.lines), net=s.net,
         credit_applied=s.credit_applied, amount_paid=s.amount_due, tax=s.tax,
-        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        charge_id=charge.id if charge else None,
+        card_country=charge.card_country if charge else None,
         actor=f"account:{account.id}", action="subscription.plan_changed",
         event="subscription.updated",
         subject=f"Your {product.name} plan changed",

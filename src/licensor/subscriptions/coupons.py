@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
+from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
 from licensor.discounts.rules import Coupon, applies_on, discount_ends
@@ -108,5 +109,4 @@ def summary(session: Session, sub: SubscriptionRow, at: datetime) -> str | None:
         return None
     if own.ends_at is None:
         return f"{own.coupon.describe()}, on every invoice"
-    return f"{own.coupon.describe()}, on invoices until {own.ends_at:%B} {own.ends_at.day}, " \
-           f"{own.ends_at.year}"
+    return f"{own.coupon.describe()}, on invoices until {human_date(own.ends_at)}"

@@ -25,6 +25,7 @@ from licensor.core.money import Money
 from licensor.subscriptions.access import owner_of, snapshot
 from licensor.subscriptions.models import SubscriptionRow
 from licensor.subscriptions.repository import SiteRepository
+from licensor.subscriptions.rules import dunning_retry_at
 
 PAST_DUE = "past_due"
 
@@ -32,14 +33,6 @@ PAST_DUE = "past_due"
 def is_decline(exc: LicensorError) -> bool:
     """The processor answered that the card was refused (nothing was charged)."""
     return exc.status == 402 and exc.code != "PAYMENT_ACTION_REQUIRED"
-
-
-def schedule(past_due_since: datetime, failures: int,
-             days: tuple[timedelta, ...]) -> datetime | None:
-    """When to try again after `failures` declined tries; None once the last retry failed."""
-    if failures > len(days):
-        return None
-    return past_due_since + days[failures - 1]
 
 
 def declined(session: Session, sub: SubscriptionRow, due: datetime, amount: Money,
@@ -51,7 +44,7 @@ def declined(session: Session, sub: SubscriptionRow, due: datetime, amount: Mone
         sub.status, sub.past_due_since, sub.failed_payment_attempts = PAST_DUE, due, 0
     assert sub.past_due_since is not None
     sub.failed_payment_attempts += 1
-    sub.next_payment_attempt_at = schedule(sub.past_due_since, sub.failed_payment_attempts,
+    sub.next_payment_attempt_at = dunning_retry_at(sub.past_due_since, sub.failed_payment_attempts,
                                            days)
     session.flush()
     audit.record(session, actor="job:subscriptions", action="subscription.payment_failed",

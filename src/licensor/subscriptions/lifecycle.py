@@ -31,7 +31,7 @@ from licensor.subscriptions.billing import (
     awaiting_confirmation,
     card_on_file,
     pay,
-    payment_intent,
+    planned_attempt,
     record_billing,
 )
 from licensor.subscriptions.models import (
@@ -66,9 +66,11 @@ def _end(session: Session, sub: SubscriptionRow, at: datetime, why: str,
         text = ("Your Balsamiq for Google Drive subscription ended; you keep view-only access. "
                 "Subscribe again to edit.")
     else:
+        deleted_on = rules.deletion_at(sub.status, sub.site_id, at, keep)
+        assert deleted_on is not None
         text = ("Your site is suspended: only you, its owner, can sign in, to restart the "
                 "subscription, export or delete the site. It will be deleted on "
-                f"{at + keep:%Y-%m-%d} unless restarted.")
+                f"{deleted_on:%Y-%m-%d} unless restarted.")
     reasons = {"trial_ended": "The trial is over.", "payment_failed": "The renewal payment "
                "failed.", "canceled": "The canceled subscription reached its period end."}
     mail_owner(session, sub, "Your subscription has ended", f"{reasons[why]} {text}", at)
@@ -120,7 +122,7 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime, at: 
 
     source: list[payments.PaymentSource] = []
 
-    def prepare() -> payments.Intent | None:
+    def prepare() -> payments.PlannedAttempt | None:
         sub = still_due()
         _product, label, bill = _renewal_bill(session, sub, due)
         paid = bill.settlement
@@ -128,12 +130,12 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime, at: 
             return None
         source[:] = [card_on_file(sub, off_session=not present)]
         number = SubscriptionRepository(session).last_invoice_number(sub.id) + 1
-        intent = payment_intent(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
-        intent.request["renewal_due"] = due.isoformat()
-        return intent
+        planned = planned_attempt(sub.id, f"subscription:{sub.id}", number, paid.amount_due, label)
+        planned.request["renewal_due"] = due.isoformat()
+        return planned
 
     try:
-        attempt, made = pay(ctx, session, prepare, lambda: source[0], at)
+        attempt, charge = pay(ctx, session, prepare, lambda: source[0], at)
     except NothingDue:
         return True
     except LicensorError as exc:
@@ -141,9 +143,9 @@ def _renew(ctx: Any, session: Session, sub: SubscriptionRow, due: datetime, at: 
             raise
         return _refused(ctx, session, sub_id, due, at, exc)
     sub = still_due()
-    if attempt is not None and made is not None:
-        payments.settle(ctx, session, attempt, made)
-    _renewed(session, sub, due, made, at)
+    if attempt is not None and charge is not None:
+        payments.record_paid(ctx, session, attempt, charge)
+    _renewed(session, sub, due, charge, at)
     return True
 
 
@@ -186,7 +188,7 @@ def pay_open_renewal(ctx: Any, session: Session, sub: SubscriptionRow, now: date
 
 
 def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
-             made: payments.Charge | None, at: datetime) -> None:
+             charge: payments.Charge | None, at: datetime) -> None:
     """The next period from `due`, paid at `at` by credit and `made` (None: credit alone)."""
     product, label, bill = _renewal_bill(session, sub, due)
     paid = bill.settlement
@@ -202,7 +204,8 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
     record_billing(session, sub, before, Billed(
         reason="renewal", lines=list(bill.lines), net=bill.net,
         credit_applied=paid.credit_applied, amount_paid=paid.amount_due, tax=paid.tax,
-        charge_id=made.id if made else None, card_country=made.card_country if made else None,
+        charge_id=charge.id if charge else None,
+        card_country=charge.card_country if charge else None,
         actor="job:subscriptions",
         action="subscription.renewed", event="subscription.renewed",
         subject=f"Your {product.name} subscription renewed",
@@ -213,7 +216,7 @@ def _renewed(session: Session, sub: SubscriptionRow, due: datetime,
 
 @payments.fulfiller("subscription")
 def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
-                        made: payments.Charge) -> None:
+                        charge: payments.Charge) -> None:
     """A renewal's money arrived after all: the owner confirmed it within the grace period, or
     its process died after the charge. Anything else (a start or plan change) is refunded."""
     due = attempt.request.get("renewal_due")
@@ -223,11 +226,12 @@ def _renewal_paid_later(ctx: Any, session: Session, attempt: PaymentAttemptRow,
         raise LicensorError("SUBSCRIPTION_NOT_ACTIVE", "This payment no longer renews the "
                             "subscription; it is refunded.", {"subscription_id":
                                                                attempt.subject_id})
-    if made.amount != _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due:
+    due_now = _renewal_bill(session, sub, sub.current_period_end)[2].settlement.amount_due
+    if charge.amount != due_now:
         raise LicensorError("PAYMENT_FAILED", "The price or the credit changed since this "
                             "payment was asked for; it is refunded.",
                             {"subscription_id": sub.id}, status=409)
-    _renewed(session, sub, sub.current_period_end, made, attempt.business_time)
+    _renewed(session, sub, sub.current_period_end, charge, attempt.business_time)
 
 
 def advance(ctx: Any, session: Session, sub: SubscriptionRow, now: datetime) -> int:

@@ -193,6 +193,16 @@ DELETED_AFTER_ENDING = "suspended"
 RETRIED = "past_due"
 
 
+def dunning_retry_at(past_due_since: datetime, failures: int,
+                     days: tuple[timedelta, ...]) -> datetime | None:
+    """The dunning schedule: after `failures` declined tries the card is tried again the
+    vendor's LICENSOR_DUNNING_DAYS after the renewal date (1, 3, 5, 7 days by default); None
+    once the last retry failed (the subscription then ends)."""
+    if failures > len(days):
+        return None
+    return past_due_since + days[failures - 1]
+
+
 def period_end_due(status: str, period_end: datetime, now: datetime) -> bool:
     return status in ACTS_AT_PERIOD_END and period_end <= now
 

@@ -11,7 +11,8 @@ from licensor.tax.models import TaxDocumentRow
 from licensor.tax.service import tax_line
 
 
-def credit_note_document(settings: Settings, row: TaxDocumentRow) -> Document:
+def credit_note_document(settings: Settings, row: TaxDocumentRow,
+                         buyer: dict[str, Any] | None = None) -> Document:
     credited = str((row.evidence or {}).get("credits") or "")
     stored = {"treatment": row.treatment, "rate": row.rate}
     line = tax_line(stored)
@@ -21,6 +22,7 @@ def credit_note_document(settings: Settings, row: TaxDocumentRow) -> Document:
     vat_id = f" Buyer's VAT ID: {row.vat_id}." if row.vat_id else ""
     return Document(
         title="Credit note", number=row.number, date=row.issued_at, seller=seller(settings),
+        buyer=buyer or {}, status="Refunded",
         lines=[{"description": f"Refund of invoice {credited}",
                              "amount": Money(row.net, row.currency)}],
         total=Money(row.net + row.tax, row.currency),

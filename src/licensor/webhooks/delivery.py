@@ -150,7 +150,7 @@ def post(item: Outgoing, settings: Settings, client: httpx.Client) -> Answer:
 
 
 def vendor_address(settings: Settings) -> str:
-    return settings.vendor_email or parseaddr(settings.mail_from)[1]
+    return settings.vendor_email or parseaddr(settings.sender)[1]
 
 
 def _disable(session: Session, endpoint: WebhookEndpointRow, reason: str, now: datetime,

@@ -28,10 +28,16 @@ CALLS: tuple[tuple[str, str], ...] = (
 # Anything left: "POST /v1/x/{id}", "(GET /v1/...)" and the like.
 LEFT_OVER = re.compile(r"\s*\(?(?:with |see |use )?(?:GET|POST|PUT|PATCH|DELETE) /v1/\S*\)?")
 API_WORDS = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) /|/v1/")
+# The API counts "seats"; a customer reads "users", as the catalog and the forms say.
+SEATS = re.compile(r"\b([Ss])eat(s?)\b")
+
+
+def _users(found: re.Match[str]) -> str:
+    return ("U" if found.group(1) == "S" else "u") + "ser" + found.group(2)
 
 
 def plain(message: object) -> str:
-    text = str(message)
+    text = SEATS.sub(_users, str(message))
     if "/v1/" not in text:
         return text
     for call, words in CALLS:

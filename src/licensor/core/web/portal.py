@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -27,7 +26,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.core.formats import human_date, money
+from licensor.core.formats import human_date, human_time, install_filters, money  # noqa: F401
+from licensor.core.web import brand
 from licensor.core.web.plain_words import plain
 
 PACKAGE = Path(__file__).resolve().parents[2]
@@ -68,22 +68,11 @@ def stripe_key(request: Request) -> str | None:
     return key
 
 
-# -- formats people read (core/formats; mail uses them too) ------------------------------
-
-def human_time(value: datetime | None) -> str:
-    """March 4, 2027, 14:05 UTC (times are always shown in UTC, named as such)."""
-    if value is None:
-        return ""
-    return f"{human_date(value)}, {value:%H:%M} UTC"
-
-
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters["money"] = money
-    env.filters["date"] = human_date
-    env.filters["time"] = human_time
+    install_filters(env)  # money, date, time: core/formats, shared with documents and mail
     env.filters["plain"] = plain  # a refusal in a customer's words (core/web/plain_words)
     return env
 
@@ -178,7 +167,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         token = ""
     # settings: the vendor's terms (Net N, minimums) are written from their values
     html = page.render(request=request, csrf_token=token,
-                       vendor_name=ctx.settings.vendor_name, settings=ctx.settings,
+                       vendor_name=ctx.settings.brand, settings=ctx.settings,
+                       brand_logo=ctx.settings.brand_logo is not None,
                        account=getattr(request.state, "account", None), **values)
     return finish(request, HTMLResponse(html, status_code=status))
 
@@ -227,6 +217,7 @@ def install(app: Any) -> None:
     from licensor.core.web.errors import error_response, http_error
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    brand.install(app)  # /style.css (portal.css in the brand's colours) and /brand/logo
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _exc: CsrfRefused) -> Response:

@@ -56,7 +56,7 @@ def _paid_later(ctx: Context, event: dict[str, Any]) -> None:
     intent = (event.get("data") or {}).get("object") or {}
     key = (intent.get("metadata") or {}).get("licensor_key")
     if isinstance(key, str) and isinstance(intent.get("id"), str):
-        payments.complete(ctx, key, intent["id"])
+        payments.paid_later(ctx, key, intent["id"])
 
 
 def _verify_and_record(ctx: Context, session: Session, payload: bytes,
