@@ -8,17 +8,20 @@ from licensor.accounts import lockout
 from licensor.accounts import service as accounts
 from licensor.bulk import service as bulk
 from licensor.catalog import service as catalog
-from licensor.discounts import credits as license_credits
-from licensor.licenses import registrations, validation
+from licensor.discounts.credits import service as license_credits
 from licensor.licenses import rules as license_rules
 from licensor.licenses import service as licenses
+from licensor.licenses import validation
+from licensor.licenses.registrations import service as registrations
 from licensor.maintenance import renewals
 from licensor.maintenance import rules as maintenance_rules
 from licensor.maintenance import service as maintenance
 from licensor.marketplace import service as marketplace
-from licensor.orders import paid, pricing_policies, quotes
+from licensor.orders import paid
 from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
+from licensor.orders.pricing import policies as pricing_policies
+from licensor.orders.quotes import service as quotes
 from licensor.staff import service as staff
 from licensor.subscriptions import companion as site_companion
 from licensor.subscriptions import invitations as site_invitations

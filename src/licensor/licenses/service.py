@@ -17,9 +17,9 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.jobs import job
-from licensor.licenses import revocations
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
+from licensor.licenses.revocations import service as revocations
 from licensor.licenses.rules import check_key_time, check_sen, maintenance_end_of_sale
 from licensor.verify import (
     UNKNOWN_KEY,

@@ -25,9 +25,9 @@ from licensor.licenses import service as licenses
 from licensor.licenses.service import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance import service as maintenance
-from licensor.orders import pricing_policies
-from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, register_quote_kind
-from licensor.orders.quotes import not_latest
+from licensor.orders.pricing import policies as pricing_policies
+from licensor.orders.quotes.kinds import QuoteDraft, QuoteLine, register_quote_kind
+from licensor.orders.quotes.service import not_latest
 from licensor.orders.service import OrderRow, QuoteRow
 
 

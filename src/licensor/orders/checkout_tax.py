@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.orders import quotes
 from licensor.orders import service as orders
 from licensor.orders.models import OrderRow, QuoteRow
+from licensor.orders.quotes import service as quotes
 from licensor.tax import service as tax
 from licensor.tax.rates import country_options  # noqa: F401  (the checkout's select)
 

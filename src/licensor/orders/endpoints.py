@@ -18,8 +18,10 @@ from licensor.core.web.deps import (
 )
 from licensor.core.web.openapi import Cursor, Limit, refusals
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import pricing_policies, quotes, refunds
+from licensor.orders import refunds
 from licensor.orders import service as orders
+from licensor.orders.pricing import policies as pricing_policies
+from licensor.orders.quotes import service as quotes
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
 

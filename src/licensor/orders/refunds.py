@@ -30,8 +30,8 @@ from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.discounts import service as discounts
 from licensor.licenses.queries import lineage_root
-from licensor.orders import coupons
 from licensor.orders import service as orders
+from licensor.orders.coupons import service as coupons
 from licensor.orders.models import OrderRow
 from licensor.tax import documents as tax_documents
 

@@ -12,8 +12,8 @@ from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
 from licensor.licenses.schemas import LICENSE_EXAMPLE, License, license_view
-from licensor.orders import coupons
 from licensor.orders import service as orders
+from licensor.orders.coupons import service as coupons
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax

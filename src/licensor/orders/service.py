@@ -32,10 +32,11 @@ from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.tokens import token_hash
 from licensor.licenses import service as licenses
 from licensor.licenses.service import LicenseRow
-from licensor.orders import coupons, rules
+from licensor.orders import rules
+from licensor.orders.coupons import service as coupons
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteKind, quote_kind
-from licensor.orders.quotes import get_quote
+from licensor.orders.quotes.kinds import QuoteKind, quote_kind
+from licensor.orders.quotes.service import get_quote
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax

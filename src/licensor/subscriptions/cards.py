@@ -14,7 +14,7 @@ from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.subscriptions import dunning
 from licensor.subscriptions.access import require_billing, snapshot, subscription_for
-from licensor.subscriptions.billing import awaiting_confirmation, saved_card
+from licensor.subscriptions.billing.service import awaiting_confirmation, saved_card
 from licensor.subscriptions.lifecycle import pay_open_renewal
 from licensor.subscriptions.models import SubscriptionRow
 

@@ -30,7 +30,7 @@ from licensor.subscriptions.access import (
     snapshot,
     subscription_for,
 )
-from licensor.subscriptions.billing import (
+from licensor.subscriptions.billing.service import (
     Billed,
     awaiting_confirmation,
     card_on_file,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.core import events
-from licensor.licenses.registrations import RegistrationRow
+from licensor.licenses.registrations.service import RegistrationRow
 from licensor.licenses.schemas import license_view, registration_view
 from licensor.licenses.service import LicenseRow
 from licensor.marketplace.schemas import migration_view
@@ -17,7 +17,7 @@ from licensor.marketplace.service import MigrationRequestRow
 from licensor.orders.schemas import order_view
 from licensor.orders.service import OrderRow
 from licensor.subscriptions.access import SubscriptionRow
-from licensor.subscriptions.billing import InvoiceRow
+from licensor.subscriptions.billing.service import InvoiceRow
 from licensor.subscriptions.schemas import invoice_view, subscription_view
 from licensor.webhooks.service import record
 
