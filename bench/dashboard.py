@@ -166,7 +166,7 @@ def main() -> int:
     from licensor.app import prepare
     from licensor.config import Settings
     from licensor.core.context import build_context
-    from licensor.staff import dashboard
+    from licensor.staff.dashboard import service as dashboard
     from licensor.staff.repository import DashboardRepository
     from licensor.staff.rules import first_moment, months_back
 

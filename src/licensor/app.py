@@ -18,7 +18,7 @@ from starlette.requests import Request
 from licensor import __version__, capabilities  # noqa: F401  (registers jobs, events, kinds)
 from licensor.accounts import endpoints as accounts_endpoints
 from licensor.accounts import pages as accounts_pages
-from licensor.accounts import self_pages as accounts_self_pages
+from licensor.accounts.self_service import pages as accounts_self_pages
 from licensor.catalog import endpoints as catalog_endpoints
 from licensor.catalog import pages as catalog_pages
 from licensor.config import Settings
@@ -36,43 +36,46 @@ from licensor.core.web.rate_limit import (
     trusted_networks,
 )
 from licensor.core.web.schemas import Health
-from licensor.discounts import admin_pages as discounts_admin_pages
-from licensor.discounts import credit_endpoints as discounts_credit_endpoints
 from licensor.discounts import endpoints as discounts_endpoints
+from licensor.discounts.console import pages as discounts_admin_pages
+from licensor.discounts.credits import endpoints as discounts_credit_endpoints
 from licensor.licenses import endpoints as licenses_endpoints
 from licensor.licenses import pages as licenses_pages
-from licensor.licenses import registration_endpoints, revocation_endpoints, signing_key_endpoints
 from licensor.licenses.hot_path import PATH as VALIDATE_PATH
 from licensor.licenses.hot_path import ValidateHotPath
+from licensor.licenses.registrations import endpoints as registration_endpoints
+from licensor.licenses.revocations import endpoints as revocation_endpoints
+from licensor.licenses.signing_keys import endpoints as signing_key_endpoints
 from licensor.maintenance import pages as maintenance_pages
-from licensor.maintenance import update_endpoints
-from licensor.marketplace import admin_pages as marketplace_admin_pages
+from licensor.maintenance.updates import endpoints as update_endpoints
 from licensor.marketplace import endpoints as marketplace_endpoints
 from licensor.marketplace import pages as marketplace_pages
-from licensor.orders import admin_pages as orders_admin_pages
+from licensor.marketplace.console import pages as marketplace_admin_pages
 from licensor.orders import endpoints as orders_endpoints
 from licensor.orders import pages as orders_pages
-from licensor.orders import pricing_endpoints
-from licensor.releases import admin_pages as releases_admin_pages
-from licensor.releases import download_endpoints, license_file_endpoints
+from licensor.orders.console import pages as orders_admin_pages
+from licensor.orders.pricing import endpoints as pricing_endpoints
 from licensor.releases import endpoints as releases_endpoints
 from licensor.releases import pages as releases_pages
-from licensor.staff import audit_pages as staff_audit_pages
-from licensor.staff import catalog_pages as staff_catalog_pages
-from licensor.staff import dashboard_pages as staff_dashboard_pages
+from licensor.releases.console import pages as releases_admin_pages
+from licensor.releases.downloads import endpoints as download_endpoints
+from licensor.releases.license_files import endpoints as license_file_endpoints
 from licensor.staff import endpoints as staff_endpoints
-from licensor.staff import license_pages as staff_license_pages
 from licensor.staff import pages as staff_pages
+from licensor.staff.audit import pages as staff_audit_pages
+from licensor.staff.catalog import pages as staff_catalog_pages
+from licensor.staff.dashboard import pages as staff_dashboard_pages
+from licensor.staff.licenses import pages as staff_license_pages
 from licensor.startup import prepare, seed  # noqa: F401  (app.prepare, app.seed)
-from licensor.subscriptions import admin_pages as subscriptions_admin_pages
-from licensor.subscriptions import billing_endpoints as subscriptions_billing_endpoints
-from licensor.subscriptions import credit_endpoints as subscriptions_credit_endpoints
-from licensor.subscriptions import drive_pages as subscriptions_drive_pages
 from licensor.subscriptions import endpoints as subscriptions_endpoints
 from licensor.subscriptions import pages as subscriptions_pages
 from licensor.subscriptions import site_data_pages as subscriptions_site_data_pages
-from licensor.tax import admin_pages as tax_admin_pages
+from licensor.subscriptions.billing import endpoints as subscriptions_billing_endpoints
+from licensor.subscriptions.console import pages as subscriptions_admin_pages
+from licensor.subscriptions.credits import endpoints as subscriptions_credit_endpoints
+from licensor.subscriptions.drive import pages as subscriptions_drive_pages
 from licensor.tax import endpoints as tax_endpoints
+from licensor.tax.console import pages as tax_admin_pages
 from licensor.webhooks import delivery as webhooks_delivery
 from licensor.webhooks import endpoints as webhook_endpoints
 

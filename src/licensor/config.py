@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     payment_action_url: str | None = None
     # How often `serve` runs due jobs in real time (seconds); 0 turns the loop off.
     jobs_interval: int = 60
-    # Rate limits per client address (services/rate_limits.py): "" for the defaults, "off", or
+    # Rate limits per client address (core/rate_limits.py): "" for the defaults, "off", or
     # overrides such as "validate=600/minute,lost_key=5/hour".
     rate_limits: str = ""
     # Where the rate-limit counts live; without it each process counts in its own memory.

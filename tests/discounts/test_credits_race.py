@@ -12,9 +12,9 @@ from licensor.accounts.models import AccountRow
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.discounts import credits as license_credits
+from licensor.discounts.credits import service as license_credits
 from licensor.licenses.models import LicenseRow
-from licensor.subscriptions import credits as site_credits
+from licensor.subscriptions.credits import service as site_credits
 from tests.builders import create_license, race
 from tests.orders.helpers import buy
 from tests.subscriptions.conftest import START, Shop

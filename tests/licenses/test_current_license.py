@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
 from licensor.licenses.models import LicenseRow
-from licensor.licenses.registrations import move_registrations
+from licensor.licenses.registrations.service import move_registrations
 from tests.builders import create_license, license_info
 
 

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.licenses import registrations
 from licensor.licenses.models import LicenseRow
-from licensor.licenses.registrations import move_registrations
+from licensor.licenses.registrations import service as registrations
+from licensor.licenses.registrations.service import move_registrations
 from tests.builders import create_license, license_info, race
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from licensor.config import Settings
 from licensor.core.context import Context, build_context
-from licensor.licenses import revocations
+from licensor.licenses.revocations import service as revocations
 from licensor.verify import REVOKED, VALID, Verifier, public_keys_from_json
 from licensor.verify.revocations import (
     CURRENT,

@@ -19,7 +19,7 @@ from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.core.payment_processor import Refund
 from licensor.core.payments_sandbox import SandboxProcessor
-from licensor.orders import service as orders
+from licensor.orders import refunds
 from tests.conftest import ADMIN
 from tests.orders.helpers import buy, error
 from tests.payments.helpers import ledger, set_mode
@@ -96,7 +96,7 @@ def test_a_crash_between_the_refund_and_its_record(ctx: Context, client: TestCli
     done = buy(client, kind="new", product="desktop", seats=1)
     ctx.payments = DiesAfterRefund(ctx.db)
     with ctx.db.transaction() as session, pytest.raises(Killed):
-        orders.refund(ctx, session, done["id"], now=wall_clock(), actor="admin")
+        refunds.refund(ctx, session, done["id"], now=wall_clock(), actor="admin")
     ctx.payments = SandboxProcessor(ctx.db)
     assert charge_of(client, done)["status"] == "refunded" and status(client, done) == \
         "fulfilled"

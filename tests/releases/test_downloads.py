@@ -116,6 +116,20 @@ def test_a_link_serves_the_bytes_ranges_etag_and_head(client: TestClient, ctx: C
         assert ArtifactRepository(session).get("desktop", "3.9.0", "linux").downloads == 1  # type: ignore[union-attr]
 
 
+def test_a_file_removed_from_the_directory_store_is_404_not_a_crash(
+        client: TestClient, ctx: Context) -> None:
+    put_release(client, "desktop", "3.9.0", "2030-01-01T00:00:00Z")
+    upload(client, "desktop", "3.9.0", "linux", b"file")
+    offer = ask(client, create_license(ctx, product="desktop")).json()
+    with ctx.db.reader() as session:
+        row = ArtifactRepository(session).get("desktop", "3.9.0", "linux")
+        assert row is not None
+        path = releases.store(ctx.settings).local_path(row.storage_key)
+    assert path is not None
+    path.unlink()  # removed by hand
+    assert error(client.get(offer["url"])) == (404, "NOT_FOUND")
+
+
 def test_expired_and_forged_links(client: TestClient, ctx: Context) -> None:
     put_release(client, "desktop", "3.9.0", "2030-01-01T00:00:00Z")
     upload(client, "desktop", "3.9.0", "linux", b"file")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from licensor.accounts.models import AccountRow
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import changes
 from tests.builders import RecordingProcessor, race
 from tests.subscriptions.conftest import Shop
 
@@ -19,7 +19,7 @@ def test_one_live_subscription_per_google_id_under_a_race(ctx: Context, shop: Sh
     def attempt(i: int) -> str:
         with ctx.db.transaction() as session:
             account = session.get(AccountRow, accounts[i])
-            subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+            changes.subscribe(ctx, session, account, changes.SubscribeRequest(
                 product="google-drive", plan="single", interval="month",
                 card_token="tok_visa", google_id="someone@gmail.test"),
                 ctx.clock.now(session))

@@ -18,7 +18,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from licensor.releases.license_files import build_license_file
+from licensor.releases.license_files.service import build_license_file
 from licensor.releases.service import sign_artifact
 from licensor.verify import format_key, verify_artifact, verify_license_file
 from licensor.verify.revocations import encode_base64url

@@ -25,7 +25,7 @@ from nacl.signing import SigningKey
 
 from licensor.core.signed_answers import sign_with
 from licensor.core.signing import kid_for
-from licensor.licenses.revocations import build_document
+from licensor.licenses.revocations.service import build_document
 from licensor.verify import (
     Claims,
     Verifier,

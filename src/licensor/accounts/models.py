@@ -39,7 +39,7 @@ class AccountTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Sessions slide: they end after SESSION_LIFETIME without use (services/accounts.py), or when
+    # Sessions slide: they end after SESSION_LIFETIME without use (accounts/service.py), or when
     # signed out (revoked_at); the row stays so the refusal can say which.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

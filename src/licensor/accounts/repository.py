@@ -62,6 +62,10 @@ class AccountRepository:
     def get(self, account_id: str) -> AccountRow | None:
         return self.session.get(AccountRow, account_id)
 
+    def by_ids(self, ids: set[str]) -> list[AccountRow]:
+        return list(self.session.scalars(select(AccountRow)
+                                         .where(AccountRow.id.in_(sorted(ids)))))
+
     def emails(self, ids: set[str]) -> dict[str, str]:
         rows = self.session.execute(select(AccountRow.id, AccountRow.email)
                                     .where(AccountRow.id.in_(sorted(ids)))).all()

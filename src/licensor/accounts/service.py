@@ -52,6 +52,10 @@ def account_by_email(session: Session, email: str) -> AccountRow | None:
     return AccountRepository(session).by_email(email)
 
 
+def accounts_by_ids(session: Session, ids: set[str]) -> dict[str, AccountRow]:
+    return {row.id: row for row in AccountRepository(session).by_ids(ids)} if ids else {}
+
+
 def _new_token(session: Session, account: AccountRow, now: datetime) -> str:
     token = "lsa_" + secrets.token_urlsafe(32)
     session.add(AccountTokenRow(token_hash=token_hash(token), account_id=account.id,
@@ -93,7 +97,7 @@ def create_account(session: Session, *, email: str, name: str, password: str,
 def log_in(session: Session, *, email: str, password: str, now: datetime,
            session_now: datetime | None = None) -> str:
     """A new token for the account; 401 INVALID_CREDENTIALS for any wrong email or password,
-    429 RATE_LIMITED while the email is locked (services/lockout.py). The caller commits even on
+    429 RATE_LIMITED while the email is locked (accounts/lockout.py). The caller commits even on
     a refusal, so the failure counts. `now` is the service clock (the lockout's); `session_now`
     real time, when the new session's life starts."""
     email_key = email.strip().casefold()

@@ -34,6 +34,7 @@ from licensor.catalog.service import get_product
 from licensor.core import audit
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.licenses import queries as license_queries
 from licensor.licenses import service as licenses
 from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.rules import check_sen
@@ -220,7 +221,8 @@ def _batch(ctx: Context, session: Session, job: ImportJobRow, items: list[CsvLic
             "kid": kid, "issued_at": issued,
             "license_key": _signed(kid, signing_key, license_id, item, issued, maintenance)})
         rows.append({"job_id": job.id, "row_number": item.row, "license_id": license_id})
-    ImportJobRepository(session).insert_licenses(values, rows)
+    license_queries.insert_many(session, values)
+    ImportJobRepository(session).insert_rows(rows)
     job.done_rows += len(items)
     job.updated_at = now
     # One audit entry per batch (not per license): which rows became which licenses is in
@@ -272,7 +274,8 @@ def run(ctx: Context, path: Path, *, kind: str, channel: str = "direct", actor: 
         done = repo.imported_rows(job.id) if job is not None else set()
         items, errors = read_csv(session, text, kind=kind, channel=channel)
         todo = [item for item in items if item.row not in done]
-        taken = repo.existing_sens(item.sen for item in todo if item.sen is not None)
+        taken = license_queries.sens_taken(session, (item.sen for item in todo
+                                                     if item.sen is not None))
         errors += [RowError(item.row, "INVALID_REQUEST", f"SEN {item.sen} already belongs to a "
                             "license; a SEN belongs to one license.")
                    for item in todo if item.sen in taken]
@@ -313,8 +316,10 @@ def run(ctx: Context, path: Path, *, kind: str, channel: str = "direct", actor: 
 def license_information(ctx: Context, job_id: str) -> list[dict[str, Any]]:
     """Which license (and License Key) each CSV row became, for sending to the buyers."""
     with ctx.db.transaction() as session:
-        return [{"row": r.row_number, "license_id": r.id, "product": r.product,
+        made = ImportJobRepository(session).licenses_of(job_id)
+        keys = license_queries.key_information(session, [license_id for _, license_id in made])
+        return [{"row": n, "license_id": r.id, "product": r.product,
                  "seats": "unlimited" if r.seats is None else r.seats,
                  "license_name": r.license_name, "email": r.email, "sen": r.sen or "",
                  "license_key": r.license_key}
-                for r in ImportJobRepository(session).license_information(job_id)]
+                for n, r in ((n, keys.get(i)) for n, i in made) if r is not None]

@@ -22,8 +22,9 @@ class CouponRepository:
         return self.session.scalars(query.execution_options(populate_existing=for_update)
                                     ).first()
 
-    def get(self, coupon_id: str) -> CouponRow | None:
-        return self.session.get(CouponRow, coupon_id)
+    def get(self, coupon_id: str, *, fresh: bool = False) -> CouponRow | None:
+        """The coupon by id; `fresh` reloads a row the session already holds."""
+        return self.session.get(CouponRow, coupon_id, populate_existing=fresh)
 
     def listing(self, limit: int, after: str | None = None) -> Sequence[CouponRow]:
         """Newest first by id order of creation (ids sort by time: see service.new_id)."""
@@ -54,6 +55,12 @@ class CouponRepository:
         return self.session.scalars(select(RedemptionRow).where(
             RedemptionRow.coupon_id == coupon_id, RedemptionRow.customer_key == customer_key,
             RedemptionRow.status == "redeemed")).first()
+
+    def used_by_subject(self, coupon_id: str, subject_type: str, subject_id: str) -> bool:
+        """Was the coupon ever redeemed for this subject (given back or not)?"""
+        return self.session.scalars(select(RedemptionRow.id).where(
+            RedemptionRow.coupon_id == coupon_id, RedemptionRow.subject_type == subject_type,
+            RedemptionRow.subject_id == subject_id)).first() is not None
 
     def redemption_of(self, subject_type: str, subject_id: str) -> RedemptionRow | None:
         return self.session.scalars(select(RedemptionRow).where(

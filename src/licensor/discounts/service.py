@@ -32,8 +32,8 @@ from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
 from licensor.core.web.views import iso
-from licensor.discounts.models import CouponRow, RedemptionRow
-from licensor.discounts.repository import CouponRepository
+from licensor.discounts.models import CouponRow, LicenseCreditRow, RedemptionRow
+from licensor.discounts.repository import CouponRepository, CreditRepository
 from licensor.discounts.rules import (
     CODE_RE,
     DURATIONS,
@@ -103,14 +103,29 @@ class Applied:
         return -self.discount
 
 
+def coupon_by_id(session: Session, coupon_id: str, *, fresh: bool = False) -> CouponRow | None:
+    """The coupon a quote or subscription holds by id (None: deleted by hand since)."""
+    return CouponRepository(session).get(coupon_id, fresh=fresh)
+
+
+def already_held(session: Session, coupon_id: str, customer: str) -> bool:
+    """Does this customer (an email) hold a standing redemption of the coupon (once per
+    customer)?"""
+    return CouponRepository(session).standing_use(coupon_id, customer_key(customer)) is not None
+
+
+def used_by_subject(session: Session, coupon_id: str, subject_type: str, subject_id: str) -> bool:
+    """Was the coupon ever redeemed for this subject (a subscription), given back or not?"""
+    return CouponRepository(session).used_by_subject(coupon_id, subject_type, subject_id)
+
+
 def apply_coupon(session: Session, code: str, *, product: str, kind: str, amount: Money,
                  now: datetime, customer: str | None = None) -> Applied:
     """Price `amount` with the coupon `code`, or refuse it (see the module's doc)."""
     row = get_coupon(session, code)
     coupon = terms(row)
     check(coupon, product=product, kind=kind, amount=amount, now=now)
-    if customer and coupon.once_per_customer and CouponRepository(session).standing_use(
-            row.id, customer_key(customer)) is not None:
+    if customer and coupon.once_per_customer and already_held(session, row.id, customer):
         raise already_used(coupon)
     return Applied(row.id, coupon, discount(coupon, amount))
 
@@ -316,3 +331,9 @@ def coupon_json(row: CouponRow) -> dict[str, Any]:
         "active": row.active, "created_at": iso(row.created_at),
         "source": row.source or None,
     }
+
+
+def credit_of_lineage(session: Session, lineage_root: str) -> LicenseCreditRow | None:
+    """The credit (on a site, or a plugin coupon) the license lineage starting at
+    `lineage_root` was turned into, if any (discounts.credits: once per lineage)."""
+    return CreditRepository(session).for_lineage(lineage_root)

@@ -80,3 +80,8 @@ class RevocationListRow(Base):
     kid: Mapped[str | None] = mapped_column(String(8), nullable=True)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     document: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+# The console's dashboard (staff) sums this table by month; its index is declared here, with
+# the table, and created by migration 0101_dashboard_indexes.
+# supersedes too: "new licenses per month" is then read from the index alone
+Index("ix_licenses_created_at", LicenseRow.created_at, LicenseRow.supersedes)

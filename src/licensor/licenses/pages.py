@@ -16,9 +16,10 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, deliver_mail, now_for
 from licensor.core.web.portal import Form, redirect, render, sign
-from licensor.licenses import holder, registrations
+from licensor.licenses import holder
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
+from licensor.licenses.registrations import service as registrations
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from licensor.core.models import SigningKeyRow
+from licensor.core.repository import month_key, month_of
 from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import (
     LicenseRow,
@@ -58,6 +60,86 @@ class LicenseRepository:
         if after_id:
             query = query.where(LicenseRow.id > after_id)
         return self.session.scalars(query.limit(limit)).all()
+
+    def supersedes(self, license_id: str) -> str | None:
+        """The license this one superseded (an upgrade), without loading the row."""
+        return self.session.scalar(select(LicenseRow.supersedes)
+                                   .where(LicenseRow.id == license_id))
+
+    def by_ids(self, ids: Sequence[str]) -> list[LicenseRow]:
+        if not ids:
+            return []
+        return list(self.session.scalars(select(LicenseRow).where(LicenseRow.id.in_(ids))))
+
+    def predecessors(self, license_id: str) -> list[LicenseRow]:
+        """The licenses this one replaced (their superseded_by names it)."""
+        return list(self.session.scalars(select(LicenseRow)
+                                         .where(LicenseRow.superseded_by == license_id)))
+
+    def id_with_sen(self, sen: str) -> str | None:
+        return self.session.scalar(select(LicenseRow.id).where(LicenseRow.sen == sen).limit(1))
+
+    def console_matching(self, text: str, limit: int) -> list[LicenseRow]:
+        """By license name (contains, any case), email (exact, any case), SEN or id; newest
+        first."""
+        folded = text.casefold()
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (select(LicenseRow)
+                 .where(or_(func.lower(LicenseRow.license_name).like(pattern, escape="\\"),
+                            func.lower(LicenseRow.email) == folded,
+                            LicenseRow.sen == text, LicenseRow.id == text))
+                 .order_by(LicenseRow.created_at.desc()).limit(limit))
+        return list(self.session.scalars(query))
+
+    def sens_taken(self, sens: Iterable[str], chunk: int = 500) -> set[str]:
+        wanted, found = list(sens), set[str | None]()
+        for start in range(0, len(wanted), chunk):
+            found.update(self.session.scalars(select(LicenseRow.sen).where(
+                LicenseRow.sen.in_(wanted[start:start + chunk]))))
+        return {s for s in found if s is not None}
+
+    def insert_many(self, values: Sequence[dict[str, Any]]) -> None:
+        """One executemany (a Core insert on the session's connection: the ORM's bulk path
+        costs twice as much for a bulk import)."""
+        self.session.connection().execute(insert(LicenseRow.__table__),  # type: ignore[arg-type]
+                                          values)
+
+    def key_information(self, ids: Sequence[str], chunk: int = 500) -> dict[str, Any]:
+        """id -> (id, product, seats, license_name, email, sen, license_key) of those licenses."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), chunk):
+            found.update((r.id, r) for r in self.session.execute(
+                select(LicenseRow.id, LicenseRow.product, LicenseRow.seats,
+                       LicenseRow.license_name, LicenseRow.email, LicenseRow.sen,
+                       LicenseRow.license_key)
+                .where(LicenseRow.id.in_(ids[start:start + chunk]))))
+        return found
+
+    def maintenance_ending_by(self, horizon: datetime, unless: Callable[
+            [Any, Any], ColumnElement[bool]]) -> Sequence[LicenseRow]:
+        """Active direct licenses whose maintenance ends by `horizon`, whose current end came
+        after their key was issued, and for which `unless(license id, maintenance end)` (a
+        correlated condition of the caller's) does not hold; locked."""
+        return self.session.scalars(
+            select(LicenseRow).where(
+                LicenseRow.status == "active", LicenseRow.channel == "direct",
+                LicenseRow.maintenance_until.is_not(None),
+                LicenseRow.maintenance_until <= horizon,
+                LicenseRow.maintenance_until > LicenseRow.issued_at,
+                ~unless(LicenseRow.id, LicenseRow.maintenance_until))
+            .order_by(LicenseRow.maintenance_until, LicenseRow.id)
+            # Locked, so of two concurrent runs the second waits and then sees what the first
+            # recorded (PostgreSQL; SQLite writers are serialized anyway).
+            .with_for_update(of=LicenseRow)).all()
+
+    def new_per_month(self, since: datetime) -> list[tuple[str, int]]:
+        """Licenses issued per month that replace none (upgrades and renewals re-issue)."""
+        month = month_of(self.session, LicenseRow.created_at)
+        rows = self.session.execute(
+            select(month, func.count()).where(LicenseRow.created_at >= since,
+                                              LicenseRow.supersedes.is_(None))
+            .group_by(month))
+        return [(month_key(m), int(n)) for m, n in rows]
 
     def active_by_email(self, email: str) -> Sequence[LicenseRow]:
         return self.session.scalars(

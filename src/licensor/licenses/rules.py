@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from licensor.core.errors import LicensorError
@@ -44,3 +45,20 @@ def check_seat_free(seats: int | None, taken: int) -> None:
         raise LicensorError("SEATS_EXHAUSTED", f"Every seat of this license ({seats}) is taken. "
                             "Unregister a user who no longer needs it, or upgrade to more users.",
                             {"seats": seats, "registered": taken})
+
+
+# The maintenance end a sale gives is maintenance's rule (maintenance.rules.first_end);
+# maintenance builds on licenses, so capabilities.py hands it over instead of an import.
+_maintenance_end: list[Callable[[datetime, int], datetime]] = []
+
+
+def use_maintenance_end(rule: Callable[[datetime, int], datetime]) -> None:
+    _maintenance_end[:] = [rule]
+
+
+def maintenance_end_of_sale(start: datetime, months: int) -> datetime:
+    """`months` of maintenance from `start` (a sale or an upgrade), by maintenance's rule."""
+    if not _maintenance_end:
+        raise RuntimeError("licenses.rules.use_maintenance_end was not called: importing "
+                           "licensor.capabilities registers maintenance's rule here")
+    return _maintenance_end[0](start, months)

@@ -17,12 +17,11 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.jobs import job
-from licensor.licenses import revocations
 from licensor.licenses.enums import LicenseStatus
 from licensor.licenses.models import LicenseRow
 from licensor.licenses.repository import LicenseRepository, LostKeyMailRepository
-from licensor.licenses.rules import check_key_time, check_sen
-from licensor.maintenance.rules import first_end
+from licensor.licenses.revocations import service as revocations
+from licensor.licenses.rules import check_key_time, check_sen, maintenance_end_of_sale
 from licensor.verify import (
     UNKNOWN_KEY,
     VALID,
@@ -95,7 +94,7 @@ def check_institution(academic: bool, institution: str | None) -> str | None:
 def default_maintenance_end(product: Product, start: datetime) -> datetime | None:
     if product.maintenance_months is None:
         return None
-    return first_end(start, product.maintenance_months)
+    return maintenance_end_of_sale(start, product.maintenance_months)
 
 
 def maintenance_end_in_key(product: Product, purchased: datetime,
@@ -111,7 +110,7 @@ def maintenance_end_in_key(product: Product, purchased: datetime,
     remedy = "give a purchased_at within that range (less the maintenance period)."
     # The start first: a year-9999 purchase has no end to compute.
     check_key_time(purchased, field="purchased_at", what="The maintenance start", remedy=remedy)
-    end = first_end(purchased, product.maintenance_months)
+    end = maintenance_end_of_sale(purchased, product.maintenance_months)
     check_key_time(end, field="purchased_at", what="The maintenance end that follows this "
                    "purchased_at", remedy=remedy)
     return end
@@ -374,7 +373,7 @@ LOST_KEY_MAILS_PER_HOUR = 3
 def mail_lost_keys(ctx: Context, session: Session, email: str, now: datetime) -> int:
     """Mail every active License Information bought with `email` to that address only, unless
     it had LOST_KEY_MAILS_PER_HOUR of them in the past hour. Runs after the answer was sent
-    (api/licenses.py), so how long it takes tells the asker nothing."""
+    (licenses/endpoints.py), so how long it takes tells the asker nothing."""
     from licensor.catalog.service import get_product
 
     email = email.strip()

@@ -23,14 +23,14 @@ from licensor.core.formats import human_date
 from licensor.core.web.views import iso
 from licensor.licenses import service as licenses
 from licensor.licenses.enums import LicenseStatus
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance import service as maintenance
-from licensor.orders import pricing_policies
 from licensor.orders.enums import QuoteKind
-from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteDraft, QuoteLine, TaxCustomer, register_quote_kind
-from licensor.orders.quotes import not_latest
+from licensor.orders.pricing import policies as pricing_policies
+from licensor.orders.quotes.kinds import QuoteDraft, QuoteLine, TaxCustomer, register_quote_kind
+from licensor.orders.quotes.service import not_latest
+from licensor.orders.service import OrderRow, QuoteRow
 
 
 class RenewalBody(BaseModel):

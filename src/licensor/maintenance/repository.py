@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from licensor.licenses.enums import LicenseStatus
-from licensor.licenses.models import LicenseRow
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 
 
@@ -32,25 +31,15 @@ class ReminderRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def licenses_ending_by(self, horizon: datetime, kind_last: str) -> Sequence[LicenseRow]:
-        """Active direct licenses whose maintenance ends by `horizon`, whose current end came
-        after their key was issued (an end already past when it was set is never reminded),
-        and whose last reminder (`kind_last`) for that end has not gone out yet."""
-        sent_last = exists().where(
-            MaintenanceReminderRow.license_id == LicenseRow.id,
-            MaintenanceReminderRow.maintenance_until == LicenseRow.maintenance_until,
-            MaintenanceReminderRow.kind == kind_last)
-        return self.session.scalars(
-            select(LicenseRow).where(
-                LicenseRow.status == LicenseStatus.ACTIVE, LicenseRow.channel == "direct",
-                LicenseRow.maintenance_until.is_not(None),
-                LicenseRow.maintenance_until <= horizon,
-                LicenseRow.maintenance_until > LicenseRow.issued_at,
-                ~sent_last)
-            .order_by(LicenseRow.maintenance_until, LicenseRow.id)
-            # Locked, so of two concurrent runs the second waits and then sees the reminders
-            # the first recorded (PostgreSQL; SQLite writers are serialized anyway).
-            .with_for_update(of=LicenseRow)).all()
+    @staticmethod
+    def sent(kind: str) -> Callable[[Any, Any], ColumnElement[bool]]:
+        """The condition "the `kind` reminder for this maintenance end went out", correlated
+        with a license's id and maintenance end (licenses.queries.maintenance_ending_by)."""
+        def condition(license_id: Any, maintenance_until: Any) -> ColumnElement[bool]:
+            return exists().where(MaintenanceReminderRow.license_id == license_id,
+                                  MaintenanceReminderRow.maintenance_until == maintenance_until,
+                                  MaintenanceReminderRow.kind == kind)
+        return condition
 
     def kinds_sent(self, license_id: str, maintenance_until: datetime) -> set[str]:
         return set(self.session.scalars(

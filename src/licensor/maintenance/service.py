@@ -23,8 +23,9 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.jobs import job
 from licensor.core.web.views import iso
+from licensor.licenses import queries as license_queries
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
+from licensor.licenses.service import LicenseRow
 from licensor.maintenance import rules
 from licensor.maintenance.models import MaintenanceReminderRow, ReleaseRow
 from licensor.maintenance.repository import ReleaseRepository, ReminderRepository
@@ -286,7 +287,11 @@ def send_maintenance_reminders(ctx: Context, session: Session, now: datetime) ->
     repo = ReminderRepository(session)
     products: dict[str, Product] = {}
     sent = 0
-    for row in repo.licenses_ending_by(now + REMINDER_LEAD, kind_last="ended"):
+    # Active direct licenses whose maintenance ends by then, whose current end came after
+    # their key was issued (an end already past when it was set is never reminded), and whose
+    # last reminder ("ended") for that end has not gone out yet.
+    for row in license_queries.maintenance_ending_by(session, now + REMINDER_LEAD,
+                                                     unless=repo.sent("ended")):
         end = row.maintenance_until
         assert end is not None
         product = products.get(row.product) or catalog.get_product(session, row.product)

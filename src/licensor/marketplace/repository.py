@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from licensor.licenses.models import LicenseRow
 from licensor.marketplace.models import MigrationRequestRow
 
 
@@ -34,9 +33,6 @@ class MigrationRepository:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    def license_with_sen(self, sen: str) -> str | None:
-        return self.session.scalar(select(LicenseRow.id).where(LicenseRow.sen == sen).limit(1))
-
     def for_license(self, license_id: str) -> Sequence[MigrationRequestRow]:
         return self.session.scalars(
             select(MigrationRequestRow).where(MigrationRequestRow.license_id == license_id)
@@ -55,3 +51,19 @@ class MigrationRepository:
                                     and_(MigrationRequestRow.created_at == at,
                                          MigrationRequestRow.id > last_id)))
         return self.session.scalars(query.limit(limit)).all()
+
+
+class MigrationReadRepository:
+    """What other capabilities read of migration requests (marketplace.queries)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of_licenses(self, license_ids: list[str]) -> list[MigrationRequestRow]:
+        return list(self.session.scalars(
+            select(MigrationRequestRow).where(MigrationRequestRow.license_id.in_(license_ids))
+            .order_by(MigrationRequestRow.created_at)))
+
+    def count_in(self, statuses: tuple[str, ...]) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(MigrationRequestRow)
+                                       .where(MigrationRequestRow.status.in_(statuses))) or 0)

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from licensor.core.web.openapi import Answer, Timestamp, example
-from licensor.licenses.models import LicenseRow
 from licensor.licenses.schemas import License
+from licensor.licenses.service import LicenseRow
 from licensor.marketplace.models import MigrationRequestRow
 
 

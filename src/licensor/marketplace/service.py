@@ -14,10 +14,11 @@ from licensor.catalog.service import get_product, list_products
 from licensor.core import audit, events, mail
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.licenses import queries as license_queries
 from licensor.licenses.enums import LicenseStatus
-from licensor.licenses.models import LicenseRow
 from licensor.licenses.rules import check_sen
 from licensor.licenses.service import (
+    LicenseRow,
     check_email,
     current_license,
     final_successor,
@@ -162,7 +163,7 @@ def complete(ctx: Context, session: Session, migration_id: str, sen: str | None,
         raise LicensorError("ALREADY_MARKETPLACE", "This license already belongs to the "
                             f"marketplace (SEN {lic.sen}); reject this request.",
                             {"license_id": lic.id, "sen": lic.sen})
-    holder = MigrationRepository(session).license_with_sen(sen)
+    holder = license_queries.license_id_with_sen(session, sen)
     if holder is not None:
         raise LicensorError("SEN_IN_USE", f"SEN {sen} already belongs to license {holder}; "
                             "check the number the marketplace issued.",

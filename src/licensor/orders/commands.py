@@ -77,19 +77,19 @@ def refund(order: Annotated[str, typer.Argument(help="Order id or number")],
            ) -> None:
     """Refund a fulfilled order (an unpaid one is canceled)."""
     from licensor.core.commands import print_json, run_command
-    from licensor.orders import service as orders
+    from licensor.orders import refunds
     from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(
-        s, orders.refund(ctx, s, order, now=now, actor="cli", force=force))))
+        s, refunds.refund(ctx, s, order, now=now, actor="cli", force=force))))
 
 
 @app.command("cancel")
 def cancel(order: Annotated[str, typer.Argument(help="Order id or number")]) -> None:
     """Cancel an order awaiting payment."""
     from licensor.core.commands import print_json, run_command
-    from licensor.orders import service as orders
+    from licensor.orders import refunds
     from licensor.orders.schemas import order_view
 
     print_json(run_command(lambda ctx, s, now: order_view(
-        s, orders.cancel(ctx, s, order, now=now, actor="cli"))))
+        s, refunds.cancel(ctx, s, order, now=now, actor="cli"))))

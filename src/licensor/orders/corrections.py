@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from licensor.core import audit
 from licensor.core.context import Context
 from licensor.licenses import service as licenses
-from licensor.orders import quotes
 from licensor.orders import service as orders
 from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
+from licensor.orders.quotes import service as quotes
 from licensor.tax import service as tax
 
 # The checkout's buyer fields; an emptied optional one is removed from the order.

@@ -18,7 +18,7 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, money
 from licensor.core.money import Money
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quotes import get_quote
+from licensor.orders.quotes.service import get_quote
 from licensor.orders.repository import OrderRepository
 from licensor.orders.rules import invoice_allowed, invoice_minimum
 from licensor.tax import service as tax

@@ -18,8 +18,11 @@ from licensor.core.web.deps import (
 )
 from licensor.core.web.openapi import Cursor, Limit, refusals, typed_body
 from licensor.core.web.paging import fetch_size, keyset_page
-from licensor.orders import pricing_policies, quote_kinds, quotes
+from licensor.orders import refunds
 from licensor.orders import service as orders
+from licensor.orders.pricing import policies as pricing_policies
+from licensor.orders.quotes import kinds as quote_kinds
+from licensor.orders.quotes import service as quotes
 from licensor.orders.repository import OrderRepository
 from licensor.orders.schemas import Order, OrderList, Quote, order_view, quote_view
 
@@ -159,7 +162,7 @@ def mark_paid(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> d
     "PROCESSOR_UNAVAILABLE", "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS"))
 def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
            body: RefundBody | None = None) -> dict[str, Any]:
-    row = orders.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
+    row = refunds.refund(ctx, session, order_id, now=now_for(ctx, session), actor=admin,
                         force=bool(body and body.force))
     view = order_view(session, row)
     return view
@@ -168,6 +171,6 @@ def refund(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin,
 @router.post("/v1/orders/{order_id}/cancel", operation_id="cancelOrder", response_model=Order,
              responses=refusals("ORDER_NOT_FOUND", "ORDER_NOT_PAYABLE"))
 def cancel(order_id: str, ctx: Ctx, session: WriteSession, admin: Admin) -> dict[str, Any]:
-    row = orders.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
+    row = refunds.cancel(ctx, session, order_id, now=now_for(ctx, session), actor=admin)
     view = order_view(session, row)
     return view

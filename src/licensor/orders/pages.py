@@ -20,10 +20,12 @@ from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
 from licensor.licenses.pasted import read_pasted
-from licensor.orders import checkout_tax, corrections, coupon_pages, documents, quotes
+from licensor.orders import checkout_tax, corrections, documents
 from licensor.orders import rules as order_rules
 from licensor.orders import service as orders
+from licensor.orders.coupons import pages as coupon_pages
 from licensor.orders.enums import QuoteKind
+from licensor.orders.quotes import service as quotes
 from licensor.orders.rules import upgrade_table
 from licensor.tax import documents as tax_documents
 from licensor.tax.credit_notes import credit_note_document

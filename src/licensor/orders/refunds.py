@@ -11,8 +11,7 @@ before the record, leaves the attempt in doubt, and reconciliation asks the proc
 with the same idempotency key (the same refund, or the one the checks allowed) and records it.
 A charge already refunded at the processor (from its dashboard) counts as refunded.
 
-They build on the orders service, which re-exports them; it is imported where used so
-that either module can be imported first.
+They build on the orders service (callers import them from here).
 """
 
 from __future__ import annotations
@@ -29,10 +28,12 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
-from licensor.orders import coupons
+from licensor.discounts import service as discounts
+from licensor.licenses.queries import lineage_root
+from licensor.orders import service as orders
+from licensor.orders.coupons import service as coupons
 from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderRow
-from licensor.orders.paid import credit_of
 from licensor.tax import documents as tax_documents
 
 log = logging.getLogger("licensor.orders")
@@ -51,8 +52,6 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
                                                            "reason": reason})
 
     def prepare() -> payments.PlannedAttempt | None:
-        from licensor.orders import service as orders
-
         order = _refundable(session, order_id, now, force, window)
         _check_refusals(ctx, session, order, now)  # before any money moves
         return payments.PlannedAttempt(
@@ -74,8 +73,6 @@ def refund(ctx: Context, session: Session, order_id: str, *, now: datetime, acto
 def _check_refusals(ctx: Context, session: Session, order: OrderRow, now: datetime) -> None:
     """Raise what the refund's record would raise, changing nothing: the kind's undoing (and
     the coupon's return) are tried in a savepoint that is always rolled back."""
-    from licensor.orders import service as orders
-
     quote = orders.get_quote(session, order.quote_id)
     savepoint = session.begin_nested()
     try:
@@ -88,8 +85,6 @@ def _check_refusals(ctx: Context, session: Session, order: OrderRow, now: dateti
 def _record(ctx: Context, session: Session, order_id: str, refund_id: str | None,
             now: datetime, request: dict[str, Any]) -> OrderRow:
     """The order refunded: its fulfilment undone, its coupon given back, audited."""
-    from licensor.orders import service as orders
-
     order = orders.get_order(session, order_id, for_update=True)
     quote = orders.get_quote(session, order.quote_id)
     before = orders.snapshot(order)
@@ -130,8 +125,6 @@ def _settle(ctx: Context, attempt_id: str) -> str:
         assert row is not None
         if row.status not in payments.IN_DOUBT:
             return row.status
-        from licensor.orders import service as orders
-
         if orders.get_order(s, row.subject_id, for_update=True).status == OrderStatus.FULFILLED:
             _record(ctx, s, row.subject_id, given.id, row.business_time, row.request)
         payments.close(s, attempt_id, "succeeded", refund_id=given.id)
@@ -142,8 +135,6 @@ def _settle(ctx: Context, attempt_id: str) -> str:
 
 def _refundable(session: Session, order_id: str, now: datetime, force: bool,
                 window: timedelta) -> OrderRow:
-    from licensor.orders import service as orders
-
     order = orders.get_order(session, order_id, for_update=True)
     if order.status == OrderStatus.AWAITING_PAYMENT:
         return order
@@ -158,7 +149,8 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool,
                             "refund (force: true).",
                             {"order_id": order.id, "paid_at": paid_at.isoformat(),
                              "refund_window_days": window.days})
-    credited = credit_of(session, order.license_id) if order.license_id else None
+    credited = (discounts.credit_of_lineage(session, lineage_root(session, order.license_id))
+                if order.license_id else None)
     if credited is not None and not force:
         given = ("credit on a site's subscription" if credited.kind == "site"
                  else "a coupon for a server plugin")
@@ -173,8 +165,6 @@ def _refundable(session: Session, order_id: str, now: datetime, force: bool,
 
 def cancel(ctx: Context, session: Session, order_id: str, *, now: datetime,
            actor: str) -> OrderRow:
-    from licensor.orders import service as orders
-
     order = orders.get_order(session, order_id, for_update=True)
     if order.status != OrderStatus.AWAITING_PAYMENT:
         raise LicensorError("ORDER_NOT_REFUNDABLE", f"Order {order.number} is {order.status}; "

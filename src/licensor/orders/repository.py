@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from licensor.core.repository import month_key, month_of, next_in_sequence
 from licensor.orders.enums import OrderStatus
 from licensor.orders.models import OrderCounterRow, OrderLinkRow, OrderRow, QuoteRow
 
@@ -88,24 +89,49 @@ class OrderRepository:
         return self.session.scalars(query.limit(limit)).all()
 
     def next_number(self) -> int:
-        """The next order number, from a counter row locked until commit.
+        """The next order number, from a counter row locked until commit (gapless)."""
+        return next_in_sequence(self.session, OrderCounterRow)
 
-        The row is created on first use; INSERT ... ON CONFLICT DO NOTHING keeps two first
-        orders racing on PostgreSQL from failing, and the FOR UPDATE that follows serializes
-        them.
-        """
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        row = self.session.get(OrderCounterRow, 1, with_for_update=True, populate_existing=True)
-        if row is None:
-            self.session.execute(insert(OrderCounterRow).values(id=1, value=0)
-                                 .on_conflict_do_nothing(index_elements=["id"]))
-            row = self.session.get(OrderCounterRow, 1, with_for_update=True,
-                                   populate_existing=True)
-        assert row is not None
-        row.value += 1
-        self.session.flush()
-        return row.value
+
+class OrderReadRepository:
+    """What other capabilities read of orders (the console's search, a license's dossier, the
+    dashboard's aggregates): orders.queries answers with these."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def fulfilled_totals(self, license_ids: list[str]) -> list[tuple[int, str]]:
+        """(total minor units, currency) of each fulfilled order of these licenses."""
+        return [(int(amount), str(currency)) for amount, currency in self.session.execute(
+            select(OrderRow.total_amount, OrderRow.currency)
+            .where(OrderRow.license_id.in_(license_ids), OrderRow.status == OrderStatus.FULFILLED))]
+
+    def license_ids_of_order(self, text: str) -> list[str]:
+        """The license an order number (or order id) made or changed."""
+        return [i for i in self.session.scalars(
+            select(OrderRow.license_id).where(or_(OrderRow.number == text,
+                                                  OrderRow.id == text))) if i]
+
+    def of_licenses(self, license_ids: list[str]) -> list[OrderRow]:
+        return list(self.session.scalars(select(OrderRow)
+                                         .where(OrderRow.license_id.in_(license_ids))
+                                         .order_by(OrderRow.created_at)))
+
+    def revenue_per_month(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
+        """(month, kind, currency, total minor units, count) of orders paid and not refunded."""
+        month = month_of(self.session, OrderRow.paid_at)
+        rows = self.session.execute(
+            select(month, OrderRow.kind, OrderRow.currency, func.sum(OrderRow.total_amount),
+                   func.count())
+            .where(OrderRow.status == OrderStatus.FULFILLED, OrderRow.paid_at >= since)
+            .group_by(month, OrderRow.kind, OrderRow.currency))
+        return [(month_key(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
+
+    def open_invoices(self, now: datetime) -> list[tuple[str, int, int, int]]:
+        """(currency, count, total, overdue count) of invoice orders awaiting payment."""
+        overdue = func.sum(case((OrderRow.due_at < now, 1), else_=0))
+        rows = self.session.execute(
+            select(OrderRow.currency, func.count(), func.sum(OrderRow.total_amount), overdue)
+            .where(OrderRow.status == OrderStatus.AWAITING_PAYMENT, OrderRow.payment_method == "invoice")
+            .group_by(OrderRow.currency))
+        return [(str(c), int(n), int(t or 0), int(o or 0)) for c, n, t, o in rows]

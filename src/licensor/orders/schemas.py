@@ -11,8 +11,8 @@ from licensor.core.money import Money
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.licenses.schemas import LICENSE_EXAMPLE, License
-from licensor.orders import coupons
 from licensor.orders import service as orders
+from licensor.orders.coupons import service as coupons
 from licensor.orders.enums import OrderStatus, QuoteKind
 from licensor.orders.models import OrderRow, QuoteRow
 from licensor.tax import documents as tax_documents

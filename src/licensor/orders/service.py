@@ -28,8 +28,9 @@ from licensor.core.formats import human_date, money
 from licensor.core.money import Money
 from licensor.core.payment_models import PaymentAttemptRow
 from licensor.licenses import service as licenses
-from licensor.licenses.models import LicenseRow
-from licensor.orders import coupons, rules
+from licensor.licenses.service import LicenseRow
+from licensor.orders import rules
+from licensor.orders.coupons import service as coupons
 from licensor.orders.enums import OrderStatus, QuoteKind
 from licensor.orders.links import (  # noqa: F401  (the order's links, used by pages too)
     OLD_LINKS_LAST,
@@ -40,8 +41,8 @@ from licensor.orders.links import (  # noqa: F401  (the order's links, used by p
     order_link,
 )
 from licensor.orders.models import OrderRow, QuoteRow
-from licensor.orders.quote_kinds import QuoteKindHandler, quote_kind
-from licensor.orders.quotes import get_quote
+from licensor.orders.quotes.kinds import QuoteKindHandler, quote_kind
+from licensor.orders.quotes.service import get_quote
 from licensor.orders.repository import OrderRepository, QuoteRepository
 from licensor.tax import documents as tax_documents
 from licensor.tax import service as tax
@@ -352,6 +353,3 @@ def order_licenses(session: Session, order: OrderRow) -> list[LicenseRow]:
         return []
     return [licenses.get_license(session, order.license_id)]
 
-
-# Refunds and cancellations live in `refunds` (they build on the names above).
-from licensor.orders.refunds import cancel, refund  # noqa: F401  (re-exported)

@@ -106,7 +106,7 @@ def checkout(name: Annotated[str, typer.Option("--name", help="License Name")],
                  help="Write the file here instead of printing it")] = None) -> None:
     """A license file for a machine without internet (JSON)."""
     from licensor.core.commands import print_json, run_command
-    from licensor.releases import license_files
+    from licensor.releases.license_files import service as license_files
 
     if key == "-":
         key = sys.stdin.read()

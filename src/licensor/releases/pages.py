@@ -13,8 +13,8 @@ from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, now_for
 from licensor.core.web.portal import Form, render
 from licensor.licenses.pasted import read_pasted
-from licensor.releases import license_files
 from licensor.releases import service as releases
+from licensor.releases.license_files import service as license_files
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,10 +28,12 @@ class ArtifactStore(Protocol):
         """Keep `spooled` under `key` (replacing any file there); the spooled file is gone after."""
 
     def local_path(self, key: str) -> Path | None:
-        """The file to serve directly, or None when the store serves through a redirect."""
+        """The file to serve directly, or None when the store serves through a redirect (or
+        a directory store no longer has the file)."""
 
-    def redirect_url(self, key: str, filename: str, seconds: int) -> str:
-        """A presigned address of the file, valid `seconds` (at most an hour)."""
+    def redirect_url(self, key: str, filename: str, seconds: int) -> str | None:
+        """A presigned address of the file, valid `seconds` (at most an hour); None from a
+        store that serves its files itself (local_path)."""
 
     def delete(self, key: str) -> None: ...
 
@@ -61,8 +63,8 @@ class DirectoryStore:
         path = self._path(key)
         return path if path.is_file() else None
 
-    def redirect_url(self, key: str, filename: str, seconds: int) -> str:
-        raise NotImplementedError("a directory store serves files itself")
+    def redirect_url(self, key: str, filename: str, seconds: int) -> str | None:
+        return None  # served from local_path
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -100,7 +102,7 @@ class S3Store:
     def local_path(self, key: str) -> Path | None:
         return None
 
-    def redirect_url(self, key: str, filename: str, seconds: int) -> str:
+    def redirect_url(self, key: str, filename: str, seconds: int) -> str | None:
         url: str = self.client.generate_presigned_url(
             "get_object", ExpiresIn=max(1, min(seconds, MAX_PRESIGNED_SECONDS)),
             Params={"Bucket": self.bucket, "Key": self._key(key),

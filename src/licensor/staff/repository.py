@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from licensor.core.models import AuditRow, MailRow
-from licensor.licenses.models import LicenseRow
-from licensor.marketplace.models import MigrationRequestRow
-from licensor.orders.enums import OrderStatus
-from licensor.orders.models import OrderRow
 from licensor.staff.models import StaffRow, StaffSessionRow
-from licensor.subscriptions.enums import SubscriptionStatus
-from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 
 
 class StaffRepository:
@@ -70,46 +61,11 @@ class StaffSessionRepository:
 
 
 class ConsoleSearchRepository:
-    """The console's look-ups across capabilities: read-only queries on their tables."""
+    """The console's look-ups in the audit log (other capabilities' tables are read through
+    their queries modules)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def licenses_matching(self, text: str, limit: int) -> list[LicenseRow]:
-        """By license name (contains, any case), email (exact, any case), SEN or id."""
-        folded = text.casefold()
-        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = (select(LicenseRow)
-                 .where(or_(func.lower(LicenseRow.license_name).like(pattern, escape="\\"),
-                            func.lower(LicenseRow.email) == folded,
-                            LicenseRow.sen == text, LicenseRow.id == text))
-                 .order_by(LicenseRow.created_at.desc()).limit(limit))
-        return list(self.session.scalars(query))
-
-    def licenses_by_ids(self, ids: list[str]) -> list[LicenseRow]:
-        if not ids:
-            return []
-        return list(self.session.scalars(select(LicenseRow).where(LicenseRow.id.in_(ids))))
-
-    def license_ids_of_order(self, text: str) -> list[str]:
-        """The license an order number (or order id) made or changed."""
-        return [i for i in self.session.scalars(
-            select(OrderRow.license_id).where(or_(OrderRow.number == text,
-                                                  OrderRow.id == text))) if i]
-
-    def predecessors(self, license_id: str) -> list[LicenseRow]:
-        return list(self.session.scalars(select(LicenseRow)
-                                         .where(LicenseRow.superseded_by == license_id)))
-
-    def orders_of(self, license_ids: list[str]) -> list[OrderRow]:
-        return list(self.session.scalars(select(OrderRow)
-                                         .where(OrderRow.license_id.in_(license_ids))
-                                         .order_by(OrderRow.created_at)))
-
-    def migrations_of(self, license_ids: list[str]) -> list[MigrationRequestRow]:
-        return list(self.session.scalars(
-            select(MigrationRequestRow).where(MigrationRequestRow.license_id.in_(license_ids))
-            .order_by(MigrationRequestRow.created_at)))
 
     def audit_of(self, entity_ids: list[str]) -> list[AuditRow]:
         return list(self.session.scalars(select(AuditRow)
@@ -130,73 +86,13 @@ class ConsoleSearchRepository:
                                          .order_by(AuditRow.entity_type)))
 
 
-def _month_key(value: Any) -> str:
-    """'YYYY-MM' of what _month grouped on (text on SQLite, a timestamp on PostgreSQL)."""
-    return f"{value:%Y-%m}" if isinstance(value, datetime) else str(value)
-
-
 class DashboardRepository:
-    """The dashboard's figures: aggregate queries only (GROUP BY month over an indexed time
-    range), so their cost follows the months shown, not the rows stored."""
+    """The dashboard's figures of core's tables; the capabilities' figures come from their
+    queries modules (aggregate queries only: GROUP BY month over an indexed time range, so
+    their cost follows the months shown, not the rows stored)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def _month(self, column: Any) -> Any:
-        """The month of a timestamp column, grouped on: SQLite stores DateTime as ISO text (its
-        first 7 characters); PostgreSQL truncates (cheaper per row than formatting)."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            return func.substr(column, 1, 7)
-        return func.date_trunc("month", column)
-
-    def order_revenue(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
-        """(month, kind, currency, total minor units, count) of orders paid and not refunded."""
-        month = self._month(OrderRow.paid_at)
-        rows = self.session.execute(
-            select(month, OrderRow.kind, OrderRow.currency, func.sum(OrderRow.total_amount),
-                   func.count())
-            .where(OrderRow.status == OrderStatus.FULFILLED, OrderRow.paid_at >= since)
-            .group_by(month, OrderRow.kind, OrderRow.currency))
-        return [(_month_key(m), str(k), str(c), int(t or 0), int(n)) for m, k, c, t, n in rows]
-
-    def subscription_revenue(self, since: datetime) -> list[tuple[str, str, int]]:
-        month = self._month(InvoiceRow.created_at)
-        rows = self.session.execute(
-            select(month, InvoiceRow.currency, func.sum(InvoiceRow.amount_paid))
-            .where(InvoiceRow.created_at >= since).group_by(month, InvoiceRow.currency))
-        return [(_month_key(m), str(c), int(t or 0)) for m, c, t in rows]
-
-    def new_licenses(self, since: datetime) -> list[tuple[str, int]]:
-        """Licenses issued per month that replace none (upgrades and renewals re-issue)."""
-        month = self._month(LicenseRow.created_at)
-        rows = self.session.execute(
-            select(month, func.count()).where(LicenseRow.created_at >= since,
-                                              LicenseRow.supersedes.is_(None))
-            .group_by(month))
-        return [(_month_key(m), int(n)) for m, n in rows]
-
-    def active_subscriptions(self) -> list[tuple[str, str, int, int]]:
-        """(currency, interval, count, sum of what a whole period is paid) of active ones."""
-        rows = self.session.execute(
-            select(SubscriptionRow.currency, SubscriptionRow.interval, func.count(),
-                   func.sum(SubscriptionRow.basis_amount))
-            .where(SubscriptionRow.status == SubscriptionStatus.ACTIVE)
-            .group_by(SubscriptionRow.currency, SubscriptionRow.interval))
-        return [(str(c), str(i), int(n), int(t or 0)) for c, i, n, t in rows]
-
-    def open_invoices(self, now: datetime) -> list[tuple[str, int, int, int]]:
-        """(currency, count, total, overdue count) of invoice orders awaiting payment."""
-        overdue = func.sum(case((OrderRow.due_at < now, 1), else_=0))
-        rows = self.session.execute(
-            select(OrderRow.currency, func.count(), func.sum(OrderRow.total_amount), overdue)
-            .where(OrderRow.status == OrderStatus.AWAITING_PAYMENT,
-                   OrderRow.payment_method == "invoice")
-            .group_by(OrderRow.currency))
-        return [(str(c), int(n), int(t or 0), int(o or 0)) for c, n, t, o in rows]
-
-    def open_migrations(self, statuses: tuple[str, ...]) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(MigrationRequestRow)
-                                       .where(MigrationRequestRow.status.in_(statuses))) or 0)
 
     def failed_mail(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(MailRow)

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core import audit
 from licensor.core.errors import LicensorError
 from licensor.subscriptions import dunning
 from licensor.subscriptions.access import require_billing, snapshot, subscription_for
-from licensor.subscriptions.billing import awaiting_confirmation, saved_card
+from licensor.subscriptions.billing.service import awaiting_confirmation, saved_card
 from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.lifecycle import pay_open_renewal
 from licensor.subscriptions.models import SubscriptionRow

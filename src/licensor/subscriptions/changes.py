@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.catalog import service as catalog
 from licensor.catalog.price_lists import in_currency, in_currency_if_offered
 from licensor.catalog.rules import Plan, Product
@@ -31,7 +31,7 @@ from licensor.subscriptions.access import (
     snapshot,
     subscription_for,
 )
-from licensor.subscriptions.billing import (
+from licensor.subscriptions.billing.service import (
     Billed,
     awaiting_confirmation,
     card_on_file,

@@ -16,14 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date
 from licensor.core.money import Money
 from licensor.discounts import service as discounts
-from licensor.discounts.models import CouponRow, RedemptionRow
 from licensor.discounts.rules import Coupon, applies_on, discount_ends
 from licensor.subscriptions.models import SubscriptionRow
 
@@ -45,7 +43,7 @@ def held(session: Session, sub: SubscriptionRow) -> SubCoupon | None:
     """The subscription's own coupon (in effect or not); None without one."""
     if sub.coupon_id is None or sub.coupon_applied_at is None:
         return None
-    row = session.get(CouponRow, sub.coupon_id)
+    row = discounts.coupon_by_id(session, sub.coupon_id)
     if row is None:  # deleted by hand: nothing more is taken off
         return None
     return SubCoupon(row.id, discounts.terms(row), sub.coupon_applied_at, sub.coupon_ends_at,
@@ -60,12 +58,6 @@ def in_effect(session: Session, sub: SubscriptionRow, at: datetime) -> SubCoupon
     return own
 
 
-def _used_before(session: Session, coupon_id: str, sub_id: str) -> bool:
-    return session.scalars(select(RedemptionRow.id).where(
-        RedemptionRow.coupon_id == coupon_id, RedemptionRow.subject_type == KIND,
-        RedemptionRow.subject_id == sub_id)).first() is not None
-
-
 def given(session: Session, sub: SubscriptionRow, code: str, *, amount: Money, email: str,
           at: datetime) -> SubCoupon:
     """The coupon `code` for an invoice of `amount` dated `at`, or its refusal."""
@@ -74,7 +66,7 @@ def given(session: Session, sub: SubscriptionRow, code: str, *, amount: Money, e
         own = in_effect(session, sub, at)
         if own is not None:
             return own  # the same coupon goes on as it stands
-    if row.id == sub.coupon_id or _used_before(session, row.id, sub.id):
+    if row.id == sub.coupon_id or discounts.used_by_subject(session, row.id, KIND, sub.id):
         raise LicensorError("COUPON_ALREADY_USED", f"This subscription has had the coupon "
                             f"{row.code} already; a coupon is used once per subscription. "
                             "Leave the code out, or use another one.", {"code": row.code})

@@ -11,14 +11,14 @@ from pydantic import BaseModel, Field
 
 from licensor.accounts import service as accounts
 from licensor.accounts.deps import Account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import NO_NUL, Ctx, ReadSession, WriteSession, now_for, page_limit
 from licensor.core.web.openapi import Cursor, Limit, LongLimit, TimeInput, refusals
 from licensor.core.web.paging import fetch_size, keyset_page, page_of
 from licensor.core.web.views import iso
-from licensor.subscriptions import service as subs
-from licensor.subscriptions import taxes
+from licensor.subscriptions import access, cards, changes, taxes
+from licensor.subscriptions import sites as site_actions
 from licensor.subscriptions.enums import ProjectStatus
 from licensor.subscriptions.models import (
     SiteMemberRow,
@@ -67,7 +67,7 @@ def site_view(session: Any, site: SiteRow) -> dict[str, Any]:
     repo = SiteRepository(session)
     return Site.view(site, subscription=subscription_view(sub),
                      active_projects=repo.active_projects(site.id),
-                     project_limit=subs.project_limit(session, sub))
+                     project_limit=access.project_limit(session, sub))
 
 
 def member_view(member: SiteMemberRow, account: AccountRow | None) -> dict[str, Any]:
@@ -118,8 +118,8 @@ class ProjectBody(BaseModel):
              responses=refusals("UNKNOWN_PRODUCT", "NOT_UPGRADABLE", "SITE_NAME_REQUIRED"))
 def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
-    site, _ = subs.create_site(session, account, name=body.name, product_code=body.product,
-                               now=now_for(ctx, session))
+    site, _ = site_actions.create_site(session, account, name=body.name, product_code=body.product,
+                                       now=now_for(ctx, session))
     view = site_view(session, site)
     return view
 
@@ -127,14 +127,14 @@ def create_site(body: SiteBody, ctx: Ctx, session: WriteSession,
 @router.get("/sites/{site_id}", operation_id="getSite",
             response_model=Site, responses=refusals(*SITE))
 def get_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
-    return site_view(session, subs.site_for(session, site_id, account))
+    return site_view(session, access.site_for(session, site_id, account))
 
 
 @router.delete("/sites/{site_id}", operation_id="deleteSite",
                response_model=SiteDeleted, responses=refusals(*SITE))
 def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
                 account: Account) -> dict[str, Any]:
-    site = subs.delete_site(session, account, site_id, now_for(ctx, session))
+    site = site_actions.delete_site(session, account, site_id, now_for(ctx, session))
     sub = SubscriptionRepository(session).for_site(site.id)
     assert sub is not None
     view = {"id": site.id, "deleted_at": iso(site.deleted_at),
@@ -145,7 +145,7 @@ def delete_site(site_id: PathId, ctx: Ctx, session: WriteSession,
 @router.get("/sites/{site_id}/export", operation_id="exportSite",
             response_model=SiteExport, responses=refusals(*SITE))
 def export_site(site_id: PathId, session: ReadSession, account: Account) -> dict[str, Any]:
-    data = subs.export_site(session, account, site_id)
+    data = site_actions.export_site(session, account, site_id)
     return {"site": site_view(session, data["site"]),
             "members": [member_view(m, accounts.get_account(session, m.account_id))
                         for m in data["members"]],
@@ -158,7 +158,7 @@ def list_members(site_id: PathId, session: ReadSession, account: Account,
                  limit: LongLimit = None,
                  cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """The site's members (one page unless `limit` is given; `cursor` is an account id)."""
-    site = subs.site_for(session, site_id, account)
+    site = access.site_for(session, site_id, account)
     page, next_cursor = page_of(SiteRepository(session).members(site.id),
                                 lambda m: m.account_id, limit, cursor)
     return {"data": [member_view(m, accounts.get_account(session, m.account_id)) for m in page],
@@ -171,8 +171,8 @@ def list_members(site_id: PathId, session: ReadSession, account: Account,
     **refusals(*SITE, "ACCOUNT_NOT_FOUND", "SITE_SUSPENDED")})
 def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSession,
                account: Account, response: Response) -> dict[str, Any]:
-    member, person, created = subs.add_member(session, account, site_id, email=body.email,
-                                              role=body.role, now=now_for(ctx, session))
+    member, person, created = site_actions.add_member(session, account, site_id, email=body.email,
+                                                      role=body.role, now=now_for(ctx, session))
     view = member_view(member, person)
     if not created:
         response.status_code = 200
@@ -183,8 +183,8 @@ def add_member(site_id: PathId, body: MemberBody, ctx: Ctx, session: WriteSessio
             responses=refusals(*SITE, "NOT_STAFF"))
 def set_billing_admin(site_id: PathId, body: BillingAdminBody, ctx: Ctx, session: WriteSession,
                       account: Account) -> dict[str, Any]:
-    site = subs.set_billing_admin(session, account, site_id, body.account_id,
-                                  now_for(ctx, session))
+    site = site_actions.set_billing_admin(session, account, site_id, body.account_id,
+                                          now_for(ctx, session))
     view = site_view(session, site)
     return view
 
@@ -195,7 +195,7 @@ def list_projects(site_id: PathId, session: ReadSession, account: Account,
                   limit: LongLimit = None,
                   cursor: str | None = Query(default=None, max_length=64)) -> dict[str, Any]:
     """The site's projects (one page unless `limit` is given; `cursor` is a project id)."""
-    site = subs.site_for(session, site_id, account)
+    site = access.site_for(session, site_id, account)
     page, next_cursor = page_of(SiteRepository(session).projects(site.id), lambda p: p.id,
                                 limit, cursor)
     return {"data": [Project.view(p) for p in page], "next_cursor": next_cursor}
@@ -206,16 +206,16 @@ def list_projects(site_id: PathId, session: ReadSession, account: Account,
              responses=refusals(*SITE, "PLAN_LIMIT_REACHED", "SITE_SUSPENDED"))
 def create_project(site_id: PathId, body: ProjectBody, ctx: Ctx, session: WriteSession,
                    account: Account) -> dict[str, Any]:
-    row = subs.create_project(session, account, site_id, name=body.name,
-                              now=now_for(ctx, session))
+    row = site_actions.create_project(session, account, site_id, name=body.name,
+                                      now=now_for(ctx, session))
     view = Project.view(row)
     return view
 
 
 def _project_status(site_id: str, project_id: str, status: str, ctx: Any, session: Any,
                     account: AccountRow) -> dict[str, Any]:
-    row = subs.set_project_status(session, account, site_id, project_id, status=status,
-                                  now=now_for(ctx, session))
+    row = site_actions.set_project_status(session, account, site_id, project_id, status=status,
+                                          now=now_for(ctx, session))
     view = Project.view(row)
     return view
 
@@ -292,7 +292,7 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
                             "google_id (for Balsamiq for Google Drive).", {"field": "product"},
                             status=422)
     details = taxes.details_for_subscribe(ctx, session, body.billing_details, body.site_id)
-    sub = subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+    sub = changes.subscribe(ctx, session, account, changes.SubscribeRequest(
         **{**body.model_dump(), "billing_details": details}), now_for(ctx, session))
     view = subscription_view(sub)
     return view
@@ -303,7 +303,7 @@ def subscribe(body: SubscribeBody, ctx: Ctx, session: WriteSession,
             responses=refusals(*SUB))
 def get_subscription(subscription_id: PathId, session: ReadSession,
                      account: Account) -> dict[str, Any]:
-    sub, _ = subs.subscription_for(session, subscription_id, account)
+    sub, _ = access.subscription_for(session, subscription_id, account)
     return subscription_view(sub)
 
 
@@ -316,8 +316,8 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
     # In UTC, so the lines' times are UTC (as every time the API answers) and the new period is computed as the change
     # computes it: month arithmetic in another offset can land on another instant.
     at = body.at.astimezone(UTC) if body.at else now_for(ctx, session)
-    return change_view(subs.preview_change(session, account, subscription_id, plan=body.plan,
-                                           interval=body.interval, at=at, coupon=body.coupon))
+    return change_view(changes.preview_change(session, account, subscription_id, plan=body.plan,
+                                              interval=body.interval, at=at, coupon=body.coupon))
 
 
 @router.post("/subscriptions/{subscription_id}/change", operation_id="changeSubscription",
@@ -328,9 +328,9 @@ def preview_change(subscription_id: PathId, body: PreviewBody, ctx: Ctx, session
                                 "PAYMENT_UNCONFIRMED", "PAYMENT_IN_PROGRESS", *COUPON))
 def change(subscription_id: PathId, body: ChangeBody, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
-    result = subs.apply_change(ctx, session, account, subscription_id, plan=body.plan,
-                               interval=body.interval, card_token=body.card_token,
-                               now=now_for(ctx, session), coupon=body.coupon)
+    result = changes.apply_change(ctx, session, account, subscription_id, plan=body.plan,
+                                  interval=body.interval, card_token=body.card_token,
+                                  now=now_for(ctx, session), coupon=body.coupon)
     view = change_view(result)
     return view
 
@@ -353,8 +353,8 @@ def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: Writ
     """Save the card renewals are charged to (billing admin, else owner). When the
     subscription is past_due, its open renewal is charged to the new card at once: paid, it
     is active again; declined, 402 CARD_DECLINED and it stays past_due."""
-    sub = subs.update_card(ctx, session, account, subscription_id, body.card_token,
-                           now_for(ctx, session))
+    sub = cards.update_card(ctx, session, account, subscription_id, body.card_token,
+                            now_for(ctx, session))
     view = subscription_view(sub)
     return view
 
@@ -364,7 +364,7 @@ def update_card(subscription_id: PathId, body: CardBody, ctx: Ctx, session: Writ
              responses=refusals(*SUB, "SUBSCRIPTION_NOT_ACTIVE"))
 def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
            account: Account) -> dict[str, Any]:
-    sub = subs.cancel(session, account, subscription_id, now_for(ctx, session))
+    sub = changes.cancel(session, account, subscription_id, now_for(ctx, session))
     view = subscription_view(sub)
     return view
 
@@ -374,8 +374,8 @@ def cancel(subscription_id: PathId, ctx: Ctx, session: WriteSession,
             responses=refusals(*SUB))
 def invoices(subscription_id: PathId, session: ReadSession, account: Account,
              limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:
-    sub, site = subs.subscription_for(session, subscription_id, account)
-    subs.require_billing(site, sub, account)
+    sub, site = access.subscription_for(session, subscription_id, account)
+    access.require_billing(site, sub, account)
     size = page_limit(limit)
     after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
     rows = SubscriptionRepository(session).invoices(sub.id, limit=fetch_size(size),

@@ -26,7 +26,7 @@ from licensor.subscriptions.access import (
     plan_label,
     snapshot,
 )
-from licensor.subscriptions.billing import (
+from licensor.subscriptions.billing.service import (
     Billed,
     NothingDue,
     awaiting_confirmation,

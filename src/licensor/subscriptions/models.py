@@ -125,3 +125,7 @@ class SiteInvitationRow(Base):
     invited_by: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+# The console's dashboard (staff) sums this table by month; its index is declared here, with
+# the table, and created by migration 0101_dashboard_indexes.
+Index("ix_invoices_created_at", InvoiceRow.created_at, InvoiceRow.currency, InvoiceRow.amount_paid)

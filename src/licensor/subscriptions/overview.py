@@ -11,15 +11,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.accounts import service as accounts
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.catalog import service as catalog
 from licensor.catalog.rules import Product
 from licensor.config import Settings
 from licensor.core.documents import Document, seller
 from licensor.core.errors import LicensorError
 from licensor.core.money import Money
-from licensor.subscriptions import service as subs
-from licensor.subscriptions import taxes
+from licensor.subscriptions import access, changes, lifecycle, taxes
 from licensor.subscriptions.enums import SubscriptionStatus
 from licensor.subscriptions.models import (
     InvoiceRow,
@@ -54,9 +53,9 @@ def _view(session: Session, site: SiteRow, account: AccountRow) -> SiteView:
     assert sub is not None  # every site is created with its subscription
     return SiteView(site=site, sub=sub, product=catalog.get_product(session, site.product),
                     role=role_of(session, site, account),
-                    can_bill=subs.can_bill(site, sub, account),
+                    can_bill=access.can_bill(site, sub, account),
                     active_projects=SiteRepository(session).active_projects(site.id),
-                    limit=subs.project_limit(session, sub))
+                    limit=access.project_limit(session, sub))
 
 
 def my_sites(session: Session, account: AccountRow) -> list[SiteView]:
@@ -69,7 +68,7 @@ def drive_subscriptions(session: Session, account: AccountRow) -> Sequence[Subsc
 
 
 def site_view(session: Session, account: AccountRow, site_id: str) -> SiteView:
-    return _view(session, subs.site_for(session, site_id, account), account)
+    return _view(session, access.site_for(session, site_id, account), account)
 
 
 def projects(session: Session, site: SiteRow) -> Sequence[ProjectRow]:
@@ -98,7 +97,7 @@ class PastDue:
 def past_due(session: Session, view: SiteView) -> PastDue | None:
     if view.sub.status != SubscriptionStatus.PAST_DUE:
         return None
-    return PastDue(subs.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
+    return PastDue(lifecycle.open_renewal(session, view.sub), view.sub.next_payment_attempt_at)
 
 
 def billing_reason(view: SiteView) -> str | None:
@@ -111,7 +110,7 @@ def billing_reason(view: SiteView) -> str | None:
 
 
 def invoices(session: Session, account: AccountRow, view: SiteView) -> Sequence[InvoiceRow]:
-    subs.require_billing(view.site, view.sub, account)
+    access.require_billing(view.site, view.sub, account)
     return SubscriptionRepository(session).invoices(view.sub.id, limit=500)
 
 
@@ -152,7 +151,7 @@ def subscribe_preview(ctx: Any, session: Session, account: AccountRow, view: Sit
     plan = form.get("plan") or (plans[0].code if plans else "")
     interval = "year" if form.get("interval") == "year" else "month"
     details = taxes.details_from_form(ctx, session, form, account.name, view.site.id)
-    bill, first = subs.preview_subscribe(session, account, subs.SubscribeRequest(
+    bill, first = changes.preview_subscribe(session, account, changes.SubscribeRequest(
         product=None, plan=plan, interval=interval, card_token="", site_id=view.site.id,
         coupon=(form.get("coupon") or "").strip() or None, billing_details=details), now)
     s = bill.settlement

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from licensor.accounts.deps import page_account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core import mail
 from licensor.core.context import Context
 from licensor.core.documents import document_html, document_pdf
@@ -20,8 +20,8 @@ from licensor.core.errors import LicensorError
 from licensor.core.formats import money
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
-from licensor.subscriptions import coupons, overview, taxes
-from licensor.subscriptions import service as subs
+from licensor.subscriptions import cards, changes, coupons, invitations, overview, taxes
+from licensor.subscriptions import sites as site_actions
 from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 
 router = APIRouter(include_in_schema=False)
@@ -77,9 +77,10 @@ def new_site(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> R
     if account is None:
         return _login(request)
     try:
-        site, _ = subs.create_site(session, account, name=form.get("name", "").strip()[:200],
-                                   product_code=form.get("product") or "mybalsamiq",
-                                   now=now_for(ctx, session))
+        site, _ = site_actions.create_site(session, account,
+                                           name=form.get("name", "").strip()[:200],
+                                           product_code=form.get("product") or "mybalsamiq",
+                                           now=now_for(ctx, session))
     except LicensorError as exc:
         return _sites_page(request, session, account, _errors(exc, "name"), exc.status, form)
     return redirect(request, f"/sites/{site.id}")
@@ -114,13 +115,13 @@ def project_action(request: Request, site_id: str, ctx: Ctx, session: WriteSessi
     action, project_id = form.get("action", "create"), form.get("project_id", "")
     try:
         if action == "create":
-            subs.create_project(session, account, site_id,
-                                name=form.get("name", "").strip()[:200], now=now)
+            site_actions.create_project(session, account, site_id,
+                                        name=form.get("name", "").strip()[:200], now=now)
         else:
-            subs.set_project_status(session, account, site_id, project_id,
-                                    status=ProjectStatus.ARCHIVED if action == "archive"
-                                    else ProjectStatus.ACTIVE,
-                                    now=now)
+            site_actions.set_project_status(session, account, site_id, project_id,
+                                            status=ProjectStatus.ARCHIVED if action == "archive"
+                                            else ProjectStatus.ACTIVE,
+                                            now=now)
     except LicensorError as exc:
         field = "name" if action == "create" else "projects"
         return _site_page(request, session, account, site_id, errors=_errors(exc, field),
@@ -136,7 +137,7 @@ def _members_page(request: Request, session: Session, account: AccountRow, site_
     view = overview.site_view(session, account, site_id)
     people = overview.members(session, view.site)
     return render(request, "subscriptions/members.html", status=status, view=view,
-                  members=people, invited=subs.pending_invitations(session, view.site.id),
+                  members=people, invited=invitations.pending(session, view.site.id),
                   staff_options=[("", "Nobody but me (the owner)")]
                   + [(p["account_id"], f"{p['name']} ({p['email']})")
                      for p in people if p["role"] == "staff"],
@@ -178,18 +179,19 @@ def _member_action(session: Session, account: AccountRow, site_id: str, form: di
                    now: datetime) -> str:
     action = form.get("action")
     if action == "billing_admin":
-        subs.set_billing_admin(session, account, site_id, form.get("billing_admin") or None, now)
+        site_actions.set_billing_admin(session, account, site_id,
+                                       form.get("billing_admin") or None, now)
         return "billing_admin"
     if action == "remove":
-        subs.remove(session, account, site_id, member_id=form.get("member", ""), now=now)
+        invitations.remove(session, account, site_id, member_id=form.get("member", ""), now=now)
         return "removed"
     email = form.get("email", "").strip()
     if not mail.EMAIL_RE.match(email) or len(email) > mail.EMAIL_MAX_LENGTH:
         raise LicensorError("INVALID_REQUEST", "Enter an email address such as "
                             "ana@example.com.", {"field": "email"}, status=422)
     role = form.get("role", "member")
-    invited = subs.invite(session, account, site_id, email=email,
-                          role=role if role in ("staff", "member") else "member", now=now)
+    invited = invitations.invite(session, account, site_id, email=email,
+                                 role=role if role in ("staff", "member") else "member", now=now)
     return "invited" if invited else "added"
 
 
@@ -259,26 +261,26 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
     now = now_for(ctx, session)
     try:
         if action == "preview":
-            change = subs.preview_change(session, account, view.sub.id, plan=plan,
-                                         interval=interval, at=now, coupon=coupon)
+            change = changes.preview_change(session, account, view.sub.id, plan=plan,
+                                            interval=interval, at=now, coupon=coupon)
             return _billing_page(request, ctx, session, account, site_id, form=form,
                                  preview=change)
         if action == "subscribe_preview":  # Show price: the Subscribe form, priced
             overview.subscribe_preview(ctx, session, account, view, form, now)
             return _billing_page(request, ctx, session, account, site_id, form=form)
         if action == "confirm":
-            subs.apply_change(ctx, session, account, view.sub.id, plan=plan,
-                              interval=interval, card_token=None, now=now, coupon=coupon)
+            changes.apply_change(ctx, session, account, view.sub.id, plan=plan,
+                                 interval=interval, card_token=None, now=now, coupon=coupon)
             done = "changed"
         elif action == "subscribe":
-            subs.subscribe(ctx, session, account, subs.SubscribeRequest(
+            changes.subscribe(ctx, session, account, changes.SubscribeRequest(
                 product=None, plan=plan or "", interval=interval or "month",
                 card_token=form.get("card_token", "").strip(), site_id=view.site.id,
                 coupon=coupon, billing_details=taxes.details_from_form(
                     ctx, session, form, account.name, view.site.id)), now)
             done = "subscribed"
         elif action == "cancel":
-            subs.cancel(session, account, view.sub.id, now)
+            changes.cancel(session, account, view.sub.id, now)
             done = "canceled"
         elif action == "card":
             done = _update_card(ctx, session, account, view.sub.id, view.sub.status, form, now)
@@ -299,7 +301,7 @@ def _update_card(ctx: Context, session: Session, account: AccountRow, sub_id: st
     if not token:
         raise LicensorError("INVALID_REQUEST", "Enter the card (its token) to save.",
                             {"field": "card_token"}, status=422)
-    subs.update_card(ctx, session, account, sub_id, token, now)
+    cards.update_card(ctx, session, account, sub_id, token, now)
     return "card_paid" if status == SubscriptionStatus.PAST_DUE else "card_saved"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
-from licensor.accounts.models import AccountRow
+from licensor.core.repository import month_key, month_of
 from licensor.subscriptions import rules
 from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import (
@@ -108,22 +108,21 @@ class SubscriptionRepository:
             query = query.where(SubscriptionRow.id > after_id)
         return self.session.scalars(query.limit(limit)).all()
 
-    def console_search(self, text: str, limit: int) -> Sequence[
-            tuple[SubscriptionRow, SiteRow | None, AccountRow]]:
-        """The console's search: a site's name (any part) or id, the owner's email, a Google
-        ID or a subscription id; newest first."""
+    def console_search(self, text: str, owner_id: str | None, limit: int) -> Sequence[
+            tuple[SubscriptionRow, SiteRow | None]]:
+        """The console's search: a site's name (any part) or id, the owner (`owner_id`, the
+        account of the email searched), a Google ID or a subscription id; newest first."""
         folded = text.casefold()
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"
-        query = (select(SubscriptionRow, SiteRow, AccountRow)
-                 .join(AccountRow, AccountRow.id == SubscriptionRow.owner_id)
+        query = (select(SubscriptionRow, SiteRow)
                  .outerjoin(SiteRow, SiteRow.id == SubscriptionRow.site_id)
                  .where(or_(func.lower(SiteRow.name).like(pattern, escape="\\"),
                             SiteRow.id == text, SubscriptionRow.id == text,
-                            AccountRow.email_key == folded,
+                            SubscriptionRow.owner_id == owner_id if owner_id else false(),
                             func.lower(SubscriptionRow.google_id) == folded))
                  .order_by(SubscriptionRow.created_at.desc()).limit(limit))
-        return [(r[0], r[1], r[2]) for r in self.session.execute(query)]
+        return [(r[0], r[1]) for r in self.session.execute(query)]
 
     def invoices(self, subscription_id: str, *, limit: int = 50,
                  after_number: int = 0) -> Sequence[InvoiceRow]:
@@ -141,3 +140,26 @@ class SubscriptionRepository:
     def last_invoice_number(self, subscription_id: str) -> int:
         return self.session.scalar(select(func.max(InvoiceRow.number)).where(
             InvoiceRow.subscription_id == subscription_id)) or 0
+
+
+class SubscriptionReadRepository:
+    """The dashboard's aggregates of subscriptions and invoices (subscriptions.queries)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def revenue_per_month(self, since: datetime) -> list[tuple[str, str, int]]:
+        month = month_of(self.session, InvoiceRow.created_at)
+        rows = self.session.execute(
+            select(month, InvoiceRow.currency, func.sum(InvoiceRow.amount_paid))
+            .where(InvoiceRow.created_at >= since).group_by(month, InvoiceRow.currency))
+        return [(month_key(m), str(c), int(t or 0)) for m, c, t in rows]
+
+    def active_totals(self) -> list[tuple[str, str, int, int]]:
+        """(currency, interval, count, sum of what a whole period is paid) of active ones."""
+        rows = self.session.execute(
+            select(SubscriptionRow.currency, SubscriptionRow.interval, func.count(),
+                   func.sum(SubscriptionRow.basis_amount))
+            .where(SubscriptionRow.status == SubscriptionStatus.ACTIVE)
+            .group_by(SubscriptionRow.currency, SubscriptionRow.interval))
+        return [(str(c), str(i), int(n), int(t or 0)) for c, i, n, t in rows]

@@ -11,8 +11,8 @@ from licensor.core.money import Money
 from licensor.core.web.openapi import Answer, Timestamp, example
 from licensor.core.web.openapi import Money as MoneyAnswer
 from licensor.core.web.views import iso
-from licensor.discounts.models import CouponRow
-from licensor.discounts.service import terms
+from licensor.discounts import service as discounts
+from licensor.discounts.service import CouponRow, terms
 from licensor.subscriptions.enums import ProjectStatus, SubscriptionStatus
 from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
 from licensor.tax import billing_details
@@ -35,7 +35,7 @@ def discount_view(sub: SubscriptionRow) -> dict[str, Any] | None:
     if sub.coupon_id is None or sub.coupon_applied_at is None:
         return None
     session = object_session(sub)
-    row = session.get(CouponRow, sub.coupon_id) if session is not None else None
+    row = discounts.coupon_by_id(session, sub.coupon_id) if session is not None else None
     return {"coupon": row.code if row is not None else None,
             "description": describe(row) if row is not None else None,
             "applied_at": iso(sub.coupon_applied_at), "ends_at": iso(sub.coupon_ends_at)}

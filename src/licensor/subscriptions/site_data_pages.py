@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from licensor.accounts.deps import page_account
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.accounts import service as accounts
-from licensor.accounts.models import AccountRow
+from licensor.accounts.service import AccountRow
 from licensor.catalog import service as catalog
 from licensor.core import audit, events
 from licensor.core.errors import LicensorError

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from licensor.core.repository import next_in_sequence
 from licensor.tax.models import CreditNoteCounterRow, TaxDocumentRow, TaxRateRow
 
 
@@ -49,19 +50,4 @@ class TaxRepository:
     def next_credit_note_number(self) -> int:
         """The next credit-note number from a counter row locked until commit: a rolled-back
         refund gives its number back, so the sequence has no gaps."""
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        row = self.session.get(CreditNoteCounterRow, 1, with_for_update=True,
-                               populate_existing=True)
-        if row is None:
-            self.session.execute(insert(CreditNoteCounterRow).values(id=1, value=0)
-                                 .on_conflict_do_nothing(index_elements=["id"]))
-            row = self.session.get(CreditNoteCounterRow, 1, with_for_update=True,
-                                   populate_existing=True)
-        assert row is not None
-        row.value += 1
-        self.session.flush()
-        return row.value
+        return next_in_sequence(self.session, CreditNoteCounterRow)

@@ -21,7 +21,7 @@ def add(url: str,
         events: Annotated[str, typer.Option(help='Comma-separated event types, or "*"')] = "*",
         description: str | None = None) -> None:
     """Add an endpoint and print it with its secret (shown this once)."""
-    from licensor.cli import run_command
+    from licensor.core.commands import run_command
     from licensor.webhooks import service as webhooks
     from licensor.webhooks.schemas import Endpoint
 
@@ -40,7 +40,7 @@ def list_endpoints(as_json: Annotated[bool, typer.Option("--json", help="Print J
     """List endpoints (never their secrets)."""
     from rich.table import Table
 
-    from licensor.cli import console, run_command
+    from licensor.core.commands import console, run_command
     from licensor.webhooks import service as webhooks
     from licensor.webhooks.schemas import Endpoint
 
@@ -65,7 +65,7 @@ def deliveries(endpoint_id: str,
     """An endpoint's delivery attempts, newest first, with the receiver's answers."""
     from rich.table import Table
 
-    from licensor.cli import console, run_command
+    from licensor.core.commands import console, run_command
     from licensor.webhooks import service as webhooks
     from licensor.webhooks.schemas import Delivery
 
@@ -85,7 +85,7 @@ def deliveries(endpoint_id: str,
 @app.command("redeliver")
 def redeliver(event_id: str) -> None:
     """Send an event again (same webhook-id) to every endpoint subscribed to it, now."""
-    from licensor.cli import console, context, run_command
+    from licensor.core.commands import console, context, run_command
     from licensor.webhooks import delivery
     from licensor.webhooks import service as webhooks
 

@@ -9,13 +9,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from licensor.core import events
-from licensor.licenses.models import LicenseRow, RegistrationRow
+from licensor.licenses.registrations.service import RegistrationRow
 from licensor.licenses.schemas import License, Registration
-from licensor.marketplace.models import MigrationRequestRow
+from licensor.licenses.service import LicenseRow
 from licensor.marketplace.schemas import migration_view
-from licensor.orders.models import OrderRow
+from licensor.marketplace.service import MigrationRequestRow
 from licensor.orders.schemas import order_view
-from licensor.subscriptions.models import InvoiceRow, SubscriptionRow
+from licensor.orders.service import OrderRow
+from licensor.subscriptions.access import SubscriptionRow
+from licensor.subscriptions.billing.service import InvoiceRow
 from licensor.subscriptions.schemas import invoice_view, subscription_view
 from licensor.webhooks.enums import EventName
 from licensor.webhooks.service import record

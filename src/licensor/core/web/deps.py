@@ -9,11 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from licensor.core import events
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.tokens import admin_name
-from licensor.core.web.idempotency import SESSION
+from licensor.core.web.idempotency import SESSION, deliver_mail
 from licensor.core.web.openapi import AdminCredentials
 
 
@@ -87,12 +86,6 @@ def commit(ctx: Context, session: Session) -> None:
     stores an Idempotency-Key's answer in the same transaction."""
     session.commit()
     deliver_mail(ctx)
-
-
-def deliver_mail(ctx: Context) -> None:
-    # The process's background sender sends it: the response never waits on SMTP.
-    ctx.mailer.wake(ctx)
-    events.committed(ctx)  # and the other outboxes (webhooks)
 
 
 def page_limit(limit: int | None, default: int = 50, maximum: int = 500) -> int:

@@ -25,7 +25,7 @@ from anyio import to_thread
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from licensor.core import idempotency
+from licensor.core import events, idempotency
 from licensor.core.context import Context
 from licensor.core.idempotency import Answer, Claim
 
@@ -38,6 +38,13 @@ REFUSALS = {
     "IDEMPOTENCY_KEY_REUSED": (422, ("This Idempotency-Key was used with a different "
                                      "request; use a new key for a new request.")),
 }
+
+
+def deliver_mail(ctx: Context) -> None:
+    """After a request's commit (this boundary's, or an endpoint's own commit in deps):
+    the process's background sender sends the mail, so the response never waits on SMTP."""
+    ctx.mailer.wake(ctx)
+    events.committed(ctx)  # and the other outboxes (webhooks)
 
 
 def _error(code: str, message: str, status: int, **details: Any) -> Answer:
@@ -134,8 +141,6 @@ class RequestBoundary:
             for m in held:
                 await send(m)
             if scope.get(SESSION) is not None and answer["status"] < 400:
-                from licensor.core.web.deps import deliver_mail
-
                 await to_thread.run_sync(deliver_mail, ctx)
 
         try:

@@ -1,0 +1,1 @@
+"""Desktop licenses turned into credit: the rule, the API and the CLI."""

@@ -1,0 +1,1 @@
+"""Registrations of a license's users (the seat cap)."""

@@ -1,0 +1,1 @@
+"""The signed revocation list of revoked licenses."""

@@ -1,0 +1,1 @@
+"""The public signing keys, published."""

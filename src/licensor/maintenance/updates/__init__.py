@@ -1,0 +1,1 @@
+"""The update check, over HTTP and on the command line."""

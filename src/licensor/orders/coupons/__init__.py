@@ -1,0 +1,1 @@
+"""A quote's coupon: checked, redeemed and given back; the checkout's field."""

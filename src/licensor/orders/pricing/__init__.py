@@ -1,0 +1,1 @@
+"""Price policies of quotes, and the published upgrade prices."""

@@ -1,0 +1,1 @@
+"""Quotes: their kinds, how they are made, and `licensor quotes`."""

@@ -1,0 +1,1 @@
+"""Downloads of a release's files by signed link."""

@@ -1,0 +1,1 @@
+"""License files for machines without internet."""

@@ -1,0 +1,1 @@
+"""The console's catalog: edit and preview."""

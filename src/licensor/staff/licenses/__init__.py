@@ -1,0 +1,1 @@
+"""The console's license search and a license's dossier."""

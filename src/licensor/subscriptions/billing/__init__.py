@@ -1,0 +1,1 @@
+"""A subscription's charges and billing details."""

@@ -1,0 +1,1 @@
+"""What the console reads of subscriptions, and its pages."""

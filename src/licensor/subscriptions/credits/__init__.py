@@ -1,0 +1,1 @@
+"""A desktop license turned into credit on a site's subscription."""

@@ -1,0 +1,1 @@
+"""Balsamiq for Google Drive's subscribe page."""
