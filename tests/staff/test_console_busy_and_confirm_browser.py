@@ -125,3 +125,6 @@ def test_an_admin_cancels_a_past_due_subscription(page: Any, api: Api) -> None:
     assert "The subscription is canceled" in page.locator("main").inner_text()
     after = api.call("GET", f"/v1/subscriptions/{sub['id']}", owner["token"])
     assert after["status"] == "canceled" and after["next_payment_attempt_at"] is None
+    api.call("POST", "/v1/sandbox/clock/advance", json={"seconds": DAY})  # the next run ends it
+    ended = api.call("GET", f"/v1/subscriptions/{sub['id']}", owner["token"])
+    assert ended["status"] == "suspended"
