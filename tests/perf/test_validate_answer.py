@@ -4,8 +4,10 @@ verdict, for every verdict and every kind of license and nonce."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text, update
 
 from licensor.core import signed_answers
@@ -16,6 +18,13 @@ from tests.builders import create_license, license_info
 
 ISSUED_AT = "2026-12-07T23:30:00Z"
 NONCES = [None, "", "n0", 'quote " back\\slash </script>', "Zoë ✓ \u2028 \x01", "n" * 128]
+
+
+@pytest.fixture(autouse=True)
+def _closed(ctx: Context) -> Iterator[None]:
+    """The hot path's read-only connection never goes back to the pool (the app closes it)."""
+    yield
+    validation.close(ctx)
 
 
 def assert_alike(ctx: Context, info: dict[str, str], product: str | None = None) -> str:
