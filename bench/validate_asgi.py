@@ -2,8 +2,9 @@
 
 bench/validate.py measures through uvicorn and wrk, whose figures the machine's other users
 move by a factor of two; this one calls the application itself with a validate request
-(2,000 licenses, random valid keys, a client address among 2,000), so the only thing that
-moves it is the CPU it gets, and reports the least CPU time per request of `--rounds` rounds
+(2,000 licenses, random valid keys, a client address among 2,000: with the limits on,
+named in X-Forwarded-For by the trusted proxy 127.0.0.1, as bench/validate.py sends them),
+so the only thing that moves it is the CPU it gets, and reports the least CPU time per request of `--rounds` rounds
 for the ceiling (bench/ceiling.py) and Licensor with the rate limits off and on.
 
 Run: .venv/bin/python bench/validate_asgi.py [--rounds 5] [--number 3000]
@@ -28,17 +29,22 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _scopes(bodies: list[bytes]) -> list[tuple[dict[str, Any], bytes]]:
+def _scopes(bodies: list[bytes], proxied: bool = False) -> list[tuple[dict[str, Any], bytes]]:
+    """One request per client address; `proxied`: as bench/validate.py sends them with the
+    limits on, from the trusted proxy 127.0.0.1 naming the client in X-Forwarded-For."""
     scopes = []
     for i in range(2000):
         body = bodies[i % len(bodies)]
+        address = f"10.0.{i // 256}.{i % 256}"
+        forwarded = [(b"x-forwarded-for", address.encode())] if proxied else []
         scopes.append(({
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
             "scheme": "http", "path": "/v1/licenses/validate",
             "raw_path": b"/v1/licenses/validate", "query_string": b"", "root_path": "",
-            "client": (f"10.0.{i // 256}.{i % 256}", 5000), "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1" if proxied else address, 5000),
+            "server": ("127.0.0.1", 8000),
             "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode())]}, body))
+                        (b"content-length", str(len(body)).encode()), *forwarded]}, body))
     return scopes
 
 
@@ -71,7 +77,7 @@ def one_mode(mode: str, bodies_file: str, rounds: int, number: int) -> float:
 
         app = create_app(build_context(Settings()), run_prepare=False)
     bodies = [line.strip().encode() for line in open(bodies_file)]  # noqa: SIM115
-    scopes = _scopes(bodies)
+    scopes = _scopes(bodies, proxied=mode == "on")
 
     async def measure() -> float:
         await _drive(app, scopes, 500)  # warm up
