@@ -144,7 +144,7 @@ def test_unconfirmed_renewal_ends_after_the_grace_and_a_late_confirmation_is_ref
     held = stripe_http.payment_intents()[1]
     body = held_mail(shop, acc["email"])["body"]
     assert f"https://shop.example.test/confirm?pi={held['id']}" in body
-    assert "2025-07-08" in body
+    assert "until July 8, 2025" in " ".join(body.split())  # the grace's end, as mails write dates
     shop.advance(6 * DAY)
     assert get_sub(client, owner, sub["id"])["status"] == "active"
     shop.advance(DAY)
