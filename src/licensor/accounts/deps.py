@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from licensor.accounts import service as accounts
 from licensor.accounts.models import AccountRow
@@ -29,6 +30,14 @@ def require_account(request: Request, ctx: Ctx, _scheme: AccountCredentials) -> 
 
 
 Account = Annotated[AccountRow, Depends(require_account)]
+
+
+def sign_in_first(request: Request) -> Response:
+    """A portal page that needs an account, asked for without one: the sign-in page, which
+    comes back here afterwards."""
+    from licensor.core.web.portal import redirect
+
+    return redirect(request, f"/login?next={request.url.path}")
 
 
 def page_account(request: Request) -> AccountRow | None:

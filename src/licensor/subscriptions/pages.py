@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from licensor.accounts.deps import page_account
+from licensor.accounts.deps import page_account, sign_in_first
 from licensor.accounts.service import AccountRow
 from licensor.core import mail
 from licensor.core.context import Context
@@ -36,10 +36,6 @@ PLAN_CODES = {"COUNTRY_REQUIRED": "country", "INVALID_VAT_ID": "vat_id",
               **{code: "coupon" for code in ("UNKNOWN_COUPON", "COUPON_NOT_APPLICABLE",
                                              "COUPON_EXPIRED", "COUPON_EXHAUSTED",
                                              "COUPON_ALREADY_USED")}}
-
-
-def _login(request: Request) -> Response:
-    return redirect(request, f"/login?next={request.url.path}")
 
 
 def _errors(exc: LicensorError, default: str, by_code: dict[str, str] | None = None
@@ -67,7 +63,7 @@ def _sites_page(request: Request, session: Session, account: AccountRow,
 def sites(request: Request, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     return _sites_page(request, session, account)
 
 
@@ -75,7 +71,7 @@ def sites(request: Request, session: ReadSession) -> Response:
 def new_site(request: Request, ctx: Ctx, session: WriteSession, form: Form) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     try:
         site, _ = site_actions.create_site(session, account,
                                            name=form.get("name", "").strip()[:200],
@@ -101,7 +97,7 @@ def _site_page(request: Request, session: Session, account: AccountRow, site_id:
 def site(request: Request, site_id: str, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     return _site_page(request, session, account, site_id)
 
 
@@ -110,7 +106,7 @@ def project_action(request: Request, site_id: str, ctx: Ctx, session: WriteSessi
                    form: Form) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     now = now_for(ctx, session)
     action, project_id = form.get("action", "create"), form.get("project_id", "")
     try:
@@ -155,7 +151,7 @@ MEMBER_NOTICES = {"added": "Added: they see the site when they sign in.",
 def members(request: Request, site_id: str, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     return _members_page(request, session, account, site_id)
 
 
@@ -164,7 +160,7 @@ def members_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
                  form: Form) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     now, action = now_for(ctx, session), form.get("action")
     try:
         done = _member_action(session, account, site_id, form, now)
@@ -236,7 +232,7 @@ def _billing_page(request: Request, ctx: Context, session: Session, account: Acc
 def billing(request: Request, site_id: str, ctx: Ctx, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     done = DONE.get(request.query_params.get("done", ""), "")
     return _billing_page(request, ctx, session, account, site_id, notice=done)
 
@@ -253,7 +249,7 @@ def billing_post(request: Request, site_id: str, ctx: Ctx, session: WriteSession
                  form: Form) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     view = overview.site_view(session, account, site_id)
     action = form.get("action", "")
     plan, interval = form.get("plan") or None, form.get("interval") or None
@@ -310,7 +306,7 @@ def invoice_pdf(request: Request, site_id: str, invoice_id: str, ctx: Ctx,
                 session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     view = overview.site_view(session, account, site_id)
     row = overview.invoice_of(session, account, view, invoice_id)
     doc = overview.invoice_document(ctx.settings, view, account.email, row)
@@ -323,7 +319,7 @@ def invoice_page(request: Request, site_id: str, invoice_id: str, ctx: Ctx,
                  session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     view = overview.site_view(session, account, site_id)
     row = overview.invoice_of(session, account, view, invoice_id)
     doc = overview.invoice_document(ctx.settings, view, account.email, row)

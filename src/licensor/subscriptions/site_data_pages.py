@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from licensor.accounts.deps import page_account
+from licensor.accounts.deps import page_account, sign_in_first
 from licensor.accounts.service import AccountRow
 from licensor.core.errors import LicensorError
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
@@ -21,10 +21,6 @@ from licensor.subscriptions import overview, sites
 from licensor.subscriptions.access import require_owner
 
 router = APIRouter(include_in_schema=False)
-
-
-def _login(request: Request) -> Response:
-    return redirect(request, f"/login?next={request.url.path}")
 
 
 def _owned(session: Session, account: AccountRow, site_id: str) -> overview.SiteView:
@@ -37,7 +33,7 @@ def _owned(session: Session, account: AccountRow, site_id: str) -> overview.Site
 def export(request: Request, site_id: str, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     _owned(session, account, site_id)
     data = site_api.export_site(site_id, session, account)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", data["site"]["name"]).strip("-").lower() or "site"
@@ -56,7 +52,7 @@ def _delete_page(request: Request, view: overview.SiteView, *, errors: dict[str,
 def delete_confirm(request: Request, site_id: str, session: ReadSession) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     return _delete_page(request, _owned(session, account, site_id), errors={})
 
 
@@ -65,7 +61,7 @@ def delete(request: Request, site_id: str, ctx: Ctx, session: WriteSession,
            form: Form) -> Response:
     account = page_account(request)
     if account is None:
-        return _login(request)
+        return sign_in_first(request)
     view = _owned(session, account, site_id)
     typed = " ".join(form.get("confirm_name", "").split())
     if typed.casefold() != " ".join(view.site.name.split()).casefold():

@@ -61,12 +61,19 @@ def complete(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdm
         marketplace.complete(ctx, session, migration_id, form.get("sen", ""),
                              now=now_for(ctx, session), actor=member.actor)
     except LicensorError as exc:
-        if exc.code == "MIGRATION_NOT_FOUND":
-            raise
-        session.rollback()
-        return _page(request, session, migration_id, status=exc.status, form=form,
-                     errors={"sen": exc.message, "_code": exc.code})
+        return _refused(request, session, migration_id, form, "sen", exc)
     return redirect(request, f"/admin/migrations/{migration_id}?done=completed")
+
+
+def _refused(request: Request, session: Session, migration_id: str, form: dict[str, str],
+             field: str, exc: LicensorError) -> Response:
+    """A Complete or Reject refused: the page again, the message beside `field` (an unknown
+    migration stays the 404 it is)."""
+    if exc.code == "MIGRATION_NOT_FOUND":
+        raise exc
+    session.rollback()
+    return _page(request, session, migration_id, status=exc.status, form=form,
+                 errors={field: exc.message, "_code": exc.code})
 
 
 @router.post("/admin/migrations/{migration_id}/reject")
@@ -85,9 +92,5 @@ def reject(request: Request, ctx: Ctx, session: WriteSession, member: StaffAdmin
         marketplace.reject(ctx, session, migration_id, form.get("reason", "")[:2000],
                            now=now_for(ctx, session), actor=member.actor)
     except LicensorError as exc:
-        if exc.code == "MIGRATION_NOT_FOUND":
-            raise
-        session.rollback()
-        return _page(request, session, migration_id, status=exc.status, form=form,
-                     errors={"reason": exc.message, "_code": exc.code})
+        return _refused(request, session, migration_id, form, "reason", exc)
     return redirect(request, f"/admin/migrations/{migration_id}?done=rejected")
