@@ -89,7 +89,8 @@ PAGES: dict[str, tuple[str, str]] = {
 def _license_lookup(page: Any, records: dict[str, str]) -> None:
     page.get_by_label("License Name").fill("Acme Inc")
     page.get_by_label("License Key").fill(records["license_key"])
-    page.get_by_role("button", name="Continue").click()
+    with page.expect_navigation():  # the page checked is the one this form leads to
+        page.get_by_role("button", name="Continue").click()
 
 
 def _forged_post(page: Any, _records: dict[str, str]) -> None:  # the HTML 403 page
@@ -102,6 +103,7 @@ def _forged_post(page: Any, _records: dict[str, str]) -> None:  # the HTML 403 p
 def _complete(page: Any, _records: dict[str, str]) -> None:
     page.get_by_label("SEN").fill("SEN-L1234567")
     page.get_by_role("button", name="Complete").click()
+    page.wait_for_selector("#confirm")
 
 
 def _press(name: str) -> Any:
