@@ -42,7 +42,8 @@ def main() -> int:
     from licensor.config import Settings
     from licensor.core.context import build_context
     from licensor.core.rate_limits import RateLimiter, parse_setting
-    from licensor.core.web.rate_limit import RateLimitMiddleware, trusted_networks
+    from licensor.core.web.clients import ClientAddresses, trusted_networks
+    from licensor.core.web.rate_limit import RateLimitMiddleware
     from licensor.licenses import validation
 
     with tempfile.TemporaryDirectory(prefix="licensor-limiter-") as tmp:
@@ -52,7 +53,7 @@ def main() -> int:
         limits = parse_setting("")
         assert limits is not None
         middleware = RateLimitMiddleware(None, RateLimiter(limits),  # type: ignore[arg-type]
-                                         trusted_networks("127.0.0.1"))
+                                         ClientAddresses(trusted_networks("127.0.0.1")))
         scopes = [{"client": ("127.0.0.1", 50000), "headers": [
             (b"content-type", b"application/json"),
             (b"x-forwarded-for", f"10.0.{i // 256}.{i % 256}".encode())]}

@@ -25,16 +25,12 @@ from licensor.config import Settings
 from licensor.core import events, jobs, payments
 from licensor.core.context import Context, build_context
 from licensor.core.web import console, errors, openapi, portal, sandbox, webhooks
+from licensor.core.web.clients import ClientAddresses, trusted_networks
 from licensor.core.web.idempotency import RequestBoundary
 from licensor.core.web.limits import BodyLimit
 from licensor.core.web.nul import refuse_nul
 from licensor.core.web.openapi import refusals
-from licensor.core.web.rate_limit import (
-    ROUTES,
-    RateLimitMiddleware,
-    limiter_for,
-    trusted_networks,
-)
+from licensor.core.web.rate_limit import ROUTES, RateLimitMiddleware, limiter_for
 from licensor.core.web.schemas import Health
 from licensor.discounts import endpoints as discounts_endpoints
 from licensor.discounts.console import pages as discounts_admin_pages
@@ -200,10 +196,11 @@ def _install_middleware(app: _App, ctx: Context) -> None:
     app.add_middleware(RequestBoundary)
     limiter = limiter_for(ctx.settings)  # a bad LICENSOR_RATE_LIMITS fails here, at start
     limits = None
+    # Who a request comes from (a bad LICENSOR_TRUSTED_PROXIES fails here, at start).
+    clients = app.state.clients = ClientAddresses(trusted_networks(ctx.settings.trusted_proxies))
     if limiter is not None:  # outermost: counted before anything else runs
-        trusted = trusted_networks(ctx.settings.trusted_proxies)
-        app.add_middleware(RateLimitMiddleware, limiter=limiter, trusted=trusted)
-        limits = RateLimitMiddleware(app, limiter, trusted)  # the hot path's, same counts
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, clients=clients)
+        limits = RateLimitMiddleware(app, limiter, clients)  # the hot path's, same counts
     # Validation skips the stack; what it does not answer goes through all of it.
     app.validate_front = ValidateHotPath(functools.partial(FastAPI.__call__, app),
                                          max_bytes=ctx.settings.max_body_bytes, limits=limits)

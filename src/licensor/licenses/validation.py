@@ -12,8 +12,10 @@ requests) and read-only at the database.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from json.encoder import JSONEncoder, encode_basestring
 from typing import Any
 
@@ -23,12 +25,22 @@ from sqlalchemy.engine import Dialect
 
 from licensor.core import signed_answers
 from licensor.core.context import Context
+from licensor.core.db import UTCDateTime
 from licensor.licenses import service as licenses
 from licensor.licenses.enums import LicenseStatus
 from licensor.verify import UNKNOWN_KEY, VALID
 from licensor.verify.answers import header_value, signed_message
 
 PATH = "/v1/licenses/validate"
+_pid = os.getpid()  # this process's, kept so that no request asks the kernel (a system call)
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 _Compiled = tuple[str, Sequence[str] | None, dict[str, Any], list[tuple[int, Any]]]
 
 
@@ -62,14 +74,21 @@ class ReadOnlyConnection:
         if not isinstance(statement, Select):
             raise TypeError("the validation connection runs SELECT statements only")
         compiled = statement.compile(dialect=self._dialect)
-        processors = [column.type.dialect_impl(self._dialect).result_processor(self._dialect, None)
-                      for column in statement.selected_columns]
+        processors = [self._processor(column.type) for column in statement.selected_columns]
         entry: _Compiled = (str(compiled), compiled.positiontup if compiled.positional else None,
                             dict(compiled.params),
                             [(i, convert) for i, convert in enumerate(processors) if convert])
         if len(self._compiled) < 32:  # the module's pre-built statements; others compile anew
             self._compiled[id(statement)] = (statement, entry)
         return entry
+
+    def _processor(self, type_: Any) -> Any:
+        """What converts the column's values as SQLAlchemy would; for a time on SQLite, the
+        same conversion without its regular expression (`_sqlite_time`)."""
+        convert = type_.dialect_impl(self._dialect).result_processor(self._dialect, None)
+        if self._dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
+            return functools.partial(_sqlite_time, convert)
+        return convert
 
     def execute(self, statement: Select[Any], params: Mapping[str, Any] | None = None
                 ) -> _Rows:
@@ -114,6 +133,15 @@ class ReadOnlyConnection:
             self._fairy.invalidate()  # never hand a read-only autocommit session to the pool
 
 
+def _sqlite_time(convert: Callable[[Any], datetime | None], value: Any) -> datetime | None:
+    """A time as SQLite holds it ("2026-12-08 01:02:03.000000", written by the column's type),
+    read by `datetime.fromisoformat` as aware UTC; anything else by SQLAlchemy's `convert`
+    (tests/perf/test_validation_connection.py: both read every time alike)."""
+    if type(value) is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return convert(value)
+
+
 class _Rows(list[tuple[Any, ...]]):
     def first(self) -> tuple[Any, ...] | None:
         return self[0] if self else None
@@ -124,17 +152,17 @@ class _Rows(list[tuple[Any, ...]]):
 
 def _connection(ctx: Context) -> ReadOnlyConnection:
     held = ctx.validation_connection
-    if held is not None and held[0] == os.getpid():  # a forked worker opens its own
+    if held is not None and held[0] == _pid:  # a forked worker opens its own
         conn: ReadOnlyConnection = held[1]
         return conn
     conn = ReadOnlyConnection(ctx)
-    ctx.validation_connection = (os.getpid(), conn)
+    ctx.validation_connection = (_pid, conn)
     return conn
 
 
 def _drop(ctx: Context) -> None:
     held, ctx.validation_connection = ctx.validation_connection, None
-    if held is not None and held[0] == os.getpid():
+    if held is not None and held[0] == _pid:
         held[1].close()
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
+from licensor.core.web.clients import client_address
 from licensor.core.web.deps import (
     Admin,
     Ctx,
@@ -114,7 +115,7 @@ def create_order(body: OrderCreate, ctx: Ctx, session: WriteSession,
     row = orders.create_order(ctx, session, quote_id=body.quote_id,
                               buyer=body.buyer.model_dump(), payment_method=body.payment_method,
                               license_name=body.license_name, now=now_for(ctx, session),
-                              client_address=request.client.host if request.client else None)
+                              client_address=client_address(request))
     view = order_view(session, row)
     return view
 

@@ -16,6 +16,7 @@ from licensor.catalog.rules import Product, seats_text
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.web.clients import client_address
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, now_for
 from licensor.core.web.portal import Form, finish, redirect, render, stripe_key
 from licensor.licenses import service as licenses
@@ -243,12 +244,11 @@ def checkout_post(request: Request, quote_id: str, ctx: Ctx, session: WriteSessi
                                     status=404)
             # What is typed now is what the order uses (a corrected Email, Company, Country).
             corrections.correct_buyer(ctx, session, order, buyer, now,
-                                      request.client.host if request.client else None)
+                                      client_address(request))
         else:
             order = orders.create_order(ctx, session, quote_id=quote_id, buyer=buyer,
                                         payment_method=method, license_name=None, now=now,
-                                        client_address=request.client.host
-                                        if request.client else None)
+                                        client_address=client_address(request))
             order_id = order.id
         if method == "card":
             order = orders.pay(ctx, session, order_id, form.get("card_token", "").strip(),

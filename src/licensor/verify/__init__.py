@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import hashlib
 import struct
 import unicodedata
@@ -127,8 +128,11 @@ def unassigned_character(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def name_digest(name: str) -> bytes:
-    """The name digest of a key; ValueError for a name outside Unicode 14.0 (it has none)."""
+    """The name digest of a key; ValueError for a name outside Unicode 14.0 (it has none).
+    Remembered for the last 4,096 names: the same License Name is checked at every launch of
+    its app, and the digest is a pure function of the name (an error is never remembered)."""
     character = unassigned_character(name)
     if character is not None:
         raise ValueError(f"U+{ord(character):04X} is not a character of Unicode "

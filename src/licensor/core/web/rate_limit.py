@@ -5,22 +5,18 @@ stack, before their body is even read (`count`), and marked COUNTED so that a va
 hands on is not counted twice here. Only the routes named in ROUTES are counted; every other
 request passes through untouched.
 
-The client is the socket's peer address. X-Forwarded-For is believed only when that peer is
-one of LICENSOR_TRUSTED_PROXIES, and then only as far as the proxies go: the header is read
-from the right, and the first address that is not a trusted proxy is the client (anything to
-its left was written by the client itself and proves nothing).
+The client counted is the one core/web/clients.py names (trusted proxies).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from licensor.config import Settings
 from licensor.core.rate_limits import RateLimiter, Refusal, parse_setting
+from licensor.core.web.clients import ClientAddresses
 
 ROUTES: dict[str, str] = {
     "/v1/licenses/validate": "validate",
@@ -38,7 +34,6 @@ ROUTES: dict[str, str] = {
     "/v1/licenses/lost-key": "lost_key",
 }
 
-_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Set in the scope of a request already counted (by the validate hot path).
 COUNTED = "licensor.rate_limit_counted"
 
@@ -52,17 +47,6 @@ def limiter_for(settings: Settings) -> RateLimiter | None:
     return RateLimiter(items, settings.redis_url, settings.rate_limit_prefix)
 
 
-def trusted_networks(setting: str) -> list[_Network]:
-    networks = []
-    for part in filter(None, (p.strip() for p in setting.split(","))):
-        try:
-            networks.append(ipaddress.ip_network(part, strict=False))
-        except ValueError:
-            raise ValueError(f"LICENSOR_TRUSTED_PROXIES: '{part}' is not an IP address or "
-                             "network; list proxies as 10.0.0.5,10.1.0.0/16.") from None
-    return networks
-
-
 def limit_name(method: str, path: str) -> str | None:
     if method != "POST":
         return None
@@ -73,12 +57,10 @@ def limit_name(method: str, path: str) -> str | None:
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, trusted: Iterable[_Network] = ()
-                 ) -> None:
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, clients: ClientAddresses) -> None:
         self.app = app
         self.limiter = limiter
-        self.trusted = list(trusted)
-        self._trusted_peer: dict[str, bool] = {}
+        self.clients = clients
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and COUNTED not in scope:
@@ -92,36 +74,7 @@ class RateLimitMiddleware:
 
     def count(self, name: str, scope: Scope) -> Refusal | None:
         """Count this request against the limit `name`; the refusal when it is over."""
-        return self.limiter.hit(name, self.client_address(scope))
-
-    def _is_trusted(self, address: str) -> bool:
-        known = self._trusted_peer.get(address)
-        if known is None:
-            try:
-                ip = ipaddress.ip_address(address)
-            except ValueError:
-                known = False
-            else:
-                known = any(ip in network for network in self.trusted)
-            if len(self._trusted_peer) < 4096:  # peers are few behind proxies; bound it anyway
-                self._trusted_peer[address] = known
-        return known
-
-    def client_address(self, scope: Scope) -> str:
-        client = scope.get("client")
-        peer = str(client[0]) if client else "unknown"
-        if not self.trusted or not self._is_trusted(peer):
-            return peer
-        values = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
-        if len(values) == 1 and b"," not in values[0]:  # one proxy named one client: the usual
-            hop = values[0].decode("latin-1").strip()
-            if hop and not self._is_trusted(hop):
-                return hop[:64]
-        hops = [h.strip() for h in b",".join(values).decode("latin-1").split(",") if h.strip()]
-        for hop in reversed(hops):
-            if not self._is_trusted(hop):
-                return hop[:64]
-        return hops[0][:64] if hops else peer
+        return self.limiter.hit(name, self.clients.of(scope))
 
 
 async def refuse(refusal: Refusal, send: Send) -> None:

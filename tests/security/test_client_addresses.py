@@ -1,0 +1,87 @@
+"""Who a request comes from (core/web/clients.py): the peer, or the client a trusted proxy names
+in X-Forwarded-For; the same address for the rate limits and for an order's tax evidence,
+whichever HTTP server runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from licensor.core.context import Context
+from licensor.core.web.clients import ClientAddresses, trusted_networks
+from licensor.orders.models import OrderRow
+from tests.core.server import Server
+from tests.security.conftest import MakeClient
+
+
+def order_from(client: TestClient | httpx.Client, headers: dict[str, str]) -> str:
+    quote = client.post("/v1/quotes", json={"kind": "new", "product": "desktop", "seats": 1})
+    assert quote.status_code == 201, quote.text
+    order = client.post("/v1/orders", headers=headers, json={
+        "quote_id": quote.json()["id"], "payment_method": "card",
+        "buyer": {"name": "Ana Diaz", "email": "ana@acme.test"}})
+    assert order.status_code == 201, order.text
+    return str(order.json()["id"])
+
+
+def ip_evidence(ctx: Context, order_id: str) -> Any:
+    with ctx.db.reader() as session:
+        order = session.get(OrderRow, order_id)
+        assert order is not None and order.tax is not None
+        return order.tax["evidence"]["ip_address"]
+
+
+def test_an_order_keeps_the_client_a_trusted_proxy_names(ctx: Context,
+                                                          make_client: MakeClient) -> None:
+    proxy = make_client(trusted_proxies="10.0.0.0/8", peer=("10.0.0.5", 1))
+    order = order_from(proxy, {"X-Forwarded-For": "1.1.1.1, 192.0.2.1"})
+    assert ip_evidence(ctx, order) == "192.0.2.1"  # the last hop the proxy did not write
+    direct = TestClient(proxy.app, client=("192.0.2.50", 1))
+    order = order_from(direct, {"X-Forwarded-For": "6.6.6.6"})  # not a proxy: ignored
+    assert ip_evidence(ctx, order) == "192.0.2.50"
+
+
+def test_a_proxied_client_is_read_again_from_memory_and_alike() -> None:
+    clients = ClientAddresses(trusted_networks("127.0.0.1"))
+    scope = {"client": ("127.0.0.1", 1), "headers": [(b"x-forwarded-for", b"192.0.2.7")]}
+    assert clients.of(scope) == clients.of(scope) == "192.0.2.7"
+    assert clients.of({"client": ("127.0.0.1", 1),
+                       "headers": [(b"x-forwarded-for", b"192.0.2.8")]}) == "192.0.2.8"
+    assert clients.of({"client": ("127.0.0.1", 1), "headers": []}) == "127.0.0.1"
+    assert clients.of({"client": ("127.0.0.1", 1),
+                       "headers": [(b"x-forwarded-for", b"")]}) == "127.0.0.1"
+    # Two header lines read as one list, from the right.
+    assert clients.of({"client": ("127.0.0.1", 1), "headers": [
+        (b"x-forwarded-for", b"9.9.9.9"), (b"x-forwarded-for", b"192.0.2.9")]}) == "192.0.2.9"
+
+
+def test_a_bad_trusted_proxy_says_what_to_write() -> None:
+    with pytest.raises(ValueError, match="10.0.0.5,10.1.0.0/16"):
+        trusted_networks("10.0.0.5, not-an-address")
+
+
+@pytest.mark.server
+def test_the_http_server_believes_no_proxy_that_is_not_listed(ctx: Context,
+                                                              tmp_path: Path) -> None:
+    """uvicorn alone would believe X-Forwarded-For from 127.0.0.1; Licensor believes only
+    LICENSOR_TRUSTED_PROXIES, for the rate limits and the tax evidence alike."""
+    server = Server(ctx, tmp_path, workers=1)
+    server.start()
+    try:
+        with httpx.Client(base_url=server.base) as http:
+            order = order_from(http, {"X-Forwarded-For": "198.51.100.9"})
+    finally:
+        server.stop()
+    assert ip_evidence(ctx, order) == "127.0.0.1"
+    listed = Server(ctx, tmp_path, workers=1, env={"LICENSOR_TRUSTED_PROXIES": "127.0.0.1"})
+    listed.start()
+    try:
+        with httpx.Client(base_url=listed.base) as http:
+            order = order_from(http, {"X-Forwarded-For": "198.51.100.9"})
+    finally:
+        listed.stop()
+    assert ip_evidence(ctx, order) == "198.51.100.9"
