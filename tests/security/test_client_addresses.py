@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from licensor.core.context import Context
 from licensor.core.web.clients import ClientAddresses, trusted_networks
 from licensor.orders.models import OrderRow
+from tests.builders import create_license, license_info
 from tests.core.server import Server
+from tests.releases.helpers import put_release, upload
 from tests.security.conftest import MakeClient
 
 
@@ -85,3 +87,44 @@ def test_the_http_server_believes_no_proxy_that_is_not_listed(ctx: Context,
     finally:
         listed.stop()
     assert ip_evidence(ctx, order) == "198.51.100.9"
+
+
+def cookie_of(app: Any, peer: str, headers: dict[str, str]) -> str:
+    """The CSRF cookie a first visit to a form gets (a new browser each time)."""
+    page = TestClient(app, client=(peer, 1)).get("/lost-key", headers=headers)
+    assert page.status_code == 200
+    return page.headers["set-cookie"].lower()
+
+
+def test_https_at_a_trusted_proxy_marks_cookies_secure(make_client: MakeClient) -> None:
+    app = make_client(trusted_proxies="10.0.0.0/8", peer=("10.0.0.5", 1)).app
+    assert "secure" in cookie_of(app, "10.0.0.5", {"X-Forwarded-Proto": "https"})
+    assert "secure" not in cookie_of(app, "10.0.0.5", {"X-Forwarded-Proto": "http"})
+    assert "secure" not in cookie_of(app, "10.0.0.5", {})
+    # Not a proxy: not believed.
+    assert "secure" not in cookie_of(app, "192.0.2.50", {"X-Forwarded-Proto": "https"})
+
+
+def test_https_read_from_the_proxys_own_word() -> None:
+    clients = ClientAddresses(trusted_networks("127.0.0.1"))
+
+    def https(*proto: bytes, scheme: str = "http", peer: str = "127.0.0.1") -> bool:
+        return clients.https({"scheme": scheme, "client": (peer, 1),
+                              "headers": [(b"x-forwarded-proto", p) for p in proto]})
+
+    assert https(b"https") and https(b"HTTPS") and https(b"http, https")
+    assert not https(b"https, http") and not https() and not https(b"https", peer="192.0.2.1")
+    assert https(scheme="https", peer="192.0.2.1")  # TLS to this server itself
+
+
+def test_a_download_link_is_https_when_the_customer_came_over_https(
+        ctx: Context, make_client: MakeClient) -> None:
+    proxy = make_client(trusted_proxies="10.0.0.0/8", peer=("10.0.0.5", 1))
+    put_release(proxy, "desktop", "3.9.0", "2030-01-01T00:00:00Z")
+    upload(proxy, "desktop", "3.9.0", "linux", b"build", "mockups.tar.gz")
+    body = {**license_info(create_license(ctx, product="desktop")), "platform": "linux"}
+    for proto, scheme in (("https", "https://"), ("http", "http://")):
+        offer = proxy.post("/v1/downloads", json=body, headers={
+            "X-Forwarded-Proto": proto, "Host": "licensing.vendor.test"})
+        assert offer.status_code == 200, offer.text
+        assert offer.json()["url"].startswith(scheme + "licensing.vendor.test/")

@@ -22,22 +22,17 @@ def pick(server: str, workers: int) -> str:
     return "uvicorn" if workers == 1 else MULTI_WORKER_SERVER
 
 
-def run(server: str, *, host: str, port: int, workers: int, access_log: bool,
-        trusted_proxies: str = "") -> None:
-    """Serve until stopped. `server` is one of SERVERS (already picked). Only the proxies of
-    LICENSOR_TRUSTED_PROXIES are believed about the client and the scheme (uvicorn's own
-    default would believe 127.0.0.1; core/web/clients.py reads X-Forwarded-For by the same
-    list whatever the server)."""
+def run(server: str, *, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve until stopped. `server` is one of SERVERS (already picked). No server reads
+    X-Forwarded-For or X-Forwarded-Proto itself (uvicorn's default would believe 127.0.0.1):
+    Licensor reads them from LICENSOR_TRUSTED_PROXIES alone (core/web/clients.py)."""
     if server == "uvicorn":
         import uvicorn
 
         uvicorn.run(APP, factory=True, host=host, port=port, workers=workers,
-                    log_level="info", access_log=access_log,
-                    proxy_headers=bool(trusted_proxies.strip()),
-                    forwarded_allow_ips=trusted_proxies.strip() or None)
+                    log_level="info", access_log=access_log, proxy_headers=False)
     elif server == "gunicorn":
-        _gunicorn(host=host, port=port, workers=workers, access_log=access_log,
-                  trusted_proxies=trusted_proxies)
+        _gunicorn(host=host, port=port, workers=workers, access_log=access_log)
     elif server == "granian":
         _granian(host=host, port=port, workers=workers, access_log=access_log)
     else:  # the CLI offers only SERVERS
@@ -54,8 +49,7 @@ def _granian(*, host: str, port: int, workers: int, access_log: bool) -> None:
             respawn_failed_workers=True).serve()
 
 
-def _gunicorn(*, host: str, port: int, workers: int, access_log: bool,
-              trusted_proxies: str) -> None:
+def _gunicorn(*, host: str, port: int, workers: int, access_log: bool) -> None:
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # a dev extra: kept to compare servers (bench/), not to run in production
@@ -70,7 +64,7 @@ def _gunicorn(*, host: str, port: int, workers: int, access_log: bool,
                 "accesslog": "-" if access_log else None, "errorlog": "-",
                 # Each worker builds its own app after the fork (database pools, threads).
                 "preload_app": False, "graceful_timeout": 10,
-                "forwarded_allow_ips": trusted_proxies.strip(),
+                "forwarded_allow_ips": "",  # read by Licensor (core/web/clients.py)
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from licensor.catalog import service as catalog
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.web.clients import is_https
 from licensor.core.web.deps import Ctx, ReadSession, WriteSession, deliver_mail, now_for
 from licensor.core.web.portal import Form, redirect, render, sign
 from licensor.licenses import holder
@@ -73,7 +74,7 @@ def _done(request: Request, ctx: Context, license_id: str, notice: str) -> Respo
     response = redirect(request, "/license?done=1")
     response.set_cookie(HOLDER_COOKIE, f"{payload}.{sign(ctx, 'holder', payload)}",
                         max_age=HOLDER_SECONDS, path="/license", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+                        samesite="strict", secure=is_https(request))
     return response
 
 

@@ -64,8 +64,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     chosen = serving.pick(server.value, workers)
     typer.echo(f"Licensor on http://{host}:{port} (docs at /docs), {workers} worker(s), "
                f"{chosen}")  # one line, never wrapped: logs and tests read it
-    serving.run(chosen, host=host, port=port, workers=workers, access_log=access_log,
-                trusted_proxies=ctx.settings.trusted_proxies)
+    serving.run(chosen, host=host, port=port, workers=workers, access_log=access_log)
 
 
 @db_app.command("upgrade")

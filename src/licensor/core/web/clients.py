@@ -1,11 +1,14 @@
-"""Who sent a request: the address the rate limits count and an order keeps as evidence of the
-buyer's country.
+"""Who sent a request, and over what: the address the rate limits count and an order keeps as
+evidence of the buyer's country; whether the customer's connection was HTTPS (cookies marked
+Secure, the links Licensor hands out).
 
 The client is the socket's peer address. X-Forwarded-For is believed only when that peer is
 one of LICENSOR_TRUSTED_PROXIES, and then only as far as the proxies go: the header is read
 from the right, and the first address that is not a trusted proxy is the client (anything to
-its left was written by the client itself and proves nothing). The HTTP server is told not to
-read the header itself (core/serving.py), so this is the one rule, whichever server runs.
+its left was written by the client itself and proves nothing). Such a proxy's
+X-Forwarded-Proto (its last value) says whether the customer came over HTTPS. The HTTP server
+is told not to read these headers itself (core/serving.py), so this is the one rule, whichever
+server runs.
 """
 
 from __future__ import annotations
@@ -59,6 +62,16 @@ class ClientAddresses:
             self._named[key] = known
         return known
 
+    def https(self, scope: Scope) -> bool:
+        """The request came over HTTPS: to this server, or to a trusted proxy that says so."""
+        if scope.get("scheme") == "https":
+            return True
+        client = scope.get("client")
+        if not self.trusted or not client or not self._is_trusted(str(client[0])):
+            return False
+        said = [v for name, v in scope["headers"] if name == b"x-forwarded-proto"]
+        return bool(said) and said[-1].split(b",")[-1].strip().lower() == b"https"
+
     def _named_by(self, values: list[bytes], peer: str) -> str:
         hops = [h.strip() for h in b",".join(values).decode("latin-1").split(",") if h.strip()]
         for hop in reversed(hops):
@@ -80,9 +93,24 @@ class ClientAddresses:
         return known
 
 
+def _of(request: Request) -> ClientAddresses:
+    clients: ClientAddresses = request.app.state.clients
+    return clients
+
+
+def is_https(request: Request) -> bool:
+    """The customer's connection was HTTPS (a cookie set now is marked Secure)."""
+    return _of(request).https(request.scope)
+
+
+def base_url(request: Request) -> str:
+    """This server's address as the customer reached it, for links handed out in answers."""
+    url = request.base_url
+    return str(url.replace(scheme="https") if is_https(request) else url)
+
+
 def client_address(request: Request) -> str | None:
     """The client of a request (None where the server gives no peer, as in some tests)."""
     if request.scope.get("client") is None:
         return None
-    clients: ClientAddresses = request.app.state.clients
-    return clients.of(request.scope)
+    return _of(request).of(request.scope)

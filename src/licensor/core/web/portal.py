@@ -28,6 +28,7 @@ from licensor.core.context import Context
 from licensor.core.errors import LicensorError
 from licensor.core.formats import human_date, human_time, install_filters, money  # noqa: F401
 from licensor.core.web import brand
+from licensor.core.web.clients import is_https
 from licensor.core.web.plain_words import plain
 
 PACKAGE = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ def check_csrf(request: Request, submitted: str) -> None:
 # -- responses ----------------------------------------------------------------------------------
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    return is_https(request)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, *,

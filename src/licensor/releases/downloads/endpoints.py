@@ -13,6 +13,7 @@ from starlette.types import Send
 
 from licensor.core.context import Context
 from licensor.core.errors import LicensorError
+from licensor.core.web.clients import base_url
 from licensor.core.web.deps import Ctx, ReadSession
 from licensor.core.web.openapi import refusals
 from licensor.releases import service as releases
@@ -61,7 +62,7 @@ def offer(body: DownloadBody, request: Request, ctx: Ctx,
     LICENSOR_DOWNLOAD_LINK_SECONDS of real time (no session needed to follow it)."""
     row = releases.choose_artifact(ctx, session, body.license_name, body.license_key,
                                    body.platform, body.version, body.channel)
-    return releases.offer(ctx, session, row, str(request.base_url), ctx.clock.real_now())
+    return releases.offer(ctx, session, row, base_url(request), ctx.clock.real_now())
 
 
 def _counted(ctx: Context, row: ArtifactRow) -> None:
