@@ -194,7 +194,8 @@ def ceiling_server(bodies_file: Path, port: int, home: Path, url: str) -> Any:
     env["BENCH_BODIES"] = str(bodies_file)
     return server([sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"),
                    "ceiling:app", "--port", str(port), "--no-access-log",
-                   "--log-level", "warning"], port, env)
+                   # as `licensor serve` runs uvicorn: proxy headers are Licensor's to read
+                   "--no-proxy-headers", "--log-level", "warning"], port, env)
 
 
 # -- load ----------------------------------------------------------------------------------
