@@ -56,6 +56,12 @@ def test_a_proxied_client_is_read_again_from_memory_and_alike() -> None:
     assert clients.of({"client": ("127.0.0.1", 1), "headers": []}) == "127.0.0.1"
     assert clients.of({"client": ("127.0.0.1", 1),
                        "headers": [(b"x-forwarded-for", b"")]}) == "127.0.0.1"
+    # A long header (what a client wrote, then the proxy's hop) is read, never remembered.
+    forged = b", ".join(b"198.51.100.%d" % i for i in range(100)) + b", 192.0.2.10"
+    remembered = len(clients._named)
+    assert clients.of({"client": ("127.0.0.1", 1),
+                       "headers": [(b"x-forwarded-for", forged)]}) == "192.0.2.10"
+    assert len(clients._named) == remembered
     # Two header lines read as one list, from the right.
     assert clients.of({"client": ("127.0.0.1", 1), "headers": [
         (b"x-forwarded-for", b"9.9.9.9"), (b"x-forwarded-for", b"192.0.2.9")]}) == "192.0.2.9"

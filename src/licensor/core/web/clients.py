@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _REMEMBERED = 4096  # peers and proxied clients remembered; forgotten all at once beyond
+_LONGEST_REMEMBERED = 200  # bytes of X-Forwarded-For: what a client writes there is not kept
 
 
 def trusted_networks(setting: str) -> list[_Network]:
@@ -51,7 +52,7 @@ class ClientAddresses:
         if not self.trusted or not self._is_trusted(peer):
             return peer
         values = [value for name, value in scope["headers"] if name == b"x-forwarded-for"]
-        if len(values) != 1:
+        if len(values) != 1 or len(values[0]) > _LONGEST_REMEMBERED:
             return self._named_by(values, peer)
         key = (peer, values[0])
         known = self._named.get(key)
