@@ -4,9 +4,9 @@ set), emptied before each test, a context and an HTTP client on the real app.
 `./run test` runs the suite on pytest-xdist workers (`--dist loadgroup`). Each worker has its
 own database (its own SQLite file under its own basetemp, its own PostgreSQL database), and a
 file's tests all run on one worker, in order, as without xdist (module fixtures such as a
-server started once for the file stay correct). Tests marked `browser` share one group, so
-one Chromium runs at a time; `server` marks tests that start `licensor serve` as a subprocess
-(free ports, tests/core/server.py)."""
+server started once for the file stay correct); the slow groups start first. `browser` marks
+tests that drive Chromium, `server` those that start `licensor serve` as a subprocess (free
+ports, tests/core/server.py)."""
 
 from __future__ import annotations
 
@@ -38,25 +38,35 @@ PG_URL = os.environ.get("LICENSOR_TEST_DATABASE_URL")
 # installation has one: a test that builds a second context on the test's database (another
 # LICENSOR_HOME) can sign with its keys. Tests of the generated LICENSOR_HOME/secret-key unset it.
 os.environ.setdefault("LICENSOR_SECRET_KEY", "bGljZW5zb3ItdGVzdC1zdWl0ZS1rZXktMzItYnl0ZXM=")
-# Groups of tests that must not run beside each other on two workers, by marker.
-EXCLUSIVE = {"browser": "browser"}
+# Groups scheduled first, so that no long one starts last while the other workers sit idle:
+# those with a test marked `slow`, then those that start a server or a browser (seconds of
+# start-up each), then the rest, largest first (as xdist orders them).
+FIRST = ("slow", "server", "browser")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test gets an xdist group: its marker's (EXCLUSIVE), one of its own
-    (`@pytest.mark.xdist_group`), or else its file's."""
+    """Every test gets an xdist group: one of its own (`@pytest.mark.xdist_group`), or else its
+    file's; the groups are put in the order they should start (FIRST; `./run test` passes
+    `--no-loadscope-reorder` so that xdist keeps it)."""
     grouping = getattr(config.option, "loadgroup", False)  # on an xdist worker, --dist loadgroup
+    groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         marked = item.get_closest_marker("xdist_group")
         if marked is None:
-            group = next((g for m, g in EXCLUSIVE.items() if item.get_closest_marker(m)),
-                         item.nodeid.split("::")[0])
+            group = item.nodeid.split("::")[0]
             item.add_marker(pytest.mark.xdist_group(group))
         else:
             group = str(marked.args[0] if marked.args else marked.kwargs.get("name", "default"))
+        groups.setdefault(group, []).append(item)
         if grouping:
             _name_group(item, group)
+
+    def rank(tests: list[pytest.Item]) -> tuple[int, int]:
+        marks = {m for m in FIRST for t in tests if t.get_closest_marker(m)}
+        return next((i for i, m in enumerate(FIRST) if m in marks), len(FIRST)), -len(tests)
+
+    items[:] = [item for tests in sorted(groups.values(), key=rank) for item in tests]
 
 
 def _name_group(item: pytest.Item, group: str) -> None:
@@ -142,21 +152,25 @@ def ctx(database: Database, tmp_path: Path) -> Iterator[Context]:
     context.mailer.close()  # no sender of this test may touch the next test's rows
 
 
-@pytest.fixture(scope="module")
-def module_apps() -> dict[str, FastAPI]:
-    """The apps a module's tests share, by their settings (all but the home directory)."""
+@pytest.fixture(scope="session")
+def shared_apps() -> dict[str, FastAPI]:
+    """The apps this worker's tests share, by their settings (all but the home directory)."""
     return {}
 
 
 @pytest.fixture
-def client(ctx: Context, module_apps: dict[str, FastAPI]) -> Iterator[TestClient]:
-    """A client on the real app, with this test's context. One app per module and settings
-    (building one takes ~25 ms): the app reads its context from app.state, set here for each
-    test, and runs its lifespan (start-up, shut-down) for each test as before."""
+def client(ctx: Context, shared_apps: dict[str, FastAPI], request: pytest.FixtureRequest
+           ) -> Iterator[TestClient]:
+    """A client on the real app, with this test's context. One app per settings for the whole
+    run (building one, and the routes' first requests, cost ~50 ms): the app reads its context
+    from app.state, set here for each test, and runs its lifespan (start-up, shut-down) for each
+    test as before. An app with rate limits on counts in its memory, so it is its module's."""
     key = ctx.settings.model_dump_json(exclude={"home"})
-    app = module_apps.get(key)
+    if ctx.settings.rate_limits != "off":
+        key += "\n" + request.module.__name__
+    app = shared_apps.get(key)
     if app is None:
-        app = module_apps[key] = create_app(ctx, run_prepare=False)
+        app = shared_apps[key] = create_app(ctx, run_prepare=False)
     app.state.ctx = ctx
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

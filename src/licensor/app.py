@@ -250,11 +250,12 @@ def create_app(ctx: Context | None = None, *, run_prepare: bool = True) -> FastA
 
     @app.get("/healthz", operation_id="getHealth", tags=["health"], response_model=Health,
              responses=refusals("SIGNING_KEY_UNAVAILABLE"))
-    def healthz() -> dict[str, Any]:
+    def healthz(request: Request) -> dict[str, Any]:
         # A host that cannot open the active signing key (another key-encryption key) says so
         # here, so that a load balancer stops sending it requests: 503, the reason coded.
-        with ctx.db.reader() as session:
-            ctx.keyring.signer(session)
+        live: Context = request.app.state.ctx
+        with live.db.reader() as session:
+            live.keyring.signer(session)
         return {"status": "ok"}
 
     capability_routers = routers(ctx.settings.sandbox)

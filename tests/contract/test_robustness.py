@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.contract.helpers import info, new_license
@@ -72,6 +73,7 @@ def bodies(spec: dict[str, Any], op: dict[str, Any], lic: dict[str, Any]) -> lis
     return out
 
 
+@pytest.mark.slow
 def test_no_operation_answers_500_to_bad_input(client: TestClient, admin: dict[str, str]
                                                 ) -> None:
     lic = new_license(client, admin, seats=2)

@@ -138,6 +138,7 @@ def crash_round(server: Server, jobs: list[Job]) -> int:
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_sigkill_during_payments_loses_and_doubles_nothing(ctx: Context, tmp_path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()

@@ -71,6 +71,7 @@ def buy(http: httpx.Client) -> dict[str, Any]:
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_two_hosts_share_keys_orders_and_a_rotation(cluster: Cluster, ctx: Context) -> None:
     figures: dict[str, Any] = {}
     with cluster.proxy() as proxy, httpx.Client(base_url=proxy.base, timeout=60) as http:

@@ -94,6 +94,8 @@ def test_subscribe_without_javascript(page: Any, api: Api) -> None:
     page.goto(f"/sites/{site['id']}/billing")
     page.get_by_label("Plan").select_option("small")
     page.get_by_role("button", name="Show price").click()
+    # Without JavaScript the price comes on the page the form leads to: wait for it to load
+    page.locator('[data-field="due_today"]').first.wait_for(state="attached")
     assert page.locator('[data-field="due_today"]').count() == 1
     page.get_by_label("Card token").fill("tok_visa")
     page.get_by_role("button", name="Subscribe").click()

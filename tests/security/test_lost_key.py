@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import random
 import statistics
-import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from licensor.app import create_app
 from licensor.core.context import Context
 from tests.builders import create_license
 from tests.conftest import ADMIN
-from tests.core.server import free_port
+from tests.core.server import Server
 
 
 def key_mails(client: TestClient, to: str) -> list[dict[str, object]]:
@@ -41,22 +39,15 @@ def test_one_address_gets_at_most_3_lost_key_mails_an_hour(client: TestClient,
 
 
 @pytest.fixture
-def served(ctx: Context) -> Iterator[str]:
-    """The app behind a real uvicorn on a free port: the client gets each answer when the
-    server sends it, before the work that follows it (a TestClient waits for that work)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx, run_prepare=False), host="127.0.0.1",
-                                           port=port, log_level="warning", ws="none",
-                                           http="h11", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def served(ctx: Context, tmp_path: Path) -> Iterator[str]:
+    """A real `licensor serve` in a process of its own: the client gets each answer when the
+    server sends it, before the work that follows it (a TestClient waits for that work). In
+    the test's own process the client would time that work too: a known address's look-up and
+    mail, run after the answer, hold the interpreter while the client reads the answer."""
+    server = Server(ctx, tmp_path)
+    server.start()
+    yield server.base
+    server.stop()
 
 
 def _medians(served: str, requests: list[tuple[str, str]]) -> tuple[float, float]:
@@ -74,6 +65,7 @@ def _medians(served: str, requests: list[tuple[str, str]]) -> tuple[float, float
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_lost_key_takes_as_long_whether_or_not_the_address_bought(ctx: Context,
                                                                    served: str) -> None:
     known = [f"buyer{n}@acme.test" for n in range(100)]

@@ -44,6 +44,7 @@ def test_complete_asks_first_naming_the_sen_and_its_button_is_busy(page: Any,
     log_in(page, staff(api, "admin"), f"/admin/migrations/{mig['id']}")
     page.get_by_label("SEN").fill("SEN L1 with spaces")  # refused before anything is asked
     page.get_by_role("button", name="Complete").click()
+    page.locator("#sen-error").wait_for(state="attached")  # the page the refusal is on
     assert page.locator("#confirm").count() == 0 and page.locator("#sen-error").count() == 1
     page.get_by_label("SEN").fill("SEN-L2345678")
     page.get_by_role("button", name="Complete").click()

@@ -137,6 +137,7 @@ def python_verdicts() -> list[str]:
 @pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
                     reason="Node.js (node and npm, version 20 or later) is not installed: the "
                     "JavaScript verifier in clients/js is not tested")
+@pytest.mark.slow
 def test_every_code_point_gets_the_same_verdict_in_python_and_javascript() -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS,
                    check=True, capture_output=True, timeout=300)

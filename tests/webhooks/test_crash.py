@@ -27,6 +27,7 @@ LICENSES = 40
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_kill_between_commit_and_delivery(ctx: Context, tmp_path: Path) -> None:
     server = Server(ctx, tmp_path, workers=2)
     server.start()

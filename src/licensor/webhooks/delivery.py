@@ -9,7 +9,9 @@ again with the same `webhook-id` (at least once; receivers dedupe on it).
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+import certifi
 import httpx
 from sqlalchemy.orm import Session
 
@@ -212,9 +215,8 @@ def record_answers(session: Session, sender_id: str, answers: dict[str, Answer],
 def deliver_due(ctx: Context, sender_id: str, client: httpx.Client) -> tuple[int, int]:
     """One round: claim due deliveries, POST them with no transaction open, record the answers.
     Returns (claimed, succeeded)."""
-    with ctx.db.reader() as session:
-        if not WebhookRepository(session).any_due(ctx.clock.now(session), wall_clock()):
-            return 0, 0  # the common case, answered without taking SQLite's write lock
+    if not _any_due(ctx):
+        return 0, 0
     with ctx.db.transaction() as session:
         batch = claim(session, sender_id, ctx.clock.now(session))
     if not batch:
@@ -233,6 +235,8 @@ def deliver_due(ctx: Context, sender_id: str, client: httpx.Client) -> tuple[int
 def deliver_all_due(ctx: Context) -> int:
     """Rounds until nothing is due (failures wait for their retry time); returns how many
     succeeded."""
+    if not _any_due(ctx):
+        return 0  # the common case: no HTTP client is set up for nothing to send
     total = attempted = 0
     with _client() as client:
         while True:
@@ -245,9 +249,23 @@ def deliver_all_due(ctx: Context) -> int:
     return total
 
 
+def _any_due(ctx: Context) -> bool:
+    """Answered without taking SQLite's write lock."""
+    with ctx.db.reader() as session:
+        return WebhookRepository(session).any_due(ctx.clock.now(session), wall_clock())
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for the process: loading the CA certificates costs more CPU than a
+    round of deliveries, and a context is safe to share between clients and threads."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def _client() -> httpx.Client:
     # No redirects: a 3xx is an answer, and following one could lead to an address not checked.
-    return httpx.Client(timeout=rules.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
+    return httpx.Client(timeout=rules.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
+                        verify=_tls())
 
 
 def seconds_to_next(ctx: Context) -> float | None:
