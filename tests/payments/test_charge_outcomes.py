@@ -15,7 +15,7 @@ from sqlalchemy import select
 from licensor.core import payments
 from licensor.core.context import Context
 from licensor.core.money import Money
-from licensor.core.payment_models import PaymentAttemptRow
+from licensor.core.payment_models import PaymentAttemptRow, SandboxChargeRow
 from licensor.core.payment_processor import PaymentSource
 from licensor.core.payments_sandbox import SandboxProcessor
 from licensor.core.stripe_webhooks import signature_header
@@ -119,3 +119,32 @@ def test_a_late_charge_for_a_declined_attempt_is_refunded(ctx: Context,
     assert path.paid() and path.live(client) == 1
     assert [c["status"] for c in path.charges(client)].count("refunded") == 1
     assert _attempts(ctx, path.subject[1])[0].status == "refunded"
+
+
+def test_a_charge_found_after_its_attempt_was_abandoned_is_fulfilled(
+        ctx: Context, client: TestClient) -> None:
+    """The processor's search lags behind its charges: reconciliation found none and closed the
+    attempt `abandoned`; within RECHECK_ABANDONED it asks again, and the charge that shows up
+    pays the order (once)."""
+    path = make_path("new", ctx, client)
+    set_mode(client, "lost_answers")
+    error(path.pay("tok_visa", {}), 503, "PAYMENT_UNCONFIRMED")
+    [charge] = path.charges(client)
+    [attempt] = _attempts(ctx, path.subject[1])
+    with ctx.db.transaction() as s:  # not searchable yet
+        row = s.scalar(select(SandboxChargeRow).where(SandboxChargeRow.id == charge["id"]))
+        assert row is not None
+        held = {c.key: getattr(row, c.key) for c in SandboxChargeRow.__mapper__.column_attrs}
+        s.delete(row)
+    set_mode(client, "normal")
+    payments.reconcile_in_doubt(ctx)
+    [attempt] = _attempts(ctx, path.subject[1])
+    assert attempt.status == "abandoned" and not path.paid()
+    with ctx.db.transaction() as s:  # there now
+        s.add(SandboxChargeRow(**held))
+    payments.reconcile_in_doubt(ctx)
+    [attempt] = _attempts(ctx, path.subject[1])
+    assert attempt.status == "succeeded" and attempt.charge_id == charge["id"]
+    assert path.paid() and path.live(client) == 1
+    payments.reconcile_in_doubt(ctx)  # asked again: nothing more happens
+    assert path.live(client) == 1 and len(path.charges(client)) == 1

@@ -175,4 +175,3 @@ def _recheck_abandoned(ctx: Context) -> None:
             log.info("could not recheck abandoned payment attempt %s: %s", attempt_id, exc.code)
         except Exception:
             log.exception("could not recheck abandoned payment attempt %s", attempt_id)
-            log.exception("could not recheck abandoned payment attempt %s", attempt_id)
