@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,24 @@ def test_an_administrator_publishes_a_file_from_the_console(page: Any, api: Api,
     page.get_by_label("Release", exact=True).select_option(version)
     page.get_by_label("Platform").fill("macos")
     page.get_by_label("File").set_input_files(str(file))
+    # What the button looks like while the file goes up, kept across the navigation.
+    page.evaluate("""() => document.addEventListener('submit', (event) => setTimeout(() => {
+        const b = event.target.querySelector('button[type=submit]');
+        sessionStorage.setItem('busy', JSON.stringify([b.disabled, b.textContent]));
+    }, 50))""")
+    sent: list[str] = []
+
+    def slow(route: Any) -> None:  # a large file takes a while: the page stays on screen
+        if route.request.method == "POST":
+            sent.append(route.request.url)
+            time.sleep(1)
+        route.continue_()
+
+    page.route("**/admin/releases/**", slow)
     page.get_by_role("button", name="Upload").click()
     assert "File uploaded and signed" in page.get_by_role("status").inner_text()
+    assert page.evaluate("sessionStorage.getItem('busy')") == '[true,"Uploading…"]'
+    assert len(sent) == 1
     row = page.locator(f'tr[data-version="{version}"]')
     assert "Mockups.dmg" in row.inner_text() and "Browser-made" in row.inner_text()
     release = next(r for r in api.call("GET", "/v1/products/desktop/releases?limit=500")["data"]
