@@ -89,7 +89,8 @@ class ClientAddresses:
                 known = False
             else:
                 known = any(ip in network for network in self.trusted)
-            if len(self._trusted_peer) < _REMEMBERED:  # peers are few behind proxies
+            # Peers are few behind proxies; what is longer than an address is never kept.
+            if len(self._trusted_peer) < _REMEMBERED and len(address) <= 45:
                 self._trusted_peer[address] = known
         return known
 
