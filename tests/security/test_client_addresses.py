@@ -77,22 +77,15 @@ def test_the_http_server_believes_no_proxy_that_is_not_listed(ctx: Context,
                                                               tmp_path: Path) -> None:
     """uvicorn alone would believe X-Forwarded-For from 127.0.0.1; Licensor believes only
     LICENSOR_TRUSTED_PROXIES, for the rate limits and the tax evidence alike."""
-    server = Server(ctx, tmp_path, workers=1)
-    server.start()
-    try:
-        with httpx.Client(base_url=server.base) as http:
-            order = order_from(http, {"X-Forwarded-For": "198.51.100.9"})
-    finally:
-        server.stop()
-    assert ip_evidence(ctx, order) == "127.0.0.1"
-    listed = Server(ctx, tmp_path, workers=1, env={"LICENSOR_TRUSTED_PROXIES": "127.0.0.1"})
-    listed.start()
-    try:
-        with httpx.Client(base_url=listed.base) as http:
-            order = order_from(http, {"X-Forwarded-For": "198.51.100.9"})
-    finally:
-        listed.stop()
-    assert ip_evidence(ctx, order) == "198.51.100.9"
+    for listed, recorded in (("", "127.0.0.1"), ("127.0.0.1", "198.51.100.9")):
+        server = Server(ctx, tmp_path, workers=1, env={"LICENSOR_TRUSTED_PROXIES": listed})
+        server.start()
+        try:
+            with httpx.Client(base_url=server.base) as http:
+                order = order_from(http, {"X-Forwarded-For": "198.51.100.9"})
+        finally:
+            server.stop()
+        assert ip_evidence(ctx, order) == recorded, listed
 
 
 def cookie_of(app: Any, peer: str, headers: dict[str, str]) -> str:
